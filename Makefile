@@ -1,0 +1,22 @@
+# Quick start: `make demo` (install + run the demo), `make test` (install + tests).
+# Both build the virtualenv on first use (tools/install.sh) and reuse it after.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install demo test bench clean-venv
+
+install:
+	MMDD_VENV=$(VENV) bash tools/install.sh
+
+demo: install
+	$(PY) tools/demo.py
+
+test: install
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/generation_overhead.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,57 @@
+"""Command-line pieces shared by tools/train.py, tools/test.py and friends.
+
+They take mmseg's flags (``--work-dir``, ``--cfg-options``, ``--launcher``)
+so commands written for mmseg work unchanged with mmdd's tools.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. train_cfg.max_iters=100 '
+        'model.backbone.depth=18 (lists: key="[a,b]")')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (dist_*.sh and slurm_*.sh set it)')
+    # torch.distributed launchers pass --local-rank (>= 2.0) or --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read the config and apply the command line to it."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(
+            f'Config file {args.config!r} does not exist; configs live under '
+            'configs/ (e.g. configs/dd_voc.py).')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """Build the runner a config asks for (``runner_type``) or mmengine's."""
+    from mmengine.runner import Runner
+
+    from mmdd.registry import RUNNERS
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
