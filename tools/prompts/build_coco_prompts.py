@@ -1,0 +1,141 @@
+"""Build COCO generation prompts (one JSON object a line).
+
+Each image with at least one annotated object gives one record per caption
+(up to ``--captions-per-image``): the caption plus the categories of the
+image's instance annotations, in COCO's 80-class order. A
+``--template-fraction`` of the records gets a template caption instead
+(``a photo of a dog and a cat``), as the paper mixes in. Example::
+
+    python tools/prompts/build_coco_prompts.py \
+        --captions data/coco/annotations/captions_train2017.json \
+        --instances data/coco/annotations/instances_train2017.json \
+        --out data/prompts/coco_train.jsonl --template-fraction 0.1
+"""
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmdd.diffusion.class_names import COCO_CLASSES, COCO_CATEGORY_TO_LABEL
+from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
+                                           format_summary, iter_progress,
+                                           read_captions, template_record,
+                                           write_prompts)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Build COCO prompts from captions and instances.')
+    parser.add_argument('--captions', required=True, type=Path,
+                        help='captions_train2017.json')
+    parser.add_argument('--instances', required=True, type=Path,
+                        help='instances_train2017.json')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='output prompt file (.jsonl)')
+    parser.add_argument('--captions-per-image', type=int, default=1,
+                        help='records per image (COCO has ~5 captions each)')
+    parser.add_argument('--template-fraction', type=float, default=0.0,
+                        help='share of captioned records whose caption is '
+                        'replaced by a template of their classes')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed choosing the template records')
+    return parser.parse_args(argv)
+
+
+def load_instances(path: Path) -> Dict[str, List[str]]:
+    """Image id (file stem) -> COCO classes of its annotations, for every
+    image of the file (empty list for images without annotations)."""
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    missing = [k for k in ('images', 'annotations', 'categories')
+               if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ValueError(f'{path}: missing {missing}; expected COCO\'s '
+                         f'instances_*.json (not the captions file)')
+    for cat in data['categories']:
+        label = COCO_CATEGORY_TO_LABEL.get(cat['id'])
+        if label is None or COCO_CLASSES[label] != cat['name']:
+            raise ValueError(
+                f'{path}: category {cat["id"]} {cat["name"]!r} is not COCO '
+                f'2017\'s ({COCO_CLASSES[label] if label else "no such id"}'
+                f'); this tool expects the 80 COCO 2017 thing categories')
+    stems = {img['id']: Path(img['file_name']).stem for img in data['images']}
+    labels: Dict[int, set] = {image_id: set() for image_id in stems}
+    for index, ann in enumerate(data['annotations']):
+        if ann['image_id'] not in labels:
+            raise ValueError(f'{path}: annotations[{index}] refers to image '
+                             f'{ann["image_id"]}, which is not in "images"')
+        label = COCO_CATEGORY_TO_LABEL.get(ann['category_id'])
+        if label is None:
+            raise ValueError(f'{path}: annotations[{index}] has category '
+                             f'{ann["category_id"]}, not a COCO 2017 one')
+        labels[ann['image_id']].add(label)
+    return {stems[i]: [COCO_CLASSES[v] for v in sorted(labels[i])]
+            for i in sorted(stems)}
+
+
+def build_records(classes: Dict[str, List[str]],
+                  captions: Dict[str, List[str]], captions_per_image: int
+                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
+    """Records, ids of template records (no caption), images skipped."""
+    records, templates, empty = [], [], []
+    for image_id, present in iter_progress(classes.items(),
+                                           total=len(classes),
+                                           desc='images'):
+        if not present:
+            empty.append(image_id)
+            continue
+        texts = captions.get(image_id, [])
+        if not texts:
+            templates.append(image_id)
+        records += caption_records(image_id, texts, present, COCO_CLASSES,
+                                   captions_per_image)
+    return records, templates, empty
+
+
+def apply_templates(records: List[PromptRecord], fraction: float,
+                    seed: int, skip: Sequence[str] = ()) -> List[str]:
+    """Turn ``round(fraction * n)`` of the n records not in ``skip`` (those
+    are templates already), drawn by ``seed``, into template records in
+    place; returns their ids."""
+    skip = set(skip)
+    candidates = [i for i, r in enumerate(records) if r.id not in skip]
+    count = round(fraction * len(candidates))
+    chosen = sorted(random.Random(seed).sample(candidates, count))
+    for index in chosen:
+        record = records[index]
+        records[index] = template_record(record.id, record.classes,
+                                         COCO_CLASSES)
+    return [records[i].id for i in chosen]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.captions_per_image < 1:
+            raise ValueError(f'--captions-per-image must be >= 1, got '
+                             f'{args.captions_per_image}')
+        if not 0.0 <= args.template_fraction <= 1.0:
+            raise ValueError(f'--template-fraction must be in [0, 1], got '
+                             f'{args.template_fraction}')
+        classes = load_instances(args.instances)
+        captions = read_captions(args.captions)
+        records, templates, empty = build_records(classes, captions,
+                                                  args.captions_per_image)
+        templates += apply_templates(records, args.template_fraction,
+                                     args.seed, skip=templates)
+        write_prompts(records, args.out)
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'images: {len(classes)}; {len(empty)} without annotations '
+          f'(skipped), {len(templates)} template records')
+    print(format_summary(records, COCO_CLASSES, templates))
+    print(f'wrote {len(records)} prompts to {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Build PASCAL VOC generation prompts (one JSON object a line).
+
+Each image of the split gives one record per caption: the caption plus the
+classes present in its ``SegmentationClass`` label map (0 = background and
+255 = boundary are not classes). Images without a caption get a template
+caption (``a photo of a dog and a cat``). Example::
+
+    python tools/prompts/build_voc_prompts.py \
+        --voc-root data/VOCdevkit/VOC2012 --captions data/voc_captions.json \
+        --out data/prompts/voc_train.jsonl
+"""
+import argparse
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from PIL import Image
+
+from mmdd.diffusion.class_names import VOC_CLASSES
+from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
+                                           format_summary, iter_progress,
+                                           read_captions, write_prompts)
+
+IGNORE_INDEX = 255
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Build VOC prompts from captions and label maps.')
+    parser.add_argument('--voc-root', required=True, type=Path,
+                        help='VOCdevkit/VOC2012 (holds SegmentationClass/ '
+                        'and ImageSets/Segmentation/)')
+    parser.add_argument('--captions', type=Path,
+                        help='captions file (.json/.jsonl/.txt, image id -> '
+                        'caption); without it every prompt is a template')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='output prompt file (.jsonl)')
+    parser.add_argument('--split', default='train',
+                        help='image list ImageSets/Segmentation/<split>.txt')
+    parser.add_argument('--ann-dir', default='SegmentationClass',
+                        help='label map folder under --voc-root '
+                        '(SegmentationClassAug for the aug split)')
+    parser.add_argument('--captions-per-image', type=int, default=1,
+                        help='records per image when it has several captions')
+    return parser.parse_args(argv)
+
+
+def read_split(voc_root: Path, split: str) -> List[str]:
+    """Image ids of ``ImageSets/Segmentation/<split>.txt``."""
+    folder = voc_root / 'ImageSets' / 'Segmentation'
+    path = folder / f'{split}.txt'
+    if not path.is_file():
+        found = sorted(p.stem for p in folder.glob('*.txt'))
+        raise FileNotFoundError(
+            f'{path} not found; --voc-root must be VOCdevkit/VOC2012 and '
+            f'--split one of {found or "the lists in " + str(folder)}')
+    return [line.split()[0] for line in path.read_text().splitlines()
+            if line.strip()]
+
+
+def classes_in_label_map(path: Path) -> List[str]:
+    """VOC classes present in a label map (background and 255 left out)."""
+    with Image.open(path) as image:
+        if image.mode not in ('P', 'L'):
+            raise ValueError(
+                f'{path}: label map has mode {image.mode}; expected a '
+                f'palette (P) or grey (L) PNG of class indices, as VOC '
+                f'SegmentationClass/SegmentationClassAug ship them')
+        values = np.unique(np.asarray(image))
+    bad = [int(v) for v in values
+           if v != IGNORE_INDEX and v >= len(VOC_CLASSES)]
+    if bad:
+        raise ValueError(f'{path}: label values {bad} are not VOC class '
+                         f'indices (0-{len(VOC_CLASSES) - 1}, 255 ignored)')
+    return [VOC_CLASSES[v] for v in values if 0 < v < len(VOC_CLASSES)]
+
+
+def build_records(voc_root: Path, ann_dir: str, ids: Sequence[str],
+                  captions: Dict[str, List[str]], captions_per_image: int
+                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
+    """Records, ids of template records, ids of images with no class."""
+    records, templates, empty = [], [], []
+    for image_id in iter_progress(ids, total=len(ids), desc='label maps'):
+        path = voc_root / ann_dir / f'{image_id}.png'
+        if not path.is_file():
+            raise FileNotFoundError(
+                f'{path} not found but listed in the split; check --ann-dir '
+                f'(SegmentationClassAug for the aug lists)')
+        classes = classes_in_label_map(path)
+        if not classes:
+            empty.append(image_id)
+            continue
+        texts = captions.get(image_id, [])
+        if not texts:
+            templates.append(image_id)
+        records += caption_records(image_id, texts, classes, VOC_CLASSES,
+                                   captions_per_image)
+    return records, templates, empty
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.captions_per_image < 1:
+            raise ValueError(f'--captions-per-image must be >= 1, got '
+                             f'{args.captions_per_image}')
+        ids = read_split(args.voc_root, args.split)
+        captions = read_captions(args.captions) if args.captions else {}
+        records, templates, empty = build_records(
+            args.voc_root, args.ann_dir, ids, captions,
+            args.captions_per_image)
+        write_prompts(records, args.out)
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'images: {len(ids)} in split {args.split!r}; {len(templates)} '
+          f'without a caption (template), {len(empty)} without any object '
+          f'(skipped)')
+    unused = len(set(captions) - set(ids))
+    if unused:
+        print(f'captions of {unused} images outside the split were ignored')
+    print(format_summary(records, VOC_CLASSES, templates))
+    print(f'wrote {len(records)} prompts to {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
