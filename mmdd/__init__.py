@@ -9,8 +9,10 @@ from .version import __version__, version_info
 
 if mmseg_stack_installed():
     check_mm_versions()
+    from .utils.dist_compat import allow_cpu_distributed_init
     from .utils.torch_compat import allow_mmengine_checkpoint_globals
     allow_mmengine_checkpoint_globals()
+    allow_cpu_distributed_init()
     # Registers mmseg's modules and mmdd's, so a config with
     # default_scope='mmdd' (or custom_imports=['mmdd']) finds every type.
     from .utils.register import register_all_modules

@@ -4,6 +4,7 @@ mmengine imports ``f'{scope}.registry'`` when the default scope is ``mmdd``,
 hence this exact module path. A name missing here is looked up in mmseg's
 registry (then mmengine's); ``mmseg.X`` names mmseg's explicitly.
 """
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import Registry
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -13,7 +14,6 @@ from mmseg.registry import INFERENCERS as MMSEG_INFERENCERS
 from mmseg.registry import LOG_PROCESSORS as MMSEG_LOG_PROCESSORS
 from mmseg.registry import LOOPS as MMSEG_LOOPS
 from mmseg.registry import METRICS as MMSEG_METRICS
-from mmseg.registry import MODEL_WRAPPERS as MMSEG_MODEL_WRAPPERS
 from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMSEG_OPTIM_WRAPPER_CONSTRUCTORS
@@ -41,7 +41,10 @@ DATA_SAMPLERS = Registry('data sampler', parent=MMSEG_DATA_SAMPLERS)
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, locations=['mmdd.datasets'])
 MODELS = Registry('model', parent=MMSEG_MODELS, locations=['mmdd.models'])
-MODEL_WRAPPERS = Registry('model_wrapper', parent=MMSEG_MODEL_WRAPPERS)
+# A direct child of mmengine's root (mmseg adds no wrappers): the Runner looks
+# wrappers up in the root registry, which finds only its direct children.
+MODEL_WRAPPERS = Registry(
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmdd.engine'])
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry('optimizer', parent=MMSEG_OPTIMIZERS)

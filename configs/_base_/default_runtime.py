@@ -14,3 +14,9 @@ log_level = 'INFO'
 load_from = None
 resume = False
 tta_model = dict(type='SegTTAModel')
+# mmengine's DDP wrapper that also runs CPU (gloo) jobs; identical on GPUs.
+# (Scoped name: the Runner looks the type up in mmengine's root registry.)
+model_wrapper_cfg = dict(
+    type='mmdd.MMDistributedDataParallelAnyDevice',
+    broadcast_buffers=False,
+    find_unused_parameters=False)

@@ -1,1 +1,3 @@
-from .hooks import *  # noqa: F401,F403
+from .model_wrappers import MMDistributedDataParallelAnyDevice
+
+__all__ = ['MMDistributedDataParallelAnyDevice']
