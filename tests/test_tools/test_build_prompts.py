@@ -12,6 +12,7 @@ from PIL import Image
 
 from mmdd.diffusion.class_names import VOC_PALETTE
 from mmdd.diffusion.prompt_builder import read_prompts
+from mmdd.diffusion.prompts import append_class_prompt
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools' / 'prompts'
@@ -33,7 +34,11 @@ def _run_cli(tool, *args):
 
 
 def _lines(path):
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+    records = [json.loads(line) for line in Path(path).read_text(
+        encoding='utf-8').splitlines()]
+    for r in records:  # the prompt is always the caption + its classes
+        assert r['prompt'] == append_class_prompt(r['caption'], r['classes'])
+    return records
 
 
 # -------------------------------------------------------------------- VOC
