@@ -271,7 +271,7 @@ _IRREGULAR = {
     'teeth': 'tooth', 'buses': 'bus', 'busses': 'bus', 'wives': 'wife',
     'loaves': 'loaf', 'scarves': 'scarf', 'halves': 'half',
     'policemen': 'policeman', 'gentlemen': 'gentleman',
-    'firemen': 'fireman', 'cacti': 'cactus'}
+    'firemen': 'fireman', 'cacti': 'cactus', 'tvs': 'tv'}
 
 
 @lru_cache(maxsize=65536)

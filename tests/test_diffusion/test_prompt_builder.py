@@ -1,5 +1,6 @@
 import ast
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from mmdd.diffusion.class_synonyms import COCO_SYNONYMS, VOC_SYNONYMS
 from mmdd.diffusion.prompt_builder import (ClassMatcher, PromptRecord,
                                            build_prompt, caption_records,
                                            find_mentioned_classes,
-                                           format_summary, normalize_word,
+                                           format_summary, iter_progress,
+                                           normalize_word,
                                            read_captions, read_prompts,
                                            template_prompt, template_prompts,
                                            write_prompts)
@@ -61,7 +63,8 @@ def test_normalize_word_folds_plurals_not_verbs():
     for plural, singular in [('dogs', 'dog'), ('buses', 'bus'),
                              ('men', 'man'), ('knives', 'knife'),
                              ('ponies', 'pony'), ('benches', 'bench'),
-                             ("cat's", 'cat'), ('Sofas', 'sofa')]:
+                             ("cat's", 'cat'), ('Sofas', 'sofa'),
+                             ('TVs', 'tv')]:
         assert normalize_word(plural) == normalize_word(singular), plural
     assert normalize_word('training') != normalize_word('train')
     assert normalize_word('planted') != normalize_word('plant')
@@ -265,3 +268,10 @@ def test_read_prompts_rejects_bad_lines(tmp_path, line, message):
 def test_read_prompts_missing_file_says_how_to_build(tmp_path):
     with pytest.raises(FileNotFoundError, match='build_voc_prompts'):
         read_prompts(tmp_path / 'none.jsonl')
+
+
+def test_iter_progress_without_tqdm(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'tqdm', None)  # import now fails
+    assert list(iter_progress(iter(range(5)), total=5, desc='maps')) == \
+        list(range(5))
+    assert capsys.readouterr().err.endswith('maps 5/5\n')
