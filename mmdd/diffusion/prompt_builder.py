@@ -48,6 +48,17 @@ class PromptRecord:
     classes: List[str]
     prompt: str
 
+    def class_ids(self, class_names: Sequence[str]) -> List[int]:
+        """Label indices of ``classes`` in ``class_names`` (background is
+        index 0), as the generator's ``SampleRequest.class_ids`` wants."""
+        index = {name: i for i, name in enumerate(class_names)}
+        unknown = [c for c in self.classes if c not in index]
+        if unknown:
+            raise ValueError(f'record {self.id!r}: unknown class(es) '
+                             f'{unknown}; the class list has '
+                             f'{list(class_names)}')
+        return [index[c] for c in self.classes]
+
 
 # --------------------------------------------------------------- captions
 def read_captions(path: PathLike) -> Dict[str, List[str]]:

@@ -236,6 +236,9 @@ def test_write_read_prompts_roundtrip_atomic(tmp_path):
         'prompt': 'a dog on a couch; dog sofa'}
     assert 'café' in lines[1]
     assert read_prompts(path, VOC) == _records()
+    assert [r.class_ids(VOC) for r in _records()] == [[12, 18], [15]]
+    with pytest.raises(ValueError, match=r"'a': unknown .*\['sofa'\]"):
+        _records()[0].class_ids(cn.COCO_CLASSES)
     # A failing write leaves the old file and no temp file behind.
     bad = _records() + [PromptRecord('a', 'dup', [], 'dup')]
     with pytest.raises(ValueError, match="record 2 .*'a'.*duplicate id"):
