@@ -1,3 +1,8 @@
+from .synth_cache import CacheMismatchError, SynthCache
+from .synth_dataset import SynthDataset
 from .toy_dataset import ToyShapesDataset, make_toy_dataset
 
-__all__ = ['ToyShapesDataset', 'make_toy_dataset']
+__all__ = [
+    'CacheMismatchError', 'SynthCache', 'SynthDataset', 'ToyShapesDataset',
+    'make_toy_dataset'
+]
