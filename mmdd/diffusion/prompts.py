@@ -1,7 +1,32 @@
-"""Class-prompt appending: ``"<caption>; <class names>"``."""
-from typing import Sequence
+"""Prompt text and CLIP token ids for one sample.
+
+Two texts per sample:
+
+- the *generation text* ``"<caption>; <class names>"`` (class-prompt
+  appending) that conditions the image as usual;
+- the *class prompt* ``"<class names>"``, encoded on its own; its keys are
+  scored against the image queries to read each class's cross-attention map
+  (class-prompt cross-attention, see :mod:`mmdd.diffusion.attention`).
+
+A class owns every CLIP token of its name (``potted plant`` -> 2 tokens,
+``aeroplane`` -> ``aerop`` + ``lane``), at every place it is written.
+"""
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+
+if TYPE_CHECKING:  # no transformers import for the text-only helpers
+    from transformers import PreTrainedTokenizerBase
 
 CLASS_PROMPT_SEPARATOR = '; '
+
+
+class PromptTruncatedWarning(UserWarning):
+    """The caption was cut to fit CLIP's context; class names were kept."""
+
+
+def _clean_caption(caption: str) -> str:
+    return caption.strip().rstrip(';').strip()
 
 
 def append_class_prompt(caption: str, class_names: Sequence[str]) -> str:
@@ -10,7 +35,101 @@ def append_class_prompt(caption: str, class_names: Sequence[str]) -> str:
     Every class gets at least one token of its own even when the caption
     calls it something else (the paper's class-prompt appending).
     """
-    caption = caption.strip().rstrip(';').strip()
     if not class_names:
-        return caption
-    return caption + CLASS_PROMPT_SEPARATOR + ' '.join(class_names)
+        return _clean_caption(caption)
+    return _clean_caption(caption) + CLASS_PROMPT_SEPARATOR + ' '.join(
+        class_names)
+
+
+@dataclass(frozen=True)
+class SamplePrompt:
+    """Token ids (with BOS/EOS, unpadded) of one sample's two texts."""
+    text: str  # the generation text as written, before any truncation
+    text_ids: List[int]
+    class_prompt_ids: List[int]
+    # Each distinct class name (first-appearance order) -> its token
+    # positions in ``class_prompt_ids``.
+    class_positions: Dict[str, List[int]]
+
+
+def _ids(tokenizer: 'PreTrainedTokenizerBase', text: str) -> List[int]:
+    return tokenizer(text, add_special_tokens=False).input_ids
+
+
+def _wrap(tokenizer: 'PreTrainedTokenizerBase', ids: List[int]) -> List[int]:
+    return [tokenizer.bos_token_id] + ids + [tokenizer.eos_token_id]
+
+
+def class_token_positions(tokenizer: 'PreTrainedTokenizerBase',
+                          class_names: Sequence[str]
+                          ) -> Tuple[List[int], Dict[str, List[int]]]:
+    """Token ids of ``' '.join(class_names)`` and each name's positions.
+
+    Positions count from 0 = the first name token (BOS not included). A name
+    written twice owns the tokens of both occurrences.
+    """
+    ids: List[int] = []
+    positions: Dict[str, List[int]] = {}
+    for name in class_names:
+        name_ids = _ids(tokenizer, name)
+        if not name_ids:
+            raise ValueError(f'class name {name!r} has no tokens')
+        positions.setdefault(name, []).extend(
+            range(len(ids), len(ids) + len(name_ids)))
+        ids += name_ids
+    # CLIP splits words on spaces before BPE, so names tokenized one by one
+    # must equal the joined text; a tokenizer where context matters would
+    # silently shift the positions.
+    if ids != _ids(tokenizer, ' '.join(class_names)):
+        raise ValueError(
+            f'{type(tokenizer).__name__} tokenizes {list(class_names)} '
+            'differently alone and joined; class token positions would be '
+            'wrong. Use a CLIP tokenizer.')
+    return ids, positions
+
+
+def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
+                 budget: int) -> List[int]:
+    """Ids of ``head + tail``; if too long, ``head`` (the caption) is cut."""
+    ids = _ids(tokenizer, head + tail)
+    if len(ids) <= budget:
+        return ids
+    tail_ids = _ids(tokenizer, tail) if tail else []
+    keep = budget - len(tail_ids)
+    if keep < 0:
+        raise ValueError(
+            f'the appended class names {tail!r} take {len(tail_ids)} tokens, '
+            f'more than the {budget} CLIP reads: pass fewer classes')
+    warnings.warn(
+        f'prompt has {len(ids)} tokens, CLIP reads {budget}: the caption was '
+        f'cut to its first {keep} tokens, all class names kept: '
+        f'{head + tail!r}', PromptTruncatedWarning, stacklevel=3)
+    return _ids(tokenizer, head)[:keep] + tail_ids
+
+
+def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
+                        class_names: Sequence[str],
+                        append: bool = True) -> SamplePrompt:
+    """Both texts of a sample, fitted to the tokenizer's context length.
+
+    A generation text longer than the context (77 for CLIP) is cut on the
+    caption side with a :class:`PromptTruncatedWarning`, so no class token is
+    lost; ``append=False`` conditions on the caption alone (cut at the end).
+    """
+    budget = tokenizer.model_max_length - 2  # BOS and EOS
+    class_ids, positions = class_token_positions(tokenizer, class_names)
+    if len(class_ids) > budget:
+        raise ValueError(
+            f'the class prompt has {len(class_ids)} tokens, more than the '
+            f'{budget} CLIP reads: pass fewer classes ({list(class_names)})')
+    if append and class_names:
+        head = _clean_caption(caption)
+        tail = CLASS_PROMPT_SEPARATOR + ' '.join(class_names)
+    else:
+        head, tail = caption, ''
+    return SamplePrompt(
+        text=head + tail,
+        text_ids=_wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget)),
+        class_prompt_ids=_wrap(tokenizer, class_ids),
+        class_positions={name: [p + 1 for p in pos]  # after BOS
+                         for name, pos in positions.items()})

@@ -1,0 +1,254 @@
+"""Record UNet attention during denoising, without changing the image.
+
+Only the layers that are read are swapped, for the duration of a ``with``
+block, to :class:`RecordingAttnProcessor`: it computes the layer's output
+exactly as diffusers' fused ``AttnProcessor2_0`` (SDPA) does and, on the side,
+the explicit probabilities of the conditional half of classifier-free
+guidance, averaged over heads at once and added to a running sum on the
+device. Every other layer keeps its processor. Layers are chosen by their
+name and resolution (never by counting calls):
+
+- self-attention: the queries against the layer's own keys (N x N);
+- cross-attention: the queries against the keys of the *class prompt*
+  (class-prompt cross-attention); the image itself is conditioned on the
+  generation text as usual and the class prompt is never fed back.
+"""
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from diffusers.models.attention_processor import Attention
+
+SELF, CROSS = 'self', 'cross'
+Size = Tuple[int, int]
+
+_BLOCK = re.compile(r'^(down_blocks|up_blocks)\.(\d+)\.|^mid_block\.')
+
+
+@dataclass(frozen=True)
+class AttentionLayer:
+    name: str  # key in ``unet.attn_processors``
+    kind: str  # SELF or CROSS
+    level: int  # UNet level: the feature map is the latent / 2**level
+    size: Size  # (h, w) of that feature map
+
+
+def level_sizes(latent_size: Size, num_levels: int) -> List[Size]:
+    """Feature-map size at each UNet level (stride-2 convs round up)."""
+    sizes = [latent_size]
+    for _ in range(num_levels - 1):
+        h, w = sizes[-1]
+        sizes.append((math.ceil(h / 2), math.ceil(w / 2)))
+    return sizes
+
+
+def attention_layers(unet: torch.nn.Module,
+                     latent_size: Size) -> List[AttentionLayer]:
+    """Every attention layer of a UNet2DConditionModel, with its size.
+
+    ``down_blocks.i`` runs at level i, ``up_blocks.j`` at level n-1-j and the
+    mid block at level n-1 (n = number of levels): true of SD 1.x/2.x and
+    SDXL UNets. :class:`RecordingAttnProcessor` checks it at run time.
+    """
+    sizes = level_sizes(latent_size, len(unet.config.block_out_channels))
+    layers = []
+    for name, module in unet.named_modules():
+        match = _BLOCK.match(name)
+        if not isinstance(module, Attention) or not match:
+            continue
+        if match.group(1) is None:  # mid_block
+            level = len(sizes) - 1
+        elif match.group(1) == 'down_blocks':
+            level = int(match.group(2))
+        else:
+            level = len(sizes) - 1 - int(match.group(2))
+        layers.append(AttentionLayer(
+            f'{name}.processor', CROSS if module.is_cross_attention else SELF,
+            level, sizes[level]))
+    return layers
+
+
+def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
+                  factor: int) -> List[AttentionLayer]:
+    """The ``kind`` layers at ``latent_size / factor`` (factor a power of 2).
+
+    Raises a ValueError listing the sizes that do have such layers.
+    """
+    if factor < 1 or factor & (factor - 1):
+        raise ValueError(
+            f'{kind}_attention_factor must be a power of 2, got {factor}')
+    layers = [layer for layer in attention_layers(unet, latent_size)
+              if layer.kind == kind]
+    chosen = [layer for layer in layers if 2**layer.level == factor]
+    if not chosen:
+        available = sorted({(layer.level, layer.size) for layer in layers})
+        options = ', '.join(f'{h}x{w} (factor {2**level})'
+                            for level, (h, w) in available) or 'none'
+        raise ValueError(
+            f'no {kind}-attention layer at latent {latent_size[0]}x'
+            f'{latent_size[1]} / {factor}; {kind}-attention layers exist at: '
+            f'{options}. Set {kind}_attention_factor to one of those.')
+    return chosen
+
+
+class AttentionStore:
+    """Running sums of recorded attention maps, one per kind, on the device.
+
+    Each recorded call adds a (batch, queries, keys) float32 map averaged over
+    heads; :meth:`average` divides by layers x calls, i.e. the mean over the
+    layers of a kind and the denoising steps (UNet evaluations).
+    """
+
+    def __init__(self, layers: Sequence[AttentionLayer]):
+        self.layers = {layer.name: layer for layer in layers}
+        self.calls: Dict[str, int] = {layer.name: 0 for layer in layers}
+        self.sums: Dict[str, torch.Tensor] = {}
+
+    def add(self, layer: AttentionLayer, probs: torch.Tensor) -> None:
+        if layer.kind in self.sums:
+            self.sums[layer.kind] += probs
+        else:
+            self.sums[layer.kind] = probs.float()
+        self.calls[layer.name] += 1
+
+    def average(self, kind: str) -> torch.Tensor:
+        calls = {self.calls[name] for name, layer in self.layers.items()
+                 if layer.kind == kind}
+        if len(calls) != 1 or 0 in calls:
+            raise RuntimeError(
+                f'{kind}-attention layers were called unequal or zero times '
+                f'({self.calls}); was the UNet run inside record_attention?')
+        n_layers = sum(layer.kind == kind for layer in self.layers.values())
+        return self.sums[kind] / (n_layers * calls.pop())
+
+
+class RecordingAttnProcessor:
+    """``AttnProcessor2_0`` plus recording of the conditional half.
+
+    The output path is the fused SDPA one, so the image is unchanged; the
+    probabilities are computed on the side (softmax in float32).
+    """
+
+    def __init__(self, store: AttentionStore, layer: AttentionLayer,
+                 batch_size: int,
+                 class_embeds: Optional[torch.Tensor] = None):
+        if layer.kind == CROSS and class_embeds is None:
+            raise ValueError('cross-attention recording needs class_embeds')
+        self.store = store
+        self.layer = layer
+        self.batch_size = batch_size
+        self.class_embeds = class_embeds
+
+    def _conditional(self, tensor: torch.Tensor) -> torch.Tensor:
+        # diffusers' SD pipelines batch [unconditional, conditional].
+        total = tensor.shape[0]
+        if total not in (self.batch_size, 2 * self.batch_size):
+            raise RuntimeError(
+                f'{self.layer.name}: batch {total} is neither the '
+                f'{self.batch_size} samples nor twice that (guidance)')
+        return tensor[total - self.batch_size:]
+
+    def _record(self, attn: Attention, query: torch.Tensor,
+                key: torch.Tensor) -> None:
+        height, width = self.layer.size
+        if query.shape[2] != height * width:
+            raise RuntimeError(
+                f'{self.layer.name} attends over {query.shape[2]} positions, '
+                f'expected {height}x{width}: UNet layout not understood')
+        query = self._conditional(query)
+        if self.layer.kind == CROSS:
+            embeds = self.class_embeds.to(query.dtype)
+            if attn.norm_cross:
+                embeds = attn.norm_encoder_hidden_states(embeds)
+            key = _heads(attn.to_k(embeds), attn.heads)
+            if attn.norm_k is not None:
+                key = attn.norm_k(key)
+        else:
+            key = self._conditional(key)
+        scores = torch.matmul(query * attn.scale, key.transpose(-1, -2))
+        probs = scores.softmax(dim=-1, dtype=torch.float32)
+        self.store.add(self.layer, probs.mean(dim=1))
+
+    def __call__(self, attn: Attention, hidden_states: torch.Tensor,
+                 encoder_hidden_states: Optional[torch.Tensor] = None,
+                 attention_mask: Optional[torch.Tensor] = None,
+                 temb: Optional[torch.Tensor] = None, *args,
+                 **kwargs) -> torch.Tensor:
+        if attention_mask is not None:
+            raise NotImplementedError(
+                f'{self.layer.name}: recording with an attention mask')
+        residual = hidden_states
+        if attn.spatial_norm is not None:
+            hidden_states = attn.spatial_norm(hidden_states, temb)
+        input_ndim = hidden_states.ndim
+        if input_ndim == 4:
+            batch_size, channel, height, width = hidden_states.shape
+            hidden_states = hidden_states.view(
+                batch_size, channel, height * width).transpose(1, 2)
+        batch_size = hidden_states.shape[0]
+        if attn.group_norm is not None:
+            hidden_states = attn.group_norm(
+                hidden_states.transpose(1, 2)).transpose(1, 2)
+
+        query = attn.to_q(hidden_states)
+        if encoder_hidden_states is None:
+            encoder_hidden_states = hidden_states
+        elif attn.norm_cross:
+            encoder_hidden_states = attn.norm_encoder_hidden_states(
+                encoder_hidden_states)
+        key = attn.to_k(encoder_hidden_states)
+        value = attn.to_v(encoder_hidden_states)
+        query, key, value = (_heads(t, attn.heads) for t in (query, key, value))
+        if attn.norm_q is not None:
+            query = attn.norm_q(query)
+        if attn.norm_k is not None:
+            key = attn.norm_k(key)
+
+        self._record(attn, query, key)
+
+        hidden_states = F.scaled_dot_product_attention(
+            query, key, value, dropout_p=0.0, is_causal=False)
+        hidden_states = hidden_states.transpose(1, 2).reshape(
+            batch_size, -1, attn.heads * value.shape[-1]).to(query.dtype)
+        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states))
+        if input_ndim == 4:
+            hidden_states = hidden_states.transpose(-1, -2).reshape(
+                batch_size, channel, height, width)
+        if attn.residual_connection:
+            hidden_states = hidden_states + residual
+        return hidden_states / attn.rescale_output_factor
+
+
+def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:
+    """(batch, tokens, heads * dim) -> (batch, heads, tokens, dim)."""
+    batch, tokens, inner = tensor.shape
+    return tensor.view(batch, tokens, heads, inner // heads).transpose(1, 2)
+
+
+@contextmanager
+def record_attention(unet: torch.nn.Module,
+                     layers: Sequence[AttentionLayer], batch_size: int,
+                     class_embeds: Optional[torch.Tensor] = None
+                     ) -> Iterator[AttentionStore]:
+    """Install recording processors on ``layers``; restore all on exit.
+
+    ``class_embeds`` (batch, tokens, dim): the encoded class prompts whose
+    keys the cross-attention layers score. The original processors come
+    back in a ``finally``, also when the pipeline raises.
+    """
+    store = AttentionStore(layers)
+    original = unet.attn_processors
+    processors = dict(original)
+    for layer in layers:
+        processors[layer.name] = RecordingAttnProcessor(
+            store, layer, batch_size,
+            class_embeds if layer.kind == CROSS else None)
+    unet.set_attn_processor(processors)  # pops from the dict it is given
+    try:
+        yield store
+    finally:
+        unet.set_attn_processor(dict(original))

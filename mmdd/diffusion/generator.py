@@ -1,0 +1,222 @@
+"""Images and their label maps from one Stable Diffusion denoising pass.
+
+``LabelledImageGenerator.generate`` runs an unmodified diffusers
+``StableDiffusionPipeline`` inside :func:`~mmdd.diffusion.attention.record_attention`
+and turns the recorded attention into labels (:mod:`mmdd.diffusion.labels`).
+Each sample has its own ``torch.Generator`` (CPU, seeded with its seed), so a
+sample is the same alone or in any batch.
+"""
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Union
+
+import diffusers
+import numpy as np
+import torch
+from diffusers import StableDiffusionPipeline
+
+from .attention import CROSS, SELF, record_attention, select_layers
+from .labels import label_from_attention
+from .prompts import SamplePrompt, build_sample_prompt
+
+DEFAULT_NEGATIVE_PROMPT = (
+    'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '
+    'out of frame, extra limbs, disfigured, deformed, body out of frame, bad '
+    'anatomy, watermark, signature, cut off, low contrast, underexposed, '
+    'overexposed, bad art, beginner, amateur, distorted face')
+
+DTYPES = {'fp32': torch.float32, 'float32': torch.float32,
+          'fp16': torch.float16, 'float16': torch.float16,
+          'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16}
+
+
+@dataclass
+class GenerationConfig:
+    """Sampler and labelling settings (paper values by default)."""
+    num_inference_steps: int = 100
+    guidance_scale: float = 7.5
+    negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
+    height: Optional[int] = None  # default: the UNet's native size
+    width: Optional[int] = None
+    append_class_prompt: bool = True
+    tau: int = 4
+    foreground_threshold: float = 0.6
+    uncertain_threshold: float = 0.5
+    ignore_index: int = 255  # label of the uncertain region
+    cross_attention_factor: int = 4  # record cross-attn at latent_size // 4
+    self_attention_factor: int = 2  # record self-attn at latent_size // 2
+    progress_bar: bool = False  # diffusers' own bar over denoising steps
+
+    def __post_init__(self) -> None:
+        if self.num_inference_steps < 1:
+            raise ValueError('num_inference_steps must be >= 1, got '
+                             f'{self.num_inference_steps}')
+        if self.tau < 0:
+            raise ValueError(f'tau must be >= 0, got {self.tau}')
+        if not (0 <= self.uncertain_threshold <= self.foreground_threshold
+                <= 1):
+            raise ValueError(
+                'thresholds must satisfy 0 <= uncertain_threshold <= '
+                f'foreground_threshold <= 1, got uncertain_threshold='
+                f'{self.uncertain_threshold}, foreground_threshold='
+                f'{self.foreground_threshold}; swap or fix them')
+        if not 0 < self.ignore_index <= 255:
+            raise ValueError(
+                f'ignore_index must be in 1..255, got {self.ignore_index}')
+
+
+@dataclass
+class SampleRequest:
+    caption: str
+    class_ids: List[int]  # into class_names; 0 (background) is implied
+    seed: int
+
+
+@dataclass
+class GeneratedSample:
+    image: np.ndarray  # H x W x 3 uint8 RGB
+    label: np.ndarray  # H x W uint8 class ids, ignore_index = uncertain
+    confidence: np.ndarray  # H x W float32 in [0, 1], the max refined score
+    prompt: str  # the generation text (before any caption truncation)
+    seed: int
+    nsfw_flagged: bool = False  # blacked out by the checkpoint's checker
+
+
+def load_pipeline(model: str,
+                  torch_dtype: Union[torch.dtype, str] = torch.float32,
+                  device: Union[str, torch.device] = 'cpu',
+                  scheduler: Optional[str] = None) -> StableDiffusionPipeline:
+    """An SD 1.x/2.x pipeline from a hub id or a local folder.
+
+    ``torch_dtype``: a torch dtype or one of ``fp32``, ``fp16``, ``bf16``.
+    ``scheduler``: a diffusers scheduler class name compatible with the
+    checkpoint (e.g. ``DPMSolverMultistepScheduler``), built from the
+    checkpoint's scheduler config; ``None`` keeps the checkpoint's own.
+    """
+    if isinstance(torch_dtype, str):
+        if torch_dtype not in DTYPES:
+            raise ValueError(f'unknown torch_dtype {torch_dtype!r}; use one '
+                             f'of {sorted(DTYPES)}')
+        torch_dtype = DTYPES[torch_dtype]
+    pipeline = StableDiffusionPipeline.from_pretrained(
+        model, dtype=torch_dtype)
+    if scheduler is not None:
+        compatible = sorted(cls.__name__
+                            for cls in pipeline.scheduler.compatibles)
+        if scheduler not in compatible:
+            raise ValueError(f'scheduler {scheduler!r} does not fit {model}; '
+                             f'choose one of {compatible}')
+        pipeline.scheduler = getattr(diffusers, scheduler).from_config(
+            pipeline.scheduler.config)
+    return pipeline.to(device)
+
+
+class LabelledImageGenerator:
+    """Batches of (image, label, confidence) from a diffusers SD pipeline.
+
+    ``class_names[0]`` is the background; request class ids index the list.
+    """
+
+    def __init__(self, pipeline: StableDiffusionPipeline,
+                 class_names: Sequence[str], config: GenerationConfig):
+        if len(class_names) < 2:
+            raise ValueError('class_names needs the background and at least '
+                             f'one class, got {list(class_names)}')
+        if len(set(class_names)) != len(class_names):
+            raise ValueError(f'class_names repeat a name: {list(class_names)}')
+        if len(class_names) > config.ignore_index:
+            raise ValueError(
+                f'{len(class_names)} classes do not fit below ignore_index '
+                f'{config.ignore_index}')
+        self.pipeline = pipeline
+        self.class_names = list(class_names)
+        self.config = config
+        scale = pipeline.vae_scale_factor
+        native = pipeline.unet.config.sample_size * scale
+        self.height = config.height or native
+        self.width = config.width or native
+        if self.height % scale or self.width % scale:
+            raise ValueError(
+                f'height and width must be multiples of {scale}, got '
+                f'{self.height}x{self.width}')
+        latent = (self.height // scale, self.width // scale)
+        self.layers = (
+            select_layers(pipeline.unet, latent, CROSS,
+                          config.cross_attention_factor) +
+            select_layers(pipeline.unet, latent, SELF,
+                          config.self_attention_factor))
+        self.cross_size = self.layers[0].size
+        self.self_size = self.layers[-1].size
+        pipeline.set_progress_bar_config(disable=not config.progress_bar)
+
+    def _check(self, request: SampleRequest) -> None:
+        for class_id in request.class_ids:
+            if not 0 < class_id < len(self.class_names):
+                raise ValueError(
+                    f'class id {class_id} in request {request.caption!r} is '
+                    f'not a class: use 1..{len(self.class_names) - 1} '
+                    '(indices into class_names; 0, the background, is '
+                    'implied and never listed)')
+
+    def _encode(self, token_ids: Sequence[List[int]]) -> torch.Tensor:
+        """Text-encoder states for token ids, as the pipeline encodes text."""
+        tokenizer = self.pipeline.tokenizer
+        encoder = self.pipeline.text_encoder
+        length = tokenizer.model_max_length
+        ids = torch.tensor([list(i) + [tokenizer.pad_token_id] *
+                            (length - len(i)) for i in token_ids])
+        mask = None
+        if getattr(encoder.config, 'use_attention_mask', False):
+            mask = torch.tensor([[1] * len(i) + [0] * (length - len(i))
+                                 for i in token_ids], device=encoder.device)
+        states = encoder(ids.to(encoder.device), attention_mask=mask)[0]
+        return states.to(encoder.dtype)
+
+    def generate(self, requests: Sequence[SampleRequest]
+                 ) -> List[GeneratedSample]:
+        """Generate one batch; samples come back in request order."""
+        if not requests:
+            raise ValueError('generate() needs at least one SampleRequest')
+        for request in requests:
+            self._check(request)
+        config, pipeline = self.config, self.pipeline
+        prompts: List[SamplePrompt] = [
+            build_sample_prompt(
+                pipeline.tokenizer, r.caption,
+                [self.class_names[i] for i in r.class_ids],
+                config.append_class_prompt) for r in requests]
+        negative_ids = pipeline.tokenizer(
+            config.negative_prompt, truncation=True,
+            max_length=pipeline.tokenizer.model_max_length).input_ids
+        batch = len(requests)
+        with torch.no_grad():
+            text = self._encode([p.text_ids for p in prompts])
+            negative = self._encode([negative_ids]).expand(batch, -1, -1)
+            classes = self._encode([p.class_prompt_ids for p in prompts])
+        generators = [torch.Generator('cpu').manual_seed(r.seed)
+                      for r in requests]
+        with record_attention(pipeline.unet, self.layers, batch,
+                              classes) as store:
+            output = pipeline(
+                prompt_embeds=text, negative_prompt_embeds=negative,
+                height=self.height, width=self.width,
+                num_inference_steps=config.num_inference_steps,
+                guidance_scale=config.guidance_scale, generator=generators,
+                output_type='np')
+        cross, self_attention = store.average(CROSS), store.average(SELF)
+        images = (output.images * 255).round().astype(np.uint8)
+        flagged = output.nsfw_content_detected or [False] * batch
+        samples = []
+        for i, (request, prompt) in enumerate(zip(requests, prompts)):
+            class_ids = list(dict.fromkeys(request.class_ids))
+            label, confidence = label_from_attention(
+                cross[i], self_attention[i],
+                [prompt.class_positions[self.class_names[c]]
+                 for c in class_ids], class_ids, self.cross_size,
+                self.self_size, (self.height, self.width), config.tau,
+                config.foreground_threshold, config.uncertain_threshold,
+                config.ignore_index)
+            samples.append(GeneratedSample(
+                image=images[i], label=label.cpu().numpy(),
+                confidence=confidence.cpu().numpy(), prompt=prompt.text,
+                seed=request.seed, nsfw_flagged=bool(flagged[i])))
+        return samples

@@ -1,0 +1,91 @@
+"""From recorded attention to a label map with an uncertain region.
+
+For one image, with ``K`` classes:
+
+1. class map a_c = the class-prompt cross-attention of the class's tokens,
+   averaged over them, upsampled (bicubic) to the self-attention size;
+2. refined map = S^tau a_c, S the (N x N) self-attention, by tau products
+   with the map (never a matrix power: N x N x K per product, not N^3);
+3. per-class min-max normalisation to [0, 1], bicubic upsampling to the
+   image size (clamped back to [0, 1]);
+4. per pixel, m = max over classes: m >= foreground -> argmax class,
+   uncertain <= m < foreground -> ignore index, m < uncertain -> 0
+   (background). ``m`` is returned as the pixel's confidence.
+"""
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+Size = Tuple[int, int]
+
+
+def token_class_maps(cross: torch.Tensor, positions: Sequence[Sequence[int]],
+                     size: Size) -> torch.Tensor:
+    """(N, tokens) cross-attention -> (K, h, w), each class's token mean."""
+    if not positions:
+        return cross.new_zeros((0, *size))
+    return torch.stack([cross[:, list(pos)].mean(dim=1)
+                        for pos in positions]).view(-1, *size)
+
+
+def resize(maps: torch.Tensor, size: Size) -> torch.Tensor:
+    """Bicubic resize of (K, h, w) maps."""
+    if maps.shape[0] == 0:
+        return maps.new_zeros((0, *size))
+    return F.interpolate(maps[None], size=size, mode='bicubic',
+                         align_corners=False)[0]
+
+
+def refine(self_attention: torch.Tensor, maps: torch.Tensor,
+           tau: int) -> torch.Tensor:
+    """S^tau a_c for every class map: (N, N) and (K, h, w) -> (K, h, w)."""
+    flat = maps.flatten(1).T  # (N, K)
+    for _ in range(tau):
+        flat = self_attention @ flat
+    return flat.T.reshape(maps.shape)
+
+
+def min_max(maps: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Normalise each (h, w) map of a (K, h, w) stack to [0, 1]."""
+    flat = maps.flatten(1)
+    low = flat.min(dim=1, keepdim=True).values
+    high = flat.max(dim=1, keepdim=True).values
+    return ((flat - low) / (high - low).clamp_min(eps)).view_as(maps)
+
+
+def threshold(scores: torch.Tensor, class_ids: Sequence[int],
+              foreground: float = 0.6, uncertain: float = 0.5,
+              ignore_index: int = 255) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(K, H, W) scores in [0, 1] -> (label uint8, confidence float32)."""
+    if len(class_ids) != scores.shape[0]:
+        raise ValueError(f'{scores.shape[0]} score maps for {len(class_ids)} '
+                         'class ids')
+    if scores.shape[0] == 0:
+        confidence = scores.new_zeros(scores.shape[1:], dtype=torch.float32)
+        return confidence.to(torch.uint8), confidence
+    confidence, best = scores.float().max(dim=0)
+    ids = torch.as_tensor(class_ids, device=scores.device)
+    label = torch.where(confidence >= foreground, ids[best],
+                        torch.where(confidence >= uncertain, ignore_index, 0))
+    return label.to(torch.uint8), confidence
+
+
+def label_from_attention(cross: torch.Tensor, self_attention: torch.Tensor,
+                         positions: Sequence[Sequence[int]],
+                         class_ids: Sequence[int], cross_size: Size,
+                         self_size: Size, image_size: Size, tau: int = 4,
+                         foreground: float = 0.6, uncertain: float = 0.5,
+                         ignore_index: int = 255
+                         ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """One image's label and confidence (H, W) from its averaged attention.
+
+    ``cross`` (h_c * w_c, tokens): class-prompt cross-attention;
+    ``self_attention`` (h_s * w_s, h_s * w_s); ``positions[k]``: the class
+    prompt token positions of ``class_ids[k]``.
+    """
+    maps = resize(token_class_maps(cross.float(), positions, cross_size),
+                  self_size)
+    maps = min_max(refine(self_attention.float(), maps, tau))
+    scores = resize(maps, image_size).clamp(0, 1)
+    return threshold(scores, class_ids, foreground, uncertain, ignore_index)

@@ -1,0 +1,84 @@
+import warnings
+
+import pytest
+
+from mmdd.diffusion.prompts import (PromptTruncatedWarning,
+                                    append_class_prompt, build_sample_prompt,
+                                    class_token_positions)
+
+
+def test_real_clip_vocabulary(tokenizer):
+    # Ids of the public CLIP tokenizer: the offline one is the real one.
+    assert tokenizer('a photo of a cat').input_ids == [
+        49406, 320, 1125, 539, 320, 2368, 49407]
+    assert tokenizer.model_max_length == 77
+
+
+@pytest.mark.parametrize('name, tokens', [
+    ('potted plant', ['potted</w>', 'plant</w>']),
+    ('tv monitor', ['tv</w>', 'monitor</w>']),
+    ('aeroplane', ['aerop', 'lane</w>']),
+    ('dog', ['dog</w>']),
+])
+def test_multi_token_class_names(tokenizer, name, tokens):
+    ids, positions = class_token_positions(tokenizer, ['cat', name])
+    assert positions['cat'] == [0]
+    assert tokenizer.convert_ids_to_tokens(
+        [ids[p] for p in positions[name]]) == tokens
+
+
+def test_positions_index_the_class_prompt(tokenizer):
+    names = ['person', 'potted plant', 'person', 'aeroplane']
+    prompt = build_sample_prompt(tokenizer, 'people in a garden', names)
+    # The class prompt is exactly what the tokenizer makes of the names.
+    assert prompt.class_prompt_ids == tokenizer(' '.join(names)).input_ids
+    tokens = tokenizer.convert_ids_to_tokens(prompt.class_prompt_ids)
+    assert list(prompt.class_positions) == ['person', 'potted plant',
+                                            'aeroplane']
+    # A repeated class owns the tokens of both occurrences.
+    assert [tokens[p] for p in prompt.class_positions['person']] == [
+        'person</w>', 'person</w>']
+    assert [tokens[p] for p in prompt.class_positions['potted plant']] == [
+        'potted</w>', 'plant</w>']
+    assert [tokens[p] for p in prompt.class_positions['aeroplane']] == [
+        'aerop', 'lane</w>']
+
+
+def test_generation_text_is_what_the_pipeline_would_tokenize(tokenizer):
+    prompt = build_sample_prompt(tokenizer, 'a dog on a couch.', ['dog', 'sofa'])
+    assert prompt.text == 'a dog on a couch.; dog sofa'
+    assert prompt.text == append_class_prompt('a dog on a couch.',
+                                              ['dog', 'sofa'])
+    assert prompt.text_ids == tokenizer(prompt.text).input_ids
+
+
+def test_no_append_conditions_on_the_caption(tokenizer):
+    prompt = build_sample_prompt(tokenizer, 'a dog', ['dog'], append=False)
+    assert prompt.text == 'a dog'
+    assert prompt.text_ids == tokenizer('a dog').input_ids
+    assert prompt.class_prompt_ids == tokenizer('dog').input_ids
+
+
+def test_long_caption_is_cut_on_the_caption_side(tokenizer):
+    caption = ' '.join(['a very long and winding caption'] * 20)
+    names = ['potted plant', 'tv monitor', 'dining table']
+    with pytest.warns(PromptTruncatedWarning, match='caption was cut'):
+        prompt = build_sample_prompt(tokenizer, caption, names)
+    assert len(prompt.text_ids) == 77
+    tail = tokenizer('; potted plant tv monitor dining table',
+                     add_special_tokens=False).input_ids
+    assert prompt.text_ids[-1] == tokenizer.eos_token_id
+    assert prompt.text_ids[-1 - len(tail):-1] == tail
+    head = tokenizer(caption, add_special_tokens=False).input_ids
+    assert prompt.text_ids[1:-1 - len(tail)] == head[:75 - len(tail)]
+
+
+def test_short_prompt_does_not_warn(tokenizer):
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        build_sample_prompt(tokenizer, 'a cat', ['cat'])
+
+
+def test_too_many_class_tokens_is_an_error(tokenizer):
+    with pytest.raises(ValueError, match='fewer classes'):
+        build_sample_prompt(tokenizer, 'x', ['potted plant'] * 40)
