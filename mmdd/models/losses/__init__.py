@@ -1,1 +1,3 @@
-__all__ = []
+from .uncertainty_ce_loss import UncertaintyCrossEntropyLoss
+
+__all__ = ['UncertaintyCrossEntropyLoss']

@@ -1,0 +1,3 @@
+from .confidence_encoder_decoder import ConfidenceEncoderDecoder
+
+__all__ = ['ConfidenceEncoderDecoder']
