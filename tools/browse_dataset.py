@@ -1,0 +1,166 @@
+"""Look at a dataset's labels: ``python tools/browse_dataset.py CONFIG``.
+
+For the first ``--num`` samples of a split it writes a picture: the image,
+the label blended on it in palette colours, and (when the sample has a
+``confidence_path``, as SynthDataset's do) the confidence as a heat map; the
+ignored/uncertain region (255) is hatched in magenta. It also counts every
+class over the split (``--stats-num`` limits it): share of pixels and number
+of images containing it, plus the uncertain share, as
+``class_stats.{png,csv,json}``.
+
+Files are read straight from the dataset's data list, not through the
+training pipeline, so augmentations do not change what you see. Label maps
+go through mmseg's ``LoadAnnotations``, so ``reduce_zero_label`` and
+``label_map`` (custom classes) apply exactly as in training. A dataset that
+generates its samples (SynthDataset) is built with ``generate=False``:
+browsing only reads.
+
+Example::
+
+    python tools/browse_dataset.py configs/dd_voc.py --split train --num 8
+"""
+import argparse
+import copy
+import inspect
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
+from mmseg.datasets.transforms import LoadAnnotations
+from PIL import Image
+
+import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
+from mmdd.registry import DATASETS
+from mmdd.visualization import ClassStats, draw_sample, plot_class_stats
+
+SPLITS = ('train', 'val', 'test')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Draw samples of a dataset and count its classes.')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--split', choices=SPLITS, default='train',
+                        help='which dataloader\'s dataset (default train)')
+    parser.add_argument('--num', type=int, default=20,
+                        help='how many samples to draw (default 20)')
+    parser.add_argument('--stats-num', type=int, default=None,
+                        help='count classes over the first N samples only '
+                        '(default: the whole split)')
+    parser.add_argument('--out', type=Path, default=None,
+                        help='output folder (default work_dirs/'
+                        'browse_dataset/<config name>/<split>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. '
+                        'train_dataloader.dataset.data_root=data/toy')
+    return parser.parse_args(argv)
+
+
+def build_dataset(cfg: Config, split: str):
+    """Build the dataset of ``<split>_dataloader``, never generating."""
+    key = f'{split}_dataloader'
+    if cfg.get(key) is None:
+        raise KeyError(f'the config has no {key}; choose another --split '
+                       f'(one of {SPLITS})')
+    dataset_cfg = copy.deepcopy(cfg[key]['dataset'])
+    dataset_cls = DATASETS.get(dataset_cfg['type'])
+    if dataset_cls is None:
+        raise KeyError(f'dataset type {dataset_cfg["type"]!r} is not '
+                       'registered; check the name or add its package to '
+                       'custom_imports')
+    if 'generate' in inspect.signature(dataset_cls.__init__).parameters:
+        dataset_cfg['generate'] = False
+    return DATASETS.build(dataset_cfg)
+
+
+def load_label(info: Dict) -> np.ndarray:
+    """The label map as training sees it (reduce_zero_label, label_map)."""
+    if not info.get('seg_map_path'):
+        raise ValueError(f'{info.get("img_path")} has no seg_map_path; '
+                         'browse a split that has labels')
+    results = LoadAnnotations()(dict(
+        seg_map_path=info['seg_map_path'],
+        reduce_zero_label=info.get('reduce_zero_label', False),
+        label_map=info.get('label_map'), seg_fields=[]))
+    return results['gt_seg_map']
+
+
+def load_picture_inputs(info: Dict
+                        ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """RGB image and confidence in [0, 1] (None when there is no file)."""
+    with Image.open(info['img_path']) as image:
+        rgb = np.asarray(image.convert('RGB'))
+    path = info.get('confidence_path')
+    if not path or not Path(path).is_file():
+        return rgb, None
+    with Image.open(path) as image:
+        confidence = np.asarray(image.convert('L'), np.float32) / 255
+    return rgb, confidence
+
+
+def browse(dataset, out_dir: Path, num: int, stats_num: Optional[int],
+           title: str) -> ClassStats:
+    """Write the sample pictures and class statistics into ``out_dir``."""
+    classes = dataset.metainfo['classes']
+    palette = dataset.metainfo['palette']
+    ignore_index = getattr(dataset, 'ignore_index', 255)
+    stats = ClassStats(classes, ignore_index)
+    num = min(num, len(dataset))
+    stats_num = len(dataset) if stats_num is None else min(
+        stats_num, len(dataset))
+    (out_dir / 'samples').mkdir(parents=True, exist_ok=True)
+    bar = ProgressBar(max(num, stats_num), file=sys.stdout)
+    for index in range(max(num, stats_num)):
+        info = dataset.get_data_info(index)
+        label = load_label(info)
+        if index < stats_num:
+            stats.update(label, info['seg_map_path'])
+        if index < num:
+            image, confidence = load_picture_inputs(info)
+            stem = Path(info['img_path']).stem
+            fig = draw_sample(image, label, classes, palette, confidence,
+                              ignore_index, title=f'#{index} {stem}')
+            fig.savefig(out_dir / 'samples' / f'{index:05d}_{stem}.png',
+                        dpi=100)
+        bar.update()
+    sys.stdout.write('\n')
+    stats.save(out_dir / 'class_stats.csv', out_dir / 'class_stats.json')
+    plot_class_stats(stats, palette, title).savefig(
+        out_dir / 'class_stats.png', dpi=100)
+    return stats
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    if args.num < 0 or (args.stats_num is not None and args.stats_num < 0):
+        print(f'error: --num ({args.num}) and --stats-num ({args.stats_num}) '
+              'must be >= 0', file=sys.stderr)
+        return 1
+    try:
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        init_default_scope(cfg.get('default_scope', 'mmdd'))
+        dataset = build_dataset(cfg, args.split)
+        name = Path(args.config).stem
+        out_dir = args.out or Path('work_dirs', 'browse_dataset', name,
+                                   args.split)
+        stats = browse(dataset, out_dir, args.num, args.stats_num,
+                       f'{name} ({args.split}): {len(dataset)} samples')
+    except (OSError, KeyError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    drawn = min(args.num, len(dataset))
+    print(f'{drawn} sample pictures in {out_dir / "samples"}')
+    print(f'class statistics of {stats.num_images} samples (uncertain '
+          f'{100 * stats.ignored_pixels / max(stats.num_pixels, 1):.2f}% of '
+          f'pixels): {out_dir}/class_stats.{{png,csv,json}}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
