@@ -36,7 +36,8 @@ def test_ignore_only_equals_mmseg_cross_entropy(avg_non_ignore):
 
 def test_weight_argument_equals_mmseg_cross_entropy():
     logits, label = random_batch(seed=1)
-    weight = torch.rand(label.shape, generator=torch.Generator().manual_seed(2))
+    weight = torch.rand(label.shape,
+                        generator=torch.Generator().manual_seed(2))
     ours = UncertaintyCrossEntropyLoss()(logits, label, weight=weight,
                                          ignore_index=255)
     theirs = mmseg_ce()(logits, label, weight=weight, ignore_index=255)
@@ -61,7 +62,8 @@ def test_confidence_is_multiplied_with_the_weight_argument():
                                        confidence_floor=0.2)
     with loss.pixel_confidence(confidence):
         ours = loss(logits, label, weight=weight, ignore_index=255)
-    expected = mmseg_ce()(logits, label, weight=0.5 * confidence.clamp(min=0.2),
+    expected = mmseg_ce()(logits, label,
+                          weight=0.5 * confidence.clamp(min=0.2),
                           ignore_index=255)
     torch.testing.assert_close(ours, expected)
 
