@@ -80,7 +80,7 @@ class UncertaintyCrossEntropyLoss(nn.Module):
 
     @contextmanager
     def pixel_confidence(self, confidence: torch.Tensor) -> Iterator[None]:
-        """Use ``confidence`` (N, H, W) in [0, 1] for calls inside the block."""
+        """Use ``confidence`` (N, H, W), in [0, 1], inside the block."""
         previous, self._confidence = self._confidence, confidence
         try:
             yield
