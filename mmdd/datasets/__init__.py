@@ -1,9 +1,10 @@
 from .transforms import *  # noqa: F401,F403
+from .coco_object import CocoObjectDataset
 from .synth_cache import CacheMismatchError, SynthCache
 from .synth_dataset import SynthDataset
 from .toy_dataset import ToyShapesDataset, make_toy_dataset
 
 __all__ = [
-    'CacheMismatchError', 'SynthCache', 'SynthDataset', 'ToyShapesDataset',
-    'make_toy_dataset'
+    'CacheMismatchError', 'CocoObjectDataset', 'SynthCache', 'SynthDataset',
+    'ToyShapesDataset', 'make_toy_dataset'
 ]
