@@ -5,9 +5,8 @@ import torch
 from mmcv.transforms import Pad
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from PIL import Image
 
-from mmdd.datasets.synth_cache import palette_image
+from mmdd.datasets.synth_cache import SynthCache
 from mmdd.datasets.transforms import (LoadConfidenceMap,
                                       PackSegInputsWithConfidence)
 
@@ -25,8 +24,8 @@ def stored_confidence(label: np.ndarray) -> np.ndarray:
 
 @pytest.fixture
 def sample(tmp_path) -> dict:
-    """A 40x56 image, an asymmetric palette label with an uncertain band,
-    and its confidence map, written as the synthetic cache writes them."""
+    """A 40x56 image, an asymmetric label with an uncertain band and its
+    confidence, written by the synthetic cache's own writer."""
     rng = np.random.default_rng(0)
     label = np.zeros((40, 56), np.uint8)
     label[4:30, 3:20] = 1
@@ -34,14 +33,14 @@ def sample(tmp_path) -> dict:
     label[20:26, 5:45] = 3
     label[30:34, 0:50] = 255
     image = rng.integers(0, 255, (40, 56, 3), dtype=np.uint8)
-    paths = {key: str(tmp_path / name) for key, name in (
-        ('img_path', 'image.jpg'), ('seg_map_path', 'mask.png'),
-        ('confidence_path', 'confidence.png'))}
-    Image.fromarray(image).save(paths['img_path'])
+    cache = SynthCache(tmp_path)
     palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
-    palette_image(label, palette).save(paths['seg_map_path'])
-    Image.fromarray(stored_confidence(label)).save(paths['confidence_path'])
-    return dict(paths, label_map=None, reduce_zero_label=False, seg_fields=[])
+    cache.write_sample('s0', image, label,
+                       stored_confidence(label) / 255, palette, meta={})
+    return dict(img_path=str(cache.path('image', 's0')),
+                seg_map_path=str(cache.path('mask', 's0')),
+                confidence_path=str(cache.path('confidence', 's0')),
+                label_map=None, reduce_zero_label=False, seg_fields=[])
 
 
 def train_pipeline(with_confidence: bool, background_label=None) -> Compose:

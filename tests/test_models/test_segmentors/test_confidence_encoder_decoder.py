@@ -1,12 +1,16 @@
 """ConfidenceEncoderDecoder on a tiny ResNet-18-V1c with FCN heads."""
 from typing import List, Optional
 
+import numpy as np
 import pytest
 import torch
+from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
+from mmseg.datasets.transforms import PackSegInputs
 from mmseg.structures import SegDataSample
 
+from mmdd.datasets.transforms import PackSegInputsWithConfidence
 from mmdd.models.segmentors.confidence_encoder_decoder import \
     stack_confidence
 from mmdd.registry import MODELS
@@ -147,3 +151,27 @@ def test_missing_confidence_names_the_fix(plain_model):
     plain = build_model('EncoderDecoder', loss)
     with pytest.raises(RuntimeError, match='ConfidenceEncoderDecoder'):
         compute_losses(plain, make_batch(ones_like_sizes()))
+
+
+def test_trains_on_packed_pipeline_output(plain_model):
+    """Packed samples of different sizes with full confidence give the plain
+    model's loss on mmseg's packing of the same labels, and gradients."""
+    rng = np.random.default_rng(1)
+    ours_batch, stock_batch = [], []
+    for height, width in SIZES:
+        label = rng.integers(0, NUM_CLASSES, (height, width), dtype=np.uint8)
+        label[rng.random(label.shape) < 0.2] = 255
+        image = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+        stacked = np.stack([label, np.full_like(label, 255)], axis=-1)
+        ours_batch.append(PackSegInputsWithConfidence()(
+            dict(img=image, gt_seg_map=stacked)))
+        stock_batch.append(PackSegInputs()(dict(img=image, gt_seg_map=label)))
+    loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True)
+    model = with_weights_of(build_model('ConfidenceEncoderDecoder', loss),
+                            plain_model)
+    ours = compute_losses(model, pseudo_collate(ours_batch))
+    expected = compute_losses(plain_model, pseudo_collate(stock_batch))
+    for key in ours:
+        torch.testing.assert_close(ours[key], expected[key])
+    sum(ours.values()).backward()
+    assert model.decode_head.conv_seg.weight.grad.abs().sum() > 0
