@@ -67,6 +67,13 @@ def build_dataset(cfg: Config, split: str):
         raise KeyError(f'the config has no {key}; choose another --split '
                        f'(one of {SPLITS})')
     dataset_cfg = copy.deepcopy(cfg[key]['dataset'])
+    _never_generate(dataset_cfg)
+    return DATASETS.build(dataset_cfg)
+
+
+def _never_generate(dataset_cfg: Dict) -> None:
+    """Set ``generate=False`` on every dataset (wrapped ones too) that can
+    generate its samples, so browsing only reads."""
     dataset_cls = DATASETS.get(dataset_cfg['type'])
     if dataset_cls is None:
         raise KeyError(f'dataset type {dataset_cfg["type"]!r} is not '
@@ -74,7 +81,11 @@ def build_dataset(cfg: Config, split: str):
                        'custom_imports')
     if 'generate' in inspect.signature(dataset_cls.__init__).parameters:
         dataset_cfg['generate'] = False
-    return DATASETS.build(dataset_cfg)
+    inner = dataset_cfg.get('datasets', [])  # ConcatDataset
+    if dataset_cfg.get('dataset') is not None:  # RepeatDataset & co
+        inner = [dataset_cfg['dataset'], *inner]
+    for sub in inner:
+        _never_generate(sub)
 
 
 def load_label(info: Dict) -> np.ndarray:

@@ -107,16 +107,18 @@ def _write_cache(root, count):
     return labels
 
 
-def _synth_config(root, num_samples):
+def _synth_config(root, num_samples, repeat=False):
+    dataset = (
+        f"dict(type='SynthDataset', cache_dir={str(root / 'cache')!r}, "
+        f"prompts_file={str(root / 'prompts.jsonl')!r}, "
+        f"model='no/such-model', num_samples={num_samples}, "
+        f'metainfo=dict(classes={TOY_CLASSES!r}, palette={TOY_PALETTE}), '
+        "pipeline=[dict(type='LoadImageFromFile')])")
+    if repeat:
+        dataset = f"dict(type='RepeatDataset', times=2, dataset={dataset})"
     path = root / 'synth_config.py'
-    path.write_text(
-        "default_scope = 'mmdd'\n"
-        'train_dataloader = dict(dataset=dict(\n'
-        f"    type='SynthDataset', cache_dir={str(root / 'cache')!r},\n"
-        f"    prompts_file={str(root / 'prompts.jsonl')!r},\n"
-        f"    model='no/such-model', num_samples={num_samples},\n"
-        f'    metainfo=dict(classes={TOY_CLASSES!r}, palette={TOY_PALETTE}),\n'
-        "    pipeline=[dict(type='LoadImageFromFile')]))\n")
+    path.write_text("default_scope = 'mmdd'\n"
+                    f'train_dataloader = dict(dataset={dataset})\n')
     return str(path)
 
 
@@ -136,11 +138,12 @@ def test_synth_cache(tool, tmp_path):
     assert summary['classes'][2]['pixels'] == 10 * (60 - 41)
 
 
-def test_never_generates(tool, tmp_path, capsys):
-    """A SynthDataset is read with generate=False: a missing sample is an
-    error, not a Stable Diffusion run."""
+@pytest.mark.parametrize('repeat', [False, True])
+def test_never_generates(tool, tmp_path, capsys, repeat):
+    """A SynthDataset, wrapped or not, is read with generate=False: a
+    missing sample is an error, not a Stable Diffusion run."""
     _write_cache(tmp_path, 2)
-    config = _synth_config(tmp_path, 3)
+    config = _synth_config(tmp_path, 3, repeat)
     assert tool.main([config, '--out', str(tmp_path / 'browse')]) == 1
     assert '1 of 3 samples are missing' in capsys.readouterr().err
     assert not (tmp_path / 'cache' / 'manifest.json').exists()
