@@ -1,18 +1,19 @@
 """Carry the per-pixel label confidence through an mmseg train pipeline.
 
-mmcv's Resize/RandomResize/RandomFlip/Pad move only ``gt_seg_map``, not the
-other ``seg_fields``. So ``LoadConfidenceMap`` stacks the confidence as a
-second channel of ``gt_seg_map`` (H x W x 2): every geometric transform then
-moves label and confidence together (nearest interpolation for both, so a
-pixel keeps its own confidence). ``PackSegInputsWithConfidence`` splits them
-again at the end: the label into ``gt_sem_seg`` as usual, the confidence into
+mmcv's Resize/RandomResize and Pad move only ``gt_seg_map``, not the other
+``seg_fields`` (mmseg's RandomCrop and RandomFlip move them all). So
+``LoadConfidenceMap`` stacks the confidence as a second channel of
+``gt_seg_map`` (H x W x 2): every geometric transform then moves label and
+confidence together (nearest interpolation for both, so a pixel keeps its
+own confidence). ``PackSegInputsWithConfidence`` splits them again at the
+end: the label into ``gt_sem_seg`` as usual, the confidence into
 ``gt_confidence``.
 
 Between the two, transforms that read label *values* see both channels:
 - mmseg's ``RandomCrop(cat_max_ratio<1)`` would count confidence values as
   classes; mmdd registers a ``RandomCrop`` that counts channel 0 only
   (``mmdd/datasets/transforms/random_crop.py``).
-- mmcv's ``RandomFlip(swap_seg_labels=...)``, mmseg's ``GenerateEdge`` and
+- ``RandomFlip(swap_seg_labels=...)``, mmseg's ``GenerateEdge`` and
   ``RandomCutOut(seg_fill_in=...)`` would also rewrite or read the confidence:
   not supported with a confidence map.
 Photometric transforms (``PhotoMetricDistortion``, ``AdjustGamma``, ``CLAHE``)
