@@ -108,7 +108,7 @@ def plot_class_stats(stats: ClassStats, palette: Sequence[Sequence[int]],
         ax.margins(x=0.15)
     image_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     share_ax.set_yticks(y, names, fontsize='small')
-    share_ax.invert_yaxis()
+    share_ax.set_ylim(len(rows) - 0.4, -0.6)  # first class on top
     if title:
         fig.suptitle(title)
     return fig
