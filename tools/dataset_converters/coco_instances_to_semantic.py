@@ -136,7 +136,8 @@ def semantic_label(image: Dict, anns: Sequence[Dict]) -> np.ndarray:
         if ann.get('iscrowd', 0):
             label[mask] = IGNORE
         else:
-            instances.append((mask, COCO_CATEGORY_TO_LABEL[ann['category_id']]))
+            label_id = COCO_CATEGORY_TO_LABEL[ann['category_id']]
+            instances.append((mask, label_id))
     # Stable sort: equal areas keep the file's order.
     instances.sort(key=lambda item: -int(item[0].sum()))
     for mask, value in instances:
