@@ -169,6 +169,8 @@ class RecordingAttnProcessor:
                 key = attn.norm_k(key)
         else:
             key = self._conditional(key)
+        if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
+            query, key = query.float(), key.float()
         scores = torch.matmul(query * attn.scale, key.transpose(-1, -2))
         probs = scores.softmax(dim=-1, dtype=torch.float32)
         self.store.add(self.layer, probs.mean(dim=1))

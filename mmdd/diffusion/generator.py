@@ -139,13 +139,12 @@ class LabelledImageGenerator:
                 f'height and width must be multiples of {scale}, got '
                 f'{self.height}x{self.width}')
         latent = (self.height // scale, self.width // scale)
-        self.layers = (
-            select_layers(pipeline.unet, latent, CROSS,
-                          config.cross_attention_factor) +
-            select_layers(pipeline.unet, latent, SELF,
-                          config.self_attention_factor))
-        self.cross_size = self.layers[0].size
-        self.self_size = self.layers[-1].size
+        cross = select_layers(pipeline.unet, latent, CROSS,
+                              config.cross_attention_factor)
+        self_ = select_layers(pipeline.unet, latent, SELF,
+                              config.self_attention_factor)
+        self.layers = cross + self_
+        self.cross_size, self.self_size = cross[0].size, self_[0].size
         pipeline.set_progress_bar_config(disable=not config.progress_bar)
 
     def _check(self, request: SampleRequest) -> None:

@@ -35,12 +35,18 @@ def seen_positions(unet, latent):
     return seen
 
 
-@pytest.mark.parametrize('size, latent', [
-    ('tiny', (32, 32)), ('tiny', (12, 20)), ('small', (20, 28))])
-def test_layer_sizes_match_the_unet(size, latent):
+SDXL_LIKE = dict(transformer_layers_per_block=(1, 2, 2),
+                 use_linear_projection=True)
+
+
+@pytest.mark.parametrize('size, latent, extra', [
+    ('tiny', (32, 32), {}), ('tiny', (12, 20), {}), ('small', (20, 28), {}),
+    ('tiny', (32, 32), SDXL_LIKE)])
+def test_layer_sizes_match_the_unet(size, latent, extra):
+    """Sizes from layer names agree with what each layer really sees."""
     torch.manual_seed(0)
     unet = UNet2DConditionModel(in_channels=4, out_channels=4,
-                                **SIZES[size]['unet'])
+                                **{**SIZES[size]['unet'], **extra})
     layers = attention_layers(unet, latent)
     assert {layer.name for layer in layers} == set(unet.attn_processors)
     seen = seen_positions(unet, latent)
@@ -178,3 +184,20 @@ def test_cross_layers_need_class_embeddings():
     layer = AttentionLayer('layer', CROSS, 0, (4, 4))
     with pytest.raises(ValueError, match='class_embeds'):
         RecordingAttnProcessor(AttentionStore([layer]), layer, 1)
+
+
+def test_upcast_attention_keeps_fp16_logits_finite():
+    """SD 2.1 sets upcast_attention: its fp16 logits overflow otherwise."""
+    torch.manual_seed(0)
+    attn = Attention(query_dim=32, heads=4, dim_head=8,
+                     upcast_attention=True)
+    attn.half()
+    hidden = (torch.randn(1, 16, 32) * 300).half()  # logits beyond 65504
+    layer = AttentionLayer('layer', SELF, 0, (4, 4))
+    for upcast in (False, True):
+        attn.upcast_attention = upcast
+        store = AttentionStore([layer])
+        RecordingAttnProcessor(store, layer, 1)(attn, hidden)
+        assert store.average(SELF).isfinite().all() == upcast
+    expected = explicit_probs(attn, hidden, hidden).float()
+    assert torch.allclose(store.average(SELF), expected, atol=1e-3)
