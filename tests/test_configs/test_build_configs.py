@@ -1,4 +1,9 @@
-"""Every config under configs/ builds its model and datasets under scope mmdd."""
+"""Every config under configs/ builds its model and datasets under scope mmdd.
+
+Pretrained weights are dropped (nothing can be downloaded); each dataset
+reads a small fixture of its kind; SynthDataset generates 2 samples with a
+tiny random-weight SD pipeline instead of the config's real model.
+"""
 import copy
 from pathlib import Path
 
@@ -7,43 +12,60 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
-from tests.conftest import CONFIG_DIR, point_dataloaders_at
+from tests.conftest import CONFIG_DIR
 
 CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
                  if '_base_' not in p.parts)
-
-
-def _data_root_for(cfg, request) -> str:
-    dataset = cfg.train_dataloader.dataset
-    kind = dataset.get('type')
-    if kind == 'ConcatDataset':
-        kind = dataset.datasets[0].type
-    fixture = {
-        'ToyShapesDataset': 'toy_data_root',
-        'PascalVOCDataset': 'fake_voc_root',
-    }.get(kind)
-    if fixture is None:
-        pytest.fail(f'no test data for dataset type {kind!r}: add a fixture')
-    return request.getfixturevalue(fixture)
+DATA_FIXTURES = {
+    'ToyShapesDataset': 'toy_data_root',
+    'PascalVOCDataset': 'fake_voc_root',
+    'CocoObjectDataset': 'fake_coco_root',
+}
 
 
 def _without_pretrained_weights(model_cfg):
-    """No weights can be downloaded in tests."""
     model_cfg = copy.deepcopy(model_cfg)
     model_cfg.pretrained = None
     model_cfg.backbone.init_cfg = None
     return model_cfg
 
 
+def _template_prompts(classes, path: Path) -> str:
+    from mmdd.diffusion.prompt_builder import template_prompts, write_prompts
+    write_prompts(template_prompts(list(classes), 4, seed=0), path)
+    return str(path)
+
+
+def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
+    """Point a dataset config (and wrapped ones) at test data."""
+    kind = dataset_cfg.get('type', '').replace('mmdd.', '')
+    if kind == 'ConcatDataset':
+        for sub in dataset_cfg.datasets:
+            _prepare(sub, request, tmp_path)
+    elif kind == 'SynthDataset':
+        dataset_cfg.update(
+            model=str(request.getfixturevalue('tiny_pipeline_dir')),
+            prompts_file=_template_prompts(dataset_cfg.metainfo.classes,
+                                           tmp_path / 'prompts.jsonl'),
+            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2,
+            torch_dtype='fp32', device='cpu')
+        dataset_cfg.generation.num_inference_steps = 1
+    elif kind in DATA_FIXTURES:
+        dataset_cfg.data_root = request.getfixturevalue(DATA_FIXTURES[kind])
+    else:
+        pytest.fail(f'no test data for dataset type {kind!r}: add a fixture')
+
+
 def test_configs_found():
-    names = {p.name for p in CONFIGS}
-    assert 'deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py' in names
-    assert 'deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py' in names
+    names = {str(p.relative_to(CONFIG_DIR)) for p in CONFIGS}
+    assert {'dd_voc.py', 'dd_coco.py',
+            'demo/deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py',
+            'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'} <= names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(
     p.relative_to(CONFIG_DIR)))
-def test_config_builds_model_and_datasets(path: Path, request):
+def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmdd'
     init_default_scope('mmdd')
@@ -51,10 +73,45 @@ def test_config_builds_model_and_datasets(path: Path, request):
     num_classes = cfg.model.decode_head.num_classes
     assert model.decode_head.num_classes == num_classes
 
-    point_dataloaders_at(cfg, _data_root_for(cfg, request))
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        _prepare(cfg[key].dataset, request, tmp_path)
         dataset = DATASETS.build(cfg[key].dataset)
         assert len(dataset) > 0, key
-        assert len(dataset.metainfo['classes']) == num_classes
+        assert len(dataset.metainfo['classes']) == num_classes, key
         sample = dataset[0]
         assert sample['data_samples'].gt_sem_seg.data.ndim == 3
+
+
+def test_paper_settings_in_the_short_configs():
+    voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
+    coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
+    for cfg, iters, classes in ((voc, 20000, 21), (coco, 40000, 81)):
+        assert cfg.model.backbone.depth == 101
+        assert cfg.model.pretrained == 'open-mmlab://resnet101_v1c'
+        assert cfg.train_cfg.max_iters == iters
+        assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+        assert cfg.optim_wrapper.optimizer.lr == 1e-4
+        assert cfg.optim_wrapper.optimizer.weight_decay == 1e-4
+        assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult \
+            == 0.1
+        assert cfg.model.auxiliary_head.loss_decode.loss_weight == 0.4
+        synth = cfg.train_dataloader.dataset
+        assert synth.type == 'SynthDataset'
+        assert synth.num_samples == 40000 and synth.seed == 1111
+        assert synth.generation.num_inference_steps == 100
+        assert synth.generation.guidance_scale == 7.5
+        assert len(synth.metainfo.classes) == classes
+        assert cfg.train_dataloader.batch_size * 4 == 8  # 4 GPUs x 2
+
+
+def test_config_class_lists_match_mmdd_class_names():
+    from mmdd.diffusion.class_names import (COCO_CLASSES, COCO_PALETTE,
+                                            VOC_CLASSES, VOC_PALETTE)
+    voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
+    coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
+    assert tuple(voc.synth_classes) == tuple(VOC_CLASSES)
+    assert [list(c) for c in voc.synth_palette] == [list(c)
+                                                      for c in VOC_PALETTE]
+    assert tuple(coco.synth_classes) == tuple(COCO_CLASSES)
+    assert [list(c) for c in coco.synth_palette] == [list(c)
+                                                       for c in COCO_PALETTE]
