@@ -1,16 +1,13 @@
-"""Tiny random-weight Stable Diffusion pipelines, built once per session."""
+"""The tiny random-weight pipeline, loaded once per session.
+
+``tiny_pipeline_dir`` (the saved folder) comes from ``tests/conftest.py``.
+"""
 import pytest
 
 
 @pytest.fixture(scope='session')
-def tiny_pipeline_dir(tmp_path_factory):
-    """A saved tiny pipeline folder (loads through ``from_pretrained``)."""
-    from mmdd.diffusion import save_random_pipeline
-    return save_random_pipeline(tmp_path_factory.mktemp('tiny-sd'), 'tiny')
-
-
-@pytest.fixture(scope='session')
 def tiny_pipeline(tiny_pipeline_dir):
+    """Loaded through ``load_pipeline``: the real from_pretrained path."""
     from mmdd.diffusion import load_pipeline
     pipeline = load_pipeline(str(tiny_pipeline_dir))
     pipeline.set_progress_bar_config(disable=True)
