@@ -82,7 +82,8 @@ def setup(args: argparse.Namespace):
 
     def plain() -> np.ndarray:
         images = pipeline(
-            prompt=texts, negative_prompt=[config.negative_prompt] * len(texts),
+            prompt=texts,
+            negative_prompt=[config.negative_prompt] * len(texts),
             num_inference_steps=config.num_inference_steps,
             guidance_scale=config.guidance_scale,
             generator=[torch.Generator().manual_seed(r.seed)
@@ -155,7 +156,8 @@ def main(argv=None) -> None:
     if args.probe:
         return probe(args)
     pipeline, runs = setup(args)
-    print(f'{args.size} UNet ({sum(p.numel() for p in pipeline.unet.parameters()) / 1e6:.1f}M '
+    params = sum(p.numel() for p in pipeline.unet.parameters()) / 1e6
+    print(f'{args.size} UNet ({params:.1f}M '
           f'params), {args.device} {args.dtype}, batch {args.batch}, '
           f'{args.steps} steps, torch threads {torch.get_num_threads()}')
     for run in runs.values():  # warm-up

@@ -204,7 +204,8 @@ class RecordingAttnProcessor:
                 encoder_hidden_states)
         key = attn.to_k(encoder_hidden_states)
         value = attn.to_v(encoder_hidden_states)
-        query, key, value = (_heads(t, attn.heads) for t in (query, key, value))
+        query, key, value = (_heads(t, attn.heads)
+                             for t in (query, key, value))
         if attn.norm_q is not None:
             query = attn.norm_q(query)
         if attn.norm_k is not None:

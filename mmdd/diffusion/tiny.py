@@ -134,7 +134,8 @@ def build_random_pipeline(size: str = 'tiny', seed: int = 0,
         raise ValueError(f'unknown size {size!r}; choose one of {list(SIZES)}')
     preset = SIZES[size]
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(in_channels=4, out_channels=4, **preset['unet'])
+    unet = UNet2DConditionModel(in_channels=4, out_channels=4,
+                                **preset['unet'])
     levels = len(preset['vae']['block_out_channels'])
     vae = AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=4,
@@ -157,7 +158,7 @@ def build_random_pipeline(size: str = 'tiny', seed: int = 0,
 
 def save_random_pipeline(folder: Union[str, Path], size: str = 'tiny',
                          seed: int = 0) -> Path:
-    """Write a random-weight pipeline folder loadable by ``from_pretrained``."""
+    """Write a random-weight pipeline folder for ``from_pretrained``."""
     folder = Path(folder)
     build_random_pipeline(size, seed).save_pretrained(folder)
     return folder

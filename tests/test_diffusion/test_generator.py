@@ -26,7 +26,8 @@ def generator(pipeline, **config):
 def plain_images(pipeline, prompts, seeds, config):
     """The unmodified diffusers pipeline on the same texts and seeds."""
     images = pipeline(
-        prompt=prompts, negative_prompt=[config.negative_prompt] * len(prompts),
+        prompt=prompts,
+        negative_prompt=[config.negative_prompt] * len(prompts),
         num_inference_steps=config.num_inference_steps,
         guidance_scale=config.guidance_scale,
         generator=[torch.Generator().manual_seed(s) for s in seeds],
@@ -72,7 +73,8 @@ def test_caption_only_conditioning(tiny_pipeline):
     assert np.array_equal(sample.image, image)
 
 
-@pytest.mark.parametrize('scheduler', [None, 'EulerAncestralDiscreteScheduler'])
+@pytest.mark.parametrize('scheduler',
+                         [None, 'EulerAncestralDiscreteScheduler'])
 def test_a_sample_is_the_same_alone_or_in_any_batch(tiny_pipeline_dir,
                                                     scheduler):
     """Per-sample generators: same noise whatever the batch. Labels use

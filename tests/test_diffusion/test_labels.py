@@ -20,7 +20,8 @@ def block_self_attention(size: int, blocks: int, leak: float = 0.0):
         for x in range(size):
             for dy, dx in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):
                 v, u = y + dy, x + dx
-                if 0 <= v < size and 0 <= u < size and u // stripe == x // stripe:
+                inside = 0 <= v < size and 0 <= u < size
+                if inside and u // stripe == x // stripe:
                     s[y * size + x, v * size + u] = 1
     s = s / s.sum(dim=1, keepdim=True)
     return (1 - leak) * s + leak / n

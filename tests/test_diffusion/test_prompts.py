@@ -45,7 +45,8 @@ def test_positions_index_the_class_prompt(tokenizer):
 
 
 def test_generation_text_is_what_the_pipeline_would_tokenize(tokenizer):
-    prompt = build_sample_prompt(tokenizer, 'a dog on a couch.', ['dog', 'sofa'])
+    prompt = build_sample_prompt(tokenizer, 'a dog on a couch.',
+                                 ['dog', 'sofa'])
     assert prompt.text == 'a dog on a couch.; dog sofa'
     assert prompt.text == append_class_prompt('a dog on a couch.',
                                               ['dog', 'sofa'])
