@@ -3,8 +3,9 @@
 ``LabelledImageGenerator.generate`` runs an unmodified diffusers
 ``StableDiffusionPipeline`` inside
 :func:`~mmdd.diffusion.attention.record_attention` and turns the recorded
-attention into labels (:mod:`mmdd.diffusion.labels`). Each sample has its own ``torch.Generator`` (CPU, seeded with its seed), so a
-sample is the same alone or in any batch.
+attention into labels (:mod:`mmdd.diffusion.labels`). Each sample has its
+own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the same
+alone or in any batch.
 """
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
