@@ -17,6 +17,8 @@ Diffusion weights and a GPU: ``python tools/train.py configs/dd_voc.py``.
 """
 import argparse
 import os.path as osp
+import subprocess
+import sys
 
 from mmengine.config import Config
 
@@ -78,10 +80,18 @@ def main() -> None:
     runner = build_runner(cfg)
     runner.train()
     metrics = runner.test()
+    browse_dir = osp.join(args.work_dir, 'browse')
+    subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools', 'browse_dataset.py'),
+        DEMO_CONFIG, '--num', '8', '--out', browse_dir, '--cfg-options'
+    ] + [f'train_dataloader.dataset.{k}={inputs[k]}'
+         for k in ('model', 'prompts_file', 'cache_dir')], check=True)
     print(f'\nDemo finished: mIoU {metrics["mIoU"]:.1f} on the toy val split '
           '(random-weight SD: a smoke test of the path, not of label quality).'
           f'\nGenerated samples: {inputs["cache_dir"]}/{{image,mask,'
           'confidence}/'
+          f'\nGenerated samples with label overlays and class statistics: '
+          f'{browse_dir}/'
           f'\nPredictions (ground truth | prediction): {runner.log_dir}/'
           'vis_data/vis_image/'
           f'\nCheckpoints and logs: {args.work_dir}')
