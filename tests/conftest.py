@@ -119,3 +119,11 @@ def fake_coco_root(tmp_path_factory) -> str:
     Image.fromarray(label).save(root / 'annotations' / 'semantic_val2017' /
                                 '000000000139.png')
     return str(root)
+
+
+def isolate_runner(cfg, work_dir) -> None:
+    """Give a test's Runner its own work dir and visualizer: mmengine keeps
+    visualizers by name for the whole process, so a second Runner would
+    otherwise log into the first one's folder."""
+    cfg.work_dir = str(work_dir)
+    cfg.visualizer.name = f'visualizer-{work_dir}'

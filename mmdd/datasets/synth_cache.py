@@ -147,6 +147,15 @@ class SynthCache:
         _atomic_write(self.path('meta', sample_id),
                       lambda p: p.write_text(text))
 
+    def write_label(self, folder: str, sample_id: str, label: np.ndarray,
+                    palette: Sequence[Sequence[int]]) -> None:
+        """Write another palette label of a sample (e.g. a self-training
+        round's) atomically under ``<cache>/<folder>/``."""
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.root / folder / f'{sample_id}.png',
+                      lambda p: palette_image(label, palette).save(
+                          p, format='PNG'))
+
     def problem(self, sample_id: str, verify: str = 'size') -> Optional[str]:
         """Why a sample is not usable, or None when it is."""
         meta_path = self.path('meta', sample_id)

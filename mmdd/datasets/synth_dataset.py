@@ -48,6 +48,9 @@ class SynthDataset(BaseSegDataset):
         device: where to generate; default this rank's GPU, else the CPU.
         generate: False only reads the cache and fails if it is incomplete.
         verify: ``size`` (byte sizes, fast) or ``full`` (decode every file).
+        mask_folder: the cache folder labels are read from: ``mask`` (the
+            attention labels) or, for a self-training round, the folder that
+            ``tools/pseudo_label.py`` wrote.
         metainfo: ``classes`` (index 0 the background; the names are written
             into the prompts) and ``palette``.
     """
@@ -65,6 +68,7 @@ class SynthDataset(BaseSegDataset):
                  device: Optional[str] = None,
                  generate: bool = True,
                  verify: str = 'size',
+                 mask_folder: str = 'mask',
                  **kwargs) -> None:
         if verify not in VERIFY_MODES:
             raise ValueError(f'verify={verify!r}; use one of {VERIFY_MODES}')
@@ -82,6 +86,7 @@ class SynthDataset(BaseSegDataset):
         self.device = device
         self.generate = generate
         self.verify = verify
+        self.mask_folder = mask_folder
         kwargs.setdefault('img_suffix', '.jpg')
         kwargs.setdefault('seg_map_suffix', '.png')
         super().__init__(**kwargs)
@@ -134,9 +139,17 @@ class SynthDataset(BaseSegDataset):
         data_list = []
         for index in range(count):
             sample_id = self.cache.sample_id(index)
+            seg_map_path = self.cache.root / self.mask_folder / \
+                f'{sample_id}.png'
+            if not seg_map_path.is_file():
+                raise FileNotFoundError(
+                    f'{seg_map_path} is missing: write the {self.mask_folder}'
+                    ' labels with tools/pseudo_label.py CONFIG CHECKPOINT '
+                    f'--mask-folder {self.mask_folder}, or use '
+                    "mask_folder='mask'.")
             data_list.append(dict(
                 img_path=str(self.cache.path('image', sample_id)),
-                seg_map_path=str(self.cache.path('mask', sample_id)),
+                seg_map_path=str(seg_map_path),
                 confidence_path=str(self.cache.path('confidence', sample_id)),
                 label_map=self.label_map,
                 reduce_zero_label=self.reduce_zero_label,

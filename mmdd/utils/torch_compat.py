@@ -35,7 +35,10 @@ def _numpy_globals() -> List[object]:
 def _history_buffer_getattr(owner: object, name: str) -> object:
     """``getattr`` restricted to HistoryBuffer's statistics methods."""
     from mmengine.logging import HistoryBuffer
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # The defaults are registered lazily, so a fresh process has none yet.
+    allowed = {'mean', 'max', 'min', 'current',
+               *HistoryBuffer._statistics_methods}
+    if owner is HistoryBuffer and name in allowed:
         return getattr(owner, name)
     raise RuntimeError(f'checkpoint asks for getattr({owner!r}, {name!r}); '
                        'mmdd allows only HistoryBuffer statistics methods. '

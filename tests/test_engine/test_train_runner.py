@@ -6,14 +6,14 @@ from pathlib import Path
 from mmengine.config import Config
 
 from mmdd.utils.cli import build_runner
-from tests.conftest import DEMO_CONFIG, point_dataloaders_at
+from tests.conftest import DEMO_CONFIG, isolate_runner, point_dataloaders_at
 
 
 def demo_cfg(data_root: str, work_dir: Path, iters: int,
              checkpoint_interval: int = 1000) -> Config:
     cfg = Config.fromfile(str(DEMO_CONFIG))
     point_dataloaders_at(cfg, data_root)
-    cfg.work_dir = str(work_dir)
+    isolate_runner(cfg, work_dir)
     cfg.train_cfg.max_iters = iters
     cfg.train_cfg.val_interval = iters
     cfg.param_scheduler[0].end = iters
@@ -71,7 +71,7 @@ def test_runner_trains_on_synth_dataset_end_to_end(
     synth.generation.num_inference_steps = 2
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = toy_data_root
-    cfg.work_dir = str(tmp_path / 'work')
+    isolate_runner(cfg, tmp_path / 'work')
     cfg.train_cfg.max_iters = 3
     cfg.train_cfg.val_interval = 3
     cfg.default_hooks.logger.interval = 1
