@@ -5,6 +5,7 @@ reads a small fixture of its kind; SynthDataset generates 2 samples with a
 tiny random-weight SD pipeline instead of the config's real model.
 """
 import copy
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,14 @@ def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
             cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2,
             torch_dtype='fp32', device='cpu')
         dataset_cfg.generation.num_inference_steps = 1
+        mask_folder = dataset_cfg.get('mask_folder', 'mask')
+        if mask_folder != 'mask':  # a self-training round: make its labels
+            first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
+            target = tmp_path / 'cache' / mask_folder
+            target.mkdir()
+            for index in range(len(first_round)):
+                source = Path(first_round.get_data_info(index)['seg_map_path'])
+                shutil.copy(source, target / source.name)
     elif kind in DATA_FIXTURES:
         dataset_cfg.data_root = request.getfixturevalue(DATA_FIXTURES[kind])
     else:
