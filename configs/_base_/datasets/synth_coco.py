@@ -1,7 +1,9 @@
 # Train on Stable Diffusion images with attention labels (SynthDataset,
 # generated on the first run into cache_dir), validate on real COCO 2017 val
 # (81 classes).
-_base_ = ['./coco_object_val.py']
+# Same training data settings as synth_voc.py (which this inherits); only the
+# classes, cache, prompts and the val set differ.
+_base_ = ['./synth_voc.py']
 
 # COCO's 80 thing classes after the background, as written into prompts.
 synth_classes = ('background', 'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus',
@@ -33,39 +35,24 @@ synth_palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]
     [32, 128, 128], [160, 128, 128], [96, 0, 0], [224, 0, 0], [96, 128, 0],
     [224, 128, 0], [96, 0, 128], [224, 0, 128], [96, 128, 128], [224, 128, 128],
     [32, 64, 0]]
-crop_size = (512, 512)
-synth_train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(2048, 512),
-        ratio_range=(0.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
-]
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='SynthDataset',
         cache_dir='data/gen_coco',
         prompts_file='data/prompts/coco_train.jsonl',
-        model='stabilityai/stable-diffusion-2-1-base',
-        num_samples=40000,
-        seed=1111,
-        batch_size=4,
-        torch_dtype='fp16',
-        generation=dict(
-            num_inference_steps=100,
-            guidance_scale=7.5,
-            tau=4,
-            foreground_threshold=0.6,
-            uncertain_threshold=0.5),
-        metainfo=dict(classes=synth_classes, palette=synth_palette),
-        pipeline=synth_train_pipeline))
+        metainfo=dict(classes=synth_classes, palette=synth_palette)))
+
+# Real COCO 2017 val as 81-class semantic segmentation (background + 80
+# things); label PNGs come from
+# tools/dataset_converters/coco_instances_to_semantic.py
+# (docs/dataset_prepare.md).
+data_root = 'data/coco'
+val_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='CocoObjectDataset',
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='images/val2017',
+            seg_map_path='annotations/semantic_val2017'),
+        pipeline={{_base_.test_pipeline}}))
+test_dataloader = val_dataloader
