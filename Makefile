@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench clean-venv
+.PHONY: install demo test bench bench-labels clean-venv
 
 install:
 	MMDD_VENV=$(VENV) bash tools/install.sh
@@ -17,6 +17,9 @@ test: install
 
 bench: install
 	$(PY) bench/generation_overhead.py
+
+bench-labels: install
+	$(PY) bench/label_quality.py
 
 clean-venv:
 	rm -rf $(VENV)

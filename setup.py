@@ -71,7 +71,8 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'bench',
                                         'docs')),
         include_package_data=True,
-        package_data={'mmdd': ['.mim/**/*', '.mim/*']},
+        package_data={'mmdd': ['.mim/**/*', '.mim/*',
+                               'shapes/pretrained/**/*']},
         python_requires='>=3.8',
         license='Apache License 2.0',
         classifiers=[

@@ -1,4 +1,3 @@
-import os.path as osp
 import socket
 from pathlib import Path
 
@@ -16,6 +15,16 @@ def toy_data_root(tmp_path_factory) -> str:
     from mmdd.datasets import make_toy_dataset
     return make_toy_dataset(tmp_path_factory.mktemp('toy'), num_train=12,
                             num_val=3)
+
+
+@pytest.fixture(scope='session')
+def shapes_data_root(tmp_path_factory) -> str:
+    """The shapes world's real splits, a few scenes each."""
+    from mmdd.datasets import write_shapes_split
+    root = tmp_path_factory.mktemp('shapes')
+    for split, count in (('train', 8), ('val', 3), ('test', 4)):
+        write_shapes_split(root, split, count)
+    return str(root)
 
 
 @pytest.fixture(scope='session')

@@ -1,11 +1,10 @@
-# The quick-start demo of the whole Dataset Diffusion path, on a CPU, offline:
-# SynthDataset generates 16 images with attention labels from a *tiny
-# random-weight* Stable Diffusion pipeline (tools/demo.py writes it, with the
-# prompts), a DeepLabV3-R18 trains on them for 40 iterations with the
-# uncertainty-aware loss, and is evaluated on the real toy shapes val split.
-# Random weights make noise, not shapes: the demo shows that every part
-# runs, not that the labels are good. A real run needs SD weights and a GPU
-# (configs/dd_voc.py).
+# A smoke test of the whole Dataset Diffusion path in seconds (the tests
+# use it): SynthDataset generates 16 images with attention labels from a
+# *tiny random-weight* Stable Diffusion pipeline
+# (mmdd.diffusion.save_random_pipeline), a DeepLabV3-R18 trains on them for
+# 40 iterations with the uncertainty-aware loss and is evaluated on the toy
+# val split. Random weights draw noise, not shapes: for a demo whose labels
+# mean something see configs/shapes/ (`make demo`).
 _base_ = ['./deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py']
 work_root = 'work_dirs/demo_dd'
 train_dataloader = dict(

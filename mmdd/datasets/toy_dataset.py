@@ -4,13 +4,11 @@ Used by the quick-start demo and the tests: red squares and blue discs on a
 grey noisy background, so a small segmenter learns it in a few dozen
 iterations on a CPU.
 """
-import os.path as osp
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 from mmseg.datasets import BaseSegDataset
-from PIL import Image
 
 from mmdd.registry import DATASETS
 
@@ -52,13 +50,9 @@ def make_toy_dataset(root: Union[str, Path],
                      size: int = 64,
                      seed: int = 0) -> str:
     """Write the toy dataset under ``root`` (idempotent) and return it."""
+    from .shapes_dataset import write_split
     rng = np.random.default_rng(seed)
-    root = str(root)
     for split, count in (('train', num_train), ('val', num_val)):
-        for i in range(count):
-            image, label = _draw_sample(rng, size)
-            for folder, array in (('img_dir', image), ('ann_dir', label)):
-                path = Path(osp.join(root, folder, split, f'{i:04d}.png'))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(array).save(path)
-    return root
+        write_split(root, split, ((f'{i:04d}', *_draw_sample(rng, size))
+                                  for i in range(count)))
+    return str(root)

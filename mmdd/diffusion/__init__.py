@@ -15,7 +15,7 @@ _EXPORTS = {
                   'attention_layers', 'record_attention', 'select_layers'),
     'generator': ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample',
                   'GenerationConfig', 'LabelledImageGenerator',
-                  'SampleRequest', 'load_pipeline'),
+                  'SampleAttention', 'SampleRequest', 'load_pipeline'),
     'labels': ('label_from_attention', ),
     'prompts': ('PromptTruncatedWarning', 'SamplePrompt',
                 'append_class_prompt', 'build_sample_prompt',

@@ -8,7 +8,7 @@ own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the same
 alone or in any batch.
 """
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import diffusers
 import numpy as np
@@ -73,6 +73,15 @@ class SampleRequest:
 
 
 @dataclass
+class SampleAttention:
+    """One sample's averaged attention, enough to label it again."""
+    cross: torch.Tensor  # (h_c * w_c, class-prompt tokens)
+    self_attention: torch.Tensor  # (h_s * w_s, h_s * w_s)
+    positions: List[List[int]]  # class-prompt token positions per class
+    class_ids: List[int]
+
+
+@dataclass
 class GeneratedSample:
     image: np.ndarray  # H x W x 3 uint8 RGB
     label: np.ndarray  # H x W uint8 class ids, ignore_index = uncertain
@@ -80,6 +89,7 @@ class GeneratedSample:
     prompt: str  # the generation text (before any caption truncation)
     seed: int
     nsfw_flagged: bool = False  # blacked out by the checkpoint's checker
+    attention: Optional[SampleAttention] = None  # with keep_attention=True
 
 
 def load_pipeline(model: str,
@@ -171,9 +181,13 @@ class LabelledImageGenerator:
         states = encoder(ids.to(encoder.device), attention_mask=mask)[0]
         return states.to(encoder.dtype)
 
-    def generate(self, requests: Sequence[SampleRequest]
-                 ) -> List[GeneratedSample]:
-        """Generate one batch; samples come back in request order."""
+    def generate(self, requests: Sequence[SampleRequest],
+                 keep_attention: bool = False) -> List[GeneratedSample]:
+        """Generate one batch; samples come back in request order.
+
+        ``keep_attention``: attach each sample's averaged attention (see
+        :meth:`label`).
+        """
         if not requests:
             raise ValueError('generate() needs at least one SampleRequest')
         for request in requests:
@@ -208,15 +222,33 @@ class LabelledImageGenerator:
         samples = []
         for i, (request, prompt) in enumerate(zip(requests, prompts)):
             class_ids = list(dict.fromkeys(request.class_ids))
-            label, confidence = label_from_attention(
+            attention = SampleAttention(
                 cross[i], self_attention[i],
                 [prompt.class_positions[self.class_names[c]]
-                 for c in class_ids], class_ids, self.cross_size,
-                self.self_size, (self.height, self.width), config.tau,
-                config.foreground_threshold, config.uncertain_threshold,
-                config.ignore_index)
+                 for c in class_ids], class_ids)
+            label, confidence = self.label(attention)
             samples.append(GeneratedSample(
-                image=images[i], label=label.cpu().numpy(),
-                confidence=confidence.cpu().numpy(), prompt=prompt.text,
-                seed=request.seed, nsfw_flagged=bool(flagged[i])))
+                image=images[i], label=label, confidence=confidence,
+                prompt=prompt.text, seed=request.seed,
+                nsfw_flagged=bool(flagged[i]),
+                attention=attention if keep_attention else None))
         return samples
+
+    def label(self, attention: SampleAttention, tau: Optional[int] = None,
+              foreground_threshold: Optional[float] = None,
+              uncertain_threshold: Optional[float] = None
+              ) -> Tuple[np.ndarray, np.ndarray]:
+        """Label and confidence from recorded attention; settings left as
+        None come from the generator's config (for ablations: one
+        denoising pass, many labellings)."""
+        config = self.config
+        label, confidence = label_from_attention(
+            attention.cross, attention.self_attention, attention.positions,
+            attention.class_ids, self.cross_size, self.self_size,
+            (self.height, self.width),
+            config.tau if tau is None else tau,
+            (config.foreground_threshold if foreground_threshold is None
+             else foreground_threshold),
+            (config.uncertain_threshold if uncertain_threshold is None
+             else uncertain_threshold), config.ignore_index)
+        return label.cpu().numpy(), confidence.cpu().numpy()

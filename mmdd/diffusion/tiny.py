@@ -18,7 +18,7 @@ import importlib.util
 import json
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from diffusers import (AutoencoderKL, DDIMScheduler, StableDiffusionPipeline,
@@ -100,19 +100,54 @@ def _byte_tokens() -> List[str]:
     return [chr(code) for code in codes]
 
 
-def clip_tokenizer(bpe_path: Optional[Union[str, Path]] = None
-                   ) -> CLIPTokenizer:
+def _bpe(word: str, ranks: Dict[Tuple[str, str], int]) -> List[Tuple[str, str]]:
+    """The merges CLIP's BPE applies to one word, in order."""
+    parts = list(word[:-1]) + [word[-1] + '</w>']
+    applied = []
+    while len(parts) > 1:
+        pairs = [(ranks.get(pair, len(ranks)), i)
+                 for i, pair in enumerate(zip(parts, parts[1:]))]
+        rank, i = min(pairs)
+        if rank == len(ranks):
+            break
+        applied.append((parts[i], parts[i + 1]))
+        parts[i:i + 2] = [parts[i] + parts[i + 1]]
+    return applied
+
+
+def _merges_for(words: Sequence[str], merges: List[str]) -> List[str]:
+    """The subset of ``merges`` (original order) that ``words`` use.
+
+    BPE always applies the lowest-ranked merge present, and every merge the
+    full table applies to these words is kept, so they tokenize exactly as
+    with the full table; any other text falls back to shorter pieces.
+    """
+    ranks = {tuple(m.split()): i for i, m in enumerate(merges)}
+    used = set()
+    for word in words:
+        used.update(_bpe(word.lower(), ranks))
+    return [m for m in merges if tuple(m.split()) in used]
+
+
+def clip_tokenizer(bpe_path: Optional[Union[str, Path]] = None,
+                   words: Optional[Sequence[str]] = None,
+                   model_max_length: int = 77) -> CLIPTokenizer:
     """The real CLIP tokenizer (49408 tokens, 77 max), built offline.
 
+    ``words``: keep only the merges these words need (a vocabulary of a few
+    hundred tokens for a small world; the words tokenize as with full CLIP).
     transformers 5 ignores ``vocab_file``/``merges_file`` keywords, so the
     files are written to a folder and loaded with ``from_pretrained``.
     """
     merges = _bpe_merges(Path(bpe_path) if bpe_path else find_clip_bpe())
+    if words is not None:
+        merges = _merges_for(words, merges)
     byte_tokens = _byte_tokens()
     vocab = byte_tokens + [token + '</w>' for token in byte_tokens]
     vocab += [merge.replace(' ', '') for merge in merges]
     vocab += [CLIP_BOS, CLIP_EOS]
-    assert len(vocab) == CLIP_VOCAB_SIZE, len(vocab)
+    if words is None:
+        assert len(vocab) == CLIP_VOCAB_SIZE, len(vocab)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / 'vocab.json').write_text(
@@ -120,9 +155,9 @@ def clip_tokenizer(bpe_path: Optional[Union[str, Path]] = None
         (root / 'merges.txt').write_text(
             '#version: 0.2\n' + '\n'.join(merges) + '\n')
         (root / 'tokenizer_config.json').write_text(json.dumps(dict(
-            tokenizer_class='CLIPTokenizer', model_max_length=77,
-            bos_token=CLIP_BOS, eos_token=CLIP_EOS, unk_token=CLIP_EOS,
-            pad_token=CLIP_EOS)))
+            tokenizer_class='CLIPTokenizer',
+            model_max_length=model_max_length, bos_token=CLIP_BOS,
+            eos_token=CLIP_EOS, unk_token=CLIP_EOS, pad_token=CLIP_EOS)))
         return CLIPTokenizer.from_pretrained(folder)
 
 

@@ -4,6 +4,10 @@ Plain modules, nothing registered; mmseg's ``SegLocalVisualizer`` still
 draws the training-time pictures.
 """
 from .class_stats import ClassStats, plot_class_stats
-from .overlay import blend_label, draw_sample
+from .confusion import plot_confusion
+from .overlay import blend_label, draw_sample, label_strip
 
-__all__ = ['ClassStats', 'blend_label', 'draw_sample', 'plot_class_stats']
+__all__ = [
+    'ClassStats', 'blend_label', 'draw_sample', 'label_strip',
+    'plot_class_stats', 'plot_confusion'
+]

@@ -114,3 +114,19 @@ def draw_sample(image: np.ndarray, label: np.ndarray,
     if title:
         fig.suptitle(title, fontsize='medium')
     return fig
+
+
+def label_strip(image: np.ndarray, labels: Sequence[np.ndarray],
+                palette: Sequence[Sequence[int]], ignore_index: int = 255,
+                scale: int = 4) -> np.ndarray:
+    """One row: the image, then each label map painted in its palette
+    colours (ignored pixels in magenta), upscaled ``scale`` x (nearest)."""
+    colors = np.zeros((256, 3), np.uint8)
+    colors[:len(palette)] = np.asarray(palette, np.uint8)
+    colors[ignore_index] = (255, 0, 255)
+    gap = np.full((image.shape[0], 2, 3), 255, np.uint8)
+    panels = [image]
+    for label in labels:
+        panels += [gap, colors[label]]
+    row = np.concatenate(panels, axis=1)
+    return row.repeat(scale, axis=0).repeat(scale, axis=1)

@@ -19,6 +19,7 @@ CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
                  if '_base_' not in p.parts)
 DATA_FIXTURES = {
     'ToyShapesDataset': 'toy_data_root',
+    'ShapesDataset': 'shapes_data_root',
     'PascalVOCDataset': 'fake_voc_root',
     'CocoObjectDataset': 'fake_coco_root',
 }
@@ -43,6 +44,15 @@ def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
     if kind == 'ConcatDataset':
         for sub in dataset_cfg.datasets:
             _prepare(sub, request, tmp_path)
+    elif kind == 'SynthDataset' and 'shapes-t2i' in dataset_cfg.model:
+        # The shapes world's model ships with mmdd: use it for real.
+        from mmdd.shapes import DEFAULT_MODEL
+        from mmdd.shapes.prompts import write_shapes_prompts
+        dataset_cfg.update(
+            model=DEFAULT_MODEL, prompts_file=str(write_shapes_prompts(
+                tmp_path / 'prompts.jsonl', 4)),
+            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
+        dataset_cfg.generation.num_inference_steps = 2
     elif kind == 'SynthDataset':
         dataset_cfg.update(
             model=str(request.getfixturevalue('tiny_pipeline_dir')),
@@ -69,6 +79,8 @@ def test_configs_found():
     names = {str(p.relative_to(CONFIG_DIR)) for p in CONFIGS}
     assert {'dd_voc.py', 'dd_coco.py',
             'demo/deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py',
+            'shapes/deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py',
+            'shapes/dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py',
             'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'} <= names
 
 
@@ -124,3 +136,18 @@ def test_config_class_lists_match_mmdd_class_names():
     assert tuple(coco.synth_classes) == tuple(COCO_CLASSES)
     assert [list(c) for c in coco.synth_palette] == [list(c)
                                                        for c in COCO_PALETTE]
+
+
+def test_shapes_configs_name_the_world_classes():
+    from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE
+    cfg = Config.fromfile(str(
+        CONFIG_DIR / 'shapes' /
+        'dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py'))
+    for key in ('train_dataloader', 'test_dataloader'):
+        metainfo = cfg[key].dataset.metainfo
+        assert tuple(metainfo.classes) == SHAPES_CLASSES
+        assert [list(c) for c in metainfo.palette] == SHAPES_PALETTE
+    from mmdd.shapes.fidelity import shapes_generation_config
+    expected = vars(shapes_generation_config())
+    for key, value in cfg.train_dataloader.dataset.generation.items():
+        assert expected[key] == value, key

@@ -2,7 +2,6 @@
 configs inherit mmseg's with ``mmseg::``."""
 import subprocess
 import sys
-import textwrap
 
 from tests.conftest import REPO_ROOT
 

@@ -159,3 +159,20 @@ def test_bad_configs(tiny_pipeline):
     with pytest.raises(ValueError, match='background'):
         LabelledImageGenerator(tiny_pipeline, ['background'],
                                GenerationConfig())
+
+
+def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
+    gen = generator(tiny_pipeline)
+    plain = gen.generate(REQUESTS[:2])
+    kept = gen.generate(REQUESTS[:2], keep_attention=True)
+    assert all(s.attention is None for s in plain)
+    for a, b in zip(plain, kept):
+        label, confidence = gen.label(b.attention)
+        assert np.array_equal(label, a.label)
+        assert np.array_equal(confidence, a.confidence)
+    # Other labelling settings, same recording: tau changes the labels.
+    tau0, _ = gen.label(kept[0].attention, tau=0)
+    assert not np.array_equal(tau0, kept[0].label)
+    no_band, _ = gen.label(kept[0].attention, foreground_threshold=0.55,
+                           uncertain_threshold=0.55)
+    assert 255 not in no_band

@@ -1,0 +1,178 @@
+"""Are mmdd's attention labels right? The shapes-world benchmark (CPU).
+
+1. Label fidelity: N samples generated through mmdd's generator from the
+   shipped shapes model; their attention labels are scored against an
+   oracle segmentation of the *generated* images (flat-colour shapes: by
+   colour), for tau in {0, 1, 2, 4}, with and without the uncertain band,
+   at 25 and 100 denoising steps. One denoising pass per sample and step
+   count; every labelling is read from the same recorded attention.
+2. Downstream: the same DeepLabV3-R18 trained through mmengine's Runner on
+   (a) the synthetic set (SynthDataset from the shapes model) and (b) real
+   procedural scenes, both evaluated on the real test split.
+
+    python bench/label_quality.py                 # everything (~25 min)
+    python bench/label_quality.py --skip-downstream --samples 32
+
+Prints markdown tables (pasted into docs/benchmarks.md).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+from PIL import Image
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
+from mmdd.shapes.fidelity import (Labelling, label_fidelity,  # noqa: E402
+                                  shapes_generation_config, shapes_requests)
+from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
+
+SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')
+REAL_CONFIG = osp.join(SHAPES_CONFIGS,
+                       'deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py')
+SYNTH_CONFIG = osp.join(SHAPES_CONFIGS,
+                        'dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py')
+
+
+def labellings(taus: List[int], foreground: float,
+               uncertain: float) -> List[Labelling]:
+    """Each tau with the paper's band, and with one threshold in the
+    middle of the band instead (no uncertain region)."""
+    middle = round((foreground + uncertain) / 2, 3)
+    return [Labelling(tau, f, u) for tau in taus
+            for f, u in ((foreground, uncertain), (middle, middle))]
+
+
+def fidelity(args) -> str:
+    from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+    from mmdd.visualization import label_strip
+    pipeline = load_pipeline(args.model, 'fp32', args.device)
+    requests = shapes_requests(args.samples)
+    lines = ['| steps | labelling | mIoU | precision | ignored |',
+             '| --- | --- | --- | --- | --- |']
+    for steps in args.steps:
+        config = shapes_generation_config(num_inference_steps=steps,
+                                          guidance_scale=args.guidance)
+        generator = LabelledImageGenerator(pipeline, SHAPES_CLASSES, config)
+        start = time.time()
+        scores, kept = label_fidelity(
+            generator, requests,
+            labellings(args.taus, config.foreground_threshold,
+                       config.uncertain_threshold),
+            batch_size=args.batch_size, keep=args.pictures_rows)
+        seconds = time.time() - start
+        for labelling, score in scores.items():
+            lines.append(f'| {steps} | {labelling.name} | '
+                         f'{100 * score.miou:.1f} | '
+                         f'{100 * score.precision:.1f} | '
+                         f'{100 * score.ignored:.1f}% |')
+        print(f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
+              flush=True)
+        if args.pictures and steps == args.steps[0]:
+            rows = [label_strip(sample.image, [truth, sample.label],
+                                SHAPES_PALETTE) for sample, truth in kept]
+            os.makedirs(osp.dirname(osp.abspath(args.pictures)),
+                        exist_ok=True)
+            Image.fromarray(np.concatenate(rows)).save(args.pictures)
+            print(f'pictures (image | oracle | attention label): '
+                  f'{args.pictures}')
+    return '\n'.join(lines)
+
+
+def train_and_test(config: str, work_dir: str, iters: int,
+                   **dataset) -> Dict[str, float]:
+    """Train a config for ``iters`` and return its test metrics."""
+    from mmengine.config import Config
+
+    import mmdd  # noqa: F401
+    from mmdd.utils.cli import build_runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir = work_dir
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.param_scheduler[0].end = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.data_root = dataset['data_root']
+    train = cfg.train_dataloader.dataset
+    for key, value in dataset.items():
+        if key in train or key == 'data_root':
+            train[key] = value
+    runner = build_runner(cfg)
+    runner.train()
+    return runner.test()
+
+
+def downstream(args) -> str:
+    from mmdd.datasets import write_shapes_split
+    from mmdd.shapes.prompts import write_shapes_prompts
+    work = osp.abspath(args.work_dir)
+    data_root = osp.join(work, 'data')
+    for split, count in (('train', args.real_train), ('val', 10),
+                         ('test', args.test)):
+        write_shapes_split(data_root, split, count)
+    prompts = write_shapes_prompts(osp.join(work, 'prompts.jsonl'),
+                                   args.synthetic)
+    results = {}
+    for name, config, extra in (
+            ('real', REAL_CONFIG, {}),
+            ('synthetic', SYNTH_CONFIG,
+             dict(model=osp.abspath(args.model), prompts_file=str(prompts),
+                  cache_dir=osp.join(work, 'synth'),
+                  num_samples=args.synthetic))):
+        start = time.time()
+        results[name] = train_and_test(config, osp.join(work, name),
+                                       args.iters, data_root=data_root,
+                                       **extra)
+        print(f'{name}: mIoU {results[name]["mIoU"]:.1f} '
+              f'({time.time() - start:.0f} s)', flush=True)
+    real, synth = results['real']['mIoU'], results['synthetic']['mIoU']
+    return '\n'.join([
+        '| training data | images | test mIoU |', '| --- | --- | --- |',
+        f'| real procedural scenes (upper bound) | {args.real_train} | '
+        f'{real:.1f} |',
+        f'| mmdd synthetic (shapes model) | {args.synthetic} | {synth:.1f} |',
+        f'| synthetic / real | | {100 * synth / real:.1f}% |'])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--model', default=DEFAULT_MODEL)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--samples', type=int, default=96)
+    parser.add_argument('--steps', type=int, nargs='+', default=[25, 100])
+    parser.add_argument('--taus', type=int, nargs='+', default=[0, 1, 2, 4])
+    parser.add_argument('--guidance', type=float,
+                        default=shapes_generation_config().guidance_scale)
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--pictures', default=None,
+                        help='PNG of samples: image | oracle | label')
+    parser.add_argument('--pictures-rows', type=int, default=6)
+    parser.add_argument('--skip-fidelity', action='store_true')
+    parser.add_argument('--skip-downstream', action='store_true')
+    parser.add_argument('--work-dir', default='work_dirs/bench_label_quality')
+    parser.add_argument('--iters', type=int, default=600)
+    parser.add_argument('--synthetic', type=int, default=400)
+    parser.add_argument('--real-train', type=int, default=400)
+    parser.add_argument('--test', type=int, default=200)
+    args = parser.parse_args()
+    tables = []
+    if not args.skip_fidelity:
+        tables.append('Label fidelity against the oracle, '
+                      f'{args.samples} samples, guidance {args.guidance}:\n\n'
+                      + fidelity(args))
+    if not args.skip_downstream:
+        tables.append(f'Downstream, DeepLabV3-R18, {args.iters} iterations '
+                      f'x batch 8, tested on {args.test} real scenes:\n\n'
+                      + downstream(args))
+    print('\n\n'.join(tables))
+
+
+if __name__ == '__main__':
+    main()

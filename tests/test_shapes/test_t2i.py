@@ -1,0 +1,91 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
+from mmdd.shapes.t2i import TrainSettings, train
+from mmdd.shapes.world import SHAPES_CLASSES
+from tests.test_shapes.conftest import QUICK
+
+
+def test_training_writes_a_diffusers_folder(quick_t2i_dir):
+    for part in ('unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler'):
+        assert (quick_t2i_dir / part).is_dir(), part
+    weights = load_file(quick_t2i_dir / 'unet' /
+                        'diffusion_pytorch_model.safetensors')
+    assert {t.dtype for t in weights.values()} == {torch.float16}
+    settings = json.loads((quick_t2i_dir / 'train_settings.json').read_text())
+    assert settings['steps'] == QUICK['steps']
+    assert settings['seed'] == 0
+    log = [json.loads(line) for line in (
+        quick_t2i_dir.parent / 'shapes-t2i.train_log.jsonl').open()]
+    stages = {r['stage'] for r in log}
+    assert stages == {'vae', 'encode', 'unet'}
+    assert log[-1]['step'] == QUICK['steps'] - 1
+    assert all(np.isfinite(r['loss']) for r in log if 'loss' in r)
+    assert not (quick_t2i_dir.parent / 'shapes-t2i.tmp').exists()
+
+
+def test_loads_like_sd_and_generates_labelled_64px_images(quick_t2i_dir):
+    pipeline = load_pipeline(str(quick_t2i_dir), 'fp32')
+    assert pipeline.unet.dtype == torch.float32
+    assert pipeline.vae_scale_factor == 4
+    assert pipeline.vae.config.scaling_factor != 0.18215  # measured
+    generator = LabelledImageGenerator(
+        pipeline, SHAPES_CLASSES,
+        shapes_generation_config(num_inference_steps=2))
+    assert (generator.cross_size, generator.self_size) == ((8, 8), (16, 16))
+    samples = generator.generate(shapes_requests(2))
+    for sample in samples:
+        assert sample.image.shape == (64, 64, 3)
+        assert sample.label.shape == (64, 64)
+        assert set(np.unique(sample.label)) <= set(range(6)) | {255}
+
+
+def test_retraining_with_the_same_settings_gives_the_same_weights(
+        quick_t2i_dir, tmp_path):
+    again = train(TrainSettings(**QUICK), tmp_path / 'again', save_every=2,
+                  log_fn=lambda line: None)
+    for part, name in (('unet', 'diffusion_pytorch_model'),
+                       ('text_encoder', 'model')):
+        first = load_file(quick_t2i_dir / part / f'{name}.safetensors')
+        second = load_file(again / part / f'{name}.safetensors')
+        assert all(torch.equal(first[k], second[k]) for k in first), part
+
+
+def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir,
+                                                      tmp_path):
+    out = train(TrainSettings(**dict(QUICK, steps=1)), tmp_path / 'reuse',
+                save_every=1, log_fn=lambda line: None,
+                vae_from=quick_t2i_dir)
+    log = (tmp_path / 'reuse.train_log.jsonl').read_text()
+    assert '"vae"' not in log
+    a = load_file(quick_t2i_dir / 'vae' / 'diffusion_pytorch_model.safetensors')
+    b = load_file(out / 'vae' / 'diffusion_pytorch_model.safetensors')
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_train_script_flags_reach_the_settings(tmp_path):
+    import subprocess
+    import sys
+    from tests.conftest import REPO_ROOT
+    flags = [f'--{k.replace("_", "-")}={v}'
+             for k, v in dict(QUICK, steps=1).items()]
+    subprocess.run([sys.executable, str(REPO_ROOT / 'tools' / 'shapes' /
+                                        'train_t2i.py'), '--out',
+                    str(tmp_path / 'm'), '--unet-channels', '32', '32',
+                    '--threads=1'] + flags,
+                   check=True, capture_output=True)
+    settings = json.loads((tmp_path / 'm' / 'train_settings.json').read_text())
+    assert settings['unet_channels'] == [32, 32]
+    assert settings['steps'] == 1 and settings['num_scenes'] == 32
+
+
+@pytest.mark.parametrize('bad', ['steps', 'batch_size'])
+def test_bad_settings_are_refused(bad):
+    with pytest.raises(ValueError, match=bad):
+        TrainSettings(**{bad: 0})
