@@ -53,7 +53,8 @@ def add_mim_extension() -> None:
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_dir), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst)
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src, dst)
 
@@ -68,7 +69,8 @@ if __name__ == '__main__':
         long_description=open(osp.join(HERE, 'README.md')).read(),
         long_description_content_type='text/markdown',
         keywords='semantic segmentation, diffusion, synthetic data, openmmlab',
-        packages=find_packages(exclude=('configs', 'tools', 'tests', 'bench',
+        packages=find_packages(exclude=('configs', 'tools', 'tests', 'tests.*',
+                                        'bench',
                                         'docs')),
         include_package_data=True,
         package_data={'mmdd': ['.mim/**/*', '.mim/*',

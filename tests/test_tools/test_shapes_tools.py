@@ -49,3 +49,25 @@ def test_label_quality_bench(tmp_path):
                      r'[\d.]+ \|', out)
     assert re.search(r'\| synthetic / real \| \| [\d.]+% \|', out)
     assert pictures.stat().st_size > 1000
+
+
+def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
+    """tools/train.py then tools/test.py with the shapes upper-bound config:
+    the real split is an ordinary mmseg dataset."""
+    config = (REPO_ROOT / 'configs' / 'shapes' /
+              'deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py')
+    data = [f'{key}.dataset.data_root={shapes_data_root}'
+            for key in ('train_dataloader', 'val_dataloader',
+                        'test_dataloader')]
+    _run(REPO_ROOT / 'tools' / 'train.py', config, '--work-dir', tmp_path,
+         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+         'default_hooks.checkpoint.interval=2', *data)
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools' / 'test.py'), str(config),
+         str(tmp_path / 'iter_2.pth'), '--work-dir', str(tmp_path / 'test'),
+         '--cfg-options', *data], check=True, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert 'Iter(test) [4/4]' in log  # the fixture's 4 test scenes
+    assert re.search(r'mIoU: [\d.]+', log)
+    for name in SHAPES_CLASSES:
+        assert re.search(rf'\|\s+{name}\s+\|', log)  # per-class table
