@@ -87,23 +87,21 @@ def fidelity(args) -> str:
 
 def train_and_test(config: str, work_dir: str, iters: int,
                    **dataset) -> Dict[str, float]:
-    """Train a config for ``iters`` and return its test metrics."""
+    """Train a config for ``iters`` and return its test metrics.
+
+    ``dataset``: ``data_root`` (the real splits, for val/test and for a
+    real training set) and the training dataset's own fields to override.
+    """
     from mmengine.config import Config
 
     import mmdd  # noqa: F401
-    from mmdd.utils.cli import build_runner
-    cfg = Config.fromfile(config)
+    from mmdd.utils.cli import build_runner, set_max_iters
+    cfg = set_max_iters(Config.fromfile(config), iters)
     cfg.work_dir = work_dir
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
-    cfg.param_scheduler[0].end = iters
-    cfg.default_hooks.checkpoint.interval = iters
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = dataset['data_root']
     train = cfg.train_dataloader.dataset
-    for key, value in dataset.items():
-        if key in train or key == 'data_root':
-            train[key] = value
+    train.update({k: v for k, v in dataset.items() if k in train})
     runner = build_runner(cfg)
     runner.train()
     return runner.test()

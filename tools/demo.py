@@ -32,7 +32,7 @@ from mmdd.shapes import DEFAULT_MODEL
 from mmdd.shapes.confusion import ConfusionCounter
 from mmdd.shapes.prompts import write_shapes_prompts
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE, oracle_label
-from mmdd.utils.cli import build_runner
+from mmdd.utils.cli import build_runner, set_max_iters
 from mmdd.visualization import label_strip, plot_confusion
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -56,10 +56,7 @@ def demo_config(work_dir: str, model: str, num_synthetic: int,
     synth.num_samples = num_synthetic
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = data_root
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
-    cfg.param_scheduler[0].end = iters
-    cfg.default_hooks.checkpoint.interval = iters
+    set_max_iters(cfg, iters)
     cfg.default_hooks.logger.interval = 25
     # Paint some test predictions beside their ground truth.
     cfg.default_hooks.visualization.draw = True

@@ -100,7 +100,8 @@ def _byte_tokens() -> List[str]:
     return [chr(code) for code in codes]
 
 
-def _bpe(word: str, ranks: Dict[Tuple[str, str], int]) -> List[Tuple[str, str]]:
+def _bpe(word: str,
+         ranks: Dict[Tuple[str, str], int]) -> List[Tuple[str, str]]:
     """The merges CLIP's BPE applies to one word, in order."""
     parts = list(word[:-1]) + [word[-1] + '</w>']
     applied = []

@@ -141,8 +141,8 @@ def train_autoencoder(vae: AutoencoderKL, settings: TrainSettings,
         for group in optimizer.param_groups:
             group['lr'] = settings.vae_lr * _lr_factor(
                 step, 100, settings.vae_steps)
-        images = _to_tensor(_render(offset + rng.integers(0, count,
-                                                          settings.vae_batch_size))[0])
+        seeds = offset + rng.integers(0, count, settings.vae_batch_size)
+        images = _to_tensor(_render(seeds)[0])
         posterior = vae.encode(images).latent_dist
         recon = vae.decode(posterior.sample()).sample
         rec = F.l1_loss(recon, images) + F.mse_loss(recon, images)

@@ -55,3 +55,14 @@ def build_runner(cfg: Config):
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def set_max_iters(cfg: Config, iters: int) -> Config:
+    """Shorten or lengthen an iteration-based config consistently: the
+    train loop, its one validation at the end, the first (poly) LR
+    scheduler's end and the checkpoint interval."""
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.param_scheduler[0].end = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    return cfg

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from mmengine.config import Config
 
-from mmdd.utils.cli import build_runner
+from mmdd.utils.cli import build_runner, set_max_iters
 from tests.conftest import DEMO_CONFIG, isolate_runner, point_dataloaders_at
 
 
@@ -14,9 +14,7 @@ def demo_cfg(data_root: str, work_dir: Path, iters: int,
     cfg = Config.fromfile(str(DEMO_CONFIG))
     point_dataloaders_at(cfg, data_root)
     isolate_runner(cfg, work_dir)
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
-    cfg.param_scheduler[0].end = iters
+    set_max_iters(cfg, iters)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = checkpoint_interval
     return cfg

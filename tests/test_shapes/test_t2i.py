@@ -64,8 +64,9 @@ def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir,
                 vae_from=quick_t2i_dir)
     log = (tmp_path / 'reuse.train_log.jsonl').read_text()
     assert '"vae"' not in log
-    a = load_file(quick_t2i_dir / 'vae' / 'diffusion_pytorch_model.safetensors')
-    b = load_file(out / 'vae' / 'diffusion_pytorch_model.safetensors')
+    name = 'diffusion_pytorch_model.safetensors'
+    a = load_file(quick_t2i_dir / 'vae' / name)
+    b = load_file(out / 'vae' / name)
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
