@@ -7,6 +7,7 @@ attention into labels (:mod:`mmdd.diffusion.labels`). Each sample has its
 own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the same
 alone or in any batch.
 """
+import os
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -108,6 +109,7 @@ def load_pipeline(model: str,
             raise ValueError(f'unknown torch_dtype {torch_dtype!r}; use one '
                              f'of {sorted(DTYPES)}')
         torch_dtype = DTYPES[torch_dtype]
+    _check_local_model(model)
     pipeline = StableDiffusionPipeline.from_pretrained(
         model, dtype=torch_dtype)
     if scheduler is not None:
@@ -119,6 +121,24 @@ def load_pipeline(model: str,
         pipeline.scheduler = getattr(diffusers, scheduler).from_config(
             pipeline.scheduler.config)
     return pipeline.to(device)
+
+
+def _check_local_model(model: str) -> None:
+    """A missing local folder fails here, not as a hub lookup.
+
+    Hub ids are ``owner/name``; anything else (more slashes, ``./``, ``/``,
+    ``~``) is a path.
+    """
+    path = os.path.expanduser(str(model))
+    looks_local = (path.count('/') != 1 or path.startswith(('.', '/'))
+                   or str(model).startswith('~'))
+    if looks_local and not os.path.isdir(path):
+        raise FileNotFoundError(
+            f'model folder {model!r} does not exist (relative paths start '
+            f'at the working directory, {os.getcwd()}). Pass an existing '
+            'diffusers folder or a hub id such as '
+            '"stabilityai/stable-diffusion-2-1-base"; the shapes model that '
+            'ships with mmdd is at mmdd.shapes.DEFAULT_MODEL.')
 
 
 class LabelledImageGenerator:

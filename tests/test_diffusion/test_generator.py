@@ -176,3 +176,10 @@ def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
     no_band, _ = gen.label(kept[0].attention, foreground_threshold=0.55,
                            uncertain_threshold=0.55)
     assert 255 not in no_band
+
+
+@pytest.mark.parametrize('model', ['no/such/folder', './missing',
+                                   '/abs/missing', '~/missing', 'missing'])
+def test_missing_local_model_folder_is_named(model):
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_pipeline(model)
