@@ -2,17 +2,18 @@
 dataset that generates what its cache lacks before training starts.
 """
 import os.path as osp
-import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.dist import barrier, get_dist_info
-from mmengine.logging import print_log
-from mmengine.utils import ProgressBar
+from mmengine.logging import MMLogger, print_log
 from mmseg.datasets import BaseSegDataset
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mmdd.registry import DATASETS
+from mmdd.utils.precision import warn_if_slow_on_cpu
+from mmdd.utils.progress import progress_bar
 from .synth_cache import VERIFY_MODES, SynthCache, sha256_of
 
 
@@ -188,6 +189,7 @@ class SynthDataset(BaseSegDataset):
                                     SampleRequest, load_pipeline)
         device = self.device or (f'cuda:{torch.cuda.current_device()}'
                                  if torch.cuda.is_available() else 'cpu')
+        warn_if_slow_on_cpu(self.torch_dtype, device)
         classes = list(self.metainfo['classes'])
         generator = LabelledImageGenerator(
             load_pipeline(self.model, self.torch_dtype, device,
@@ -195,28 +197,29 @@ class SynthDataset(BaseSegDataset):
             GenerationConfig(**self.generation))
         palette = self.metainfo['palette']
         total = sum(map(len, todo))
-        bar = ProgressBar(total, file=sys.stdout)
+        bar = progress_bar(total=total, desc=f'rank {rank} generating')
         start = time.time()
         done = 0
         log_every = max(self.batch_size, total // 20)
-        for indices in todo:
-            records = [prompts[i % len(prompts)] for i in indices]
-            requests = [SampleRequest(r.caption, r.class_ids(classes),
-                                      self.seed + i)
-                        for r, i in zip(records, indices)]
-            for index, record, sample in zip(
-                    indices, records, generator.generate(requests)):
-                self.cache.write_sample(
-                    self.cache.sample_id(index), sample.image, sample.label,
-                    sample.confidence, palette,
-                    dict(prompt=sample.prompt, prompt_id=record.id,
-                         caption=record.caption, classes=record.classes,
-                         seed=sample.seed, rank=rank))
-                bar.update()
-            done += len(indices)
-            if done % log_every < len(indices) or done == total:
-                print_log(f'\n[rank {rank}] {done}/{total} written, last '
-                          f'sample {self.cache.sample_id(indices[-1])}, '
-                          f'{done / (time.time() - start):.2f} samples/s',
-                          logger='current')
-        sys.stdout.write('\n')
+        # Log records print above the bar (rank 0's), each on one line.
+        with logging_redirect_tqdm([MMLogger.get_current_instance()]), bar:
+            for indices in todo:
+                records = [prompts[i % len(prompts)] for i in indices]
+                requests = [SampleRequest(r.caption, r.class_ids(classes),
+                                          self.seed + i)
+                            for r, i in zip(records, indices)]
+                for index, record, sample in zip(
+                        indices, records, generator.generate(requests)):
+                    self.cache.write_sample(
+                        self.cache.sample_id(index), sample.image,
+                        sample.label, sample.confidence, palette,
+                        dict(prompt=sample.prompt, prompt_id=record.id,
+                             caption=record.caption, classes=record.classes,
+                             seed=sample.seed, rank=rank))
+                    bar.update()
+                done += len(indices)
+                if done % log_every < len(indices) or done == total:
+                    print_log(f'[rank {rank}] {done}/{total} written, last '
+                              f'sample {self.cache.sample_id(indices[-1])}, '
+                              f'{done / (time.time() - start):.2f} samples/s',
+                              logger='current')

@@ -18,6 +18,7 @@ from diffusers import StableDiffusionPipeline
 
 from .attention import CROSS, SELF, record_attention, select_layers
 from .labels import label_from_attention
+from .model_names import resolve_model_name
 from .prompts import SamplePrompt, build_sample_prompt
 
 DEFAULT_NEGATIVE_PROMPT = (
@@ -104,6 +105,7 @@ def load_pipeline(model: str,
     checkpoint (e.g. ``DPMSolverMultistepScheduler``), built from the
     checkpoint's scheduler config; ``None`` keeps the checkpoint's own.
     """
+    model = resolve_model_name(model)
     if isinstance(torch_dtype, str):
         if torch_dtype not in DTYPES:
             raise ValueError(f'unknown torch_dtype {torch_dtype!r}; use one '

@@ -44,6 +44,7 @@ def load_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    fit_distributed_to_cpu(cfg)
     return cfg
 
 
@@ -55,6 +56,35 @@ def build_runner(cfg: Config):
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def fit_distributed_to_cpu(cfg: Config) -> bool:
+    """Let a distributed job run where CUDA is absent, whatever the config.
+
+    mmengine's defaults assume GPUs: the ``nccl`` backend and a DDP wrapper
+    given GPU ids. Without CUDA, a launched job (``--launcher`` not
+    ``none``) uses ``gloo`` instead of ``nccl`` and, when the config names
+    no ``model_wrapper_cfg``, ``mmdd.MMDistributedDataParallelAnyDevice``.
+    Returns whether anything changed.
+    """
+    import torch
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return False
+    from mmengine.logging import print_log
+    changes = []
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+        changes.append("env_cfg.dist_cfg.backend='gloo'")
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='mmdd.MMDistributedDataParallelAnyDevice')
+        changes.append('model_wrapper_cfg.type='
+                       "'mmdd.MMDistributedDataParallelAnyDevice'")
+    if changes:
+        print_log(f'No CUDA: running the distributed job on CPUs with '
+                  f'{" and ".join(changes)}.', logger='current')
+    return bool(changes)
 
 
 def set_max_iters(cfg: Config, iters: int) -> Config:

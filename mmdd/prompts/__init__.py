@@ -1,0 +1,1 @@
+"""Prompt texts for generation: captions of real images."""

@@ -1,0 +1,87 @@
+"""Caption images for the prompt builders (BLIP by default, as the paper).
+
+VOC's train split (what ``configs/dd_voc.py`` is prompted from)::
+
+    python tools/prompts/caption_images.py \
+        --image-list data/VOCdevkit/VOC2012/ImageSets/Segmentation/train.txt \
+        --image-dir data/VOCdevkit/VOC2012/JPEGImages \
+        --out data/voc_captions.json
+
+or every image of a folder: ``--image-dir my_images --out captions.json``.
+Writes ``{"<id>": "<caption>"}`` JSON (the id is the file name without its
+suffix), which ``build_voc_prompts.py --captions`` reads. The file is saved
+after every batch; rerun the same command after an interruption and only the
+missing images are captioned.
+"""
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from mmdd.prompts.caption_files import (caption_images, images_in_folder,
+                                        images_in_list)
+from mmdd.prompts.captioner import DEFAULT_CAPTION_MODEL, Captioner
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Caption images with a transformers image-to-text model.')
+    parser.add_argument('--image-dir', required=True, type=Path,
+                        help='the images (searched recursively unless '
+                        '--image-list names them)')
+    parser.add_argument('--image-list', type=Path,
+                        help='ids to caption, one a line (e.g. VOC '
+                        'ImageSets/Segmentation/train.txt); the image is '
+                        '<image-dir>/<id><suffix>')
+    parser.add_argument('--suffix', default='.jpg',
+                        help='image file suffix with --image-list')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='captions file to write or resume (.json)')
+    parser.add_argument('--model', default=DEFAULT_CAPTION_MODEL,
+                        help='hub id or local folder of an image-to-text '
+                        'checkpoint (BLIP, BLIP-2, GIT, ...)')
+    parser.add_argument('--prompt', default=None,
+                        help='text the caption continues, removed from the '
+                        'result (e.g. "a photography of" for BLIP)')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--max-new-tokens', type=int, default=30)
+    parser.add_argument('--num-beams', type=int, default=3,
+                        help='beam width (1: greedy)')
+    parser.add_argument('--device', default=None,
+                        help='default: cuda when available, else cpu')
+    parser.add_argument('--dtype', choices=['fp16', 'bf16', 'fp32'],
+                        default=None,
+                        help='default: fp16 on a GPU, fp32 on a CPU')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.image_list is not None:
+            images = images_in_list(args.image_list, args.image_dir,
+                                    args.suffix)
+        else:
+            images = images_in_folder(args.image_dir)
+        captioner = Captioner.from_pretrained(
+            args.model, device=args.device, dtype=args.dtype,
+            prompt=args.prompt, max_new_tokens=args.max_new_tokens,
+            num_beams=args.num_beams)
+        summary = caption_images(captioner, images, args.out,
+                                 args.batch_size)
+    except KeyboardInterrupt:
+        print(f'interrupted: the captions finished so far are in {args.out}; '
+              'rerun the same command to continue', file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'images: {summary.total}; {summary.already} captioned before, '
+          f'{summary.written} now, {len(summary.skipped)} unreadable '
+          '(skipped; a rerun tries them again)')
+    print(f'captions in {args.out}')
+    return 1 if summary.skipped else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
