@@ -17,6 +17,7 @@ _EXPORTS = {
                   'GenerationConfig', 'LabelledImageGenerator',
                   'SampleAttention', 'SampleRequest', 'load_pipeline'),
     'labels': ('label_from_attention', ),
+    'model_names': ('resolve_model_name', ),
     'prompts': ('PromptTruncatedWarning', 'SamplePrompt',
                 'append_class_prompt', 'build_sample_prompt',
                 'class_token_positions'),
