@@ -1,12 +1,12 @@
 """Caption images with a transformers image-to-text model.
 
 The paper captions the real training images with BLIP; the default model is
-``Salesforce/blip-image-captioning-large``. Any checkpoint whose processor
-takes ``images=`` (and optionally ``text=``, a prompt the caption continues)
-and whose model has ``generate`` works too: BLIP-2
-(``Salesforce/blip2-opt-2.7b``), GIT, ViT-GPT2 (``VisionEncoderDecoderModel``)
-and other ``AutoModelForImageTextToText`` / ``AutoModelForVision2Seq``
-checkpoints. The model class is the one the checkpoint's config names.
+``Salesforce/blip-image-captioning-large``. Other checkpoints whose
+processor takes ``images=`` and ``text=`` (a prompt the caption continues)
+and decodes with ``batch_decode``, and whose model has ``generate``, go
+through the same calls: BLIP-2 (``Salesforce/blip2-opt-2.7b``), GIT and other
+``AutoModelForImageTextToText`` / ``AutoModelForVision2Seq`` checkpoints.
+The model class is the one the checkpoint's config names.
 """
 from typing import List, Optional, Sequence
 
