@@ -9,11 +9,11 @@ The tokenizer is BERT WordPiece (as BLIP's) over a small written vocabulary.
 from pathlib import Path
 from typing import Union
 
-WORDS = ('a an the of on in with and at near two three photo picture man '
-         'woman person people dog cat horse sheep cow bird boat car bus '
-         'train bike plane bottle chair table sofa plant tv grass street '
-         'room water sky field sitting standing red blue green white black '
-         'small large').split()
+WORDS = tuple(
+    'a an the of on in with and at near two three photo picture man woman '
+    'person people dog cat horse sheep cow bird boat car bus train bike '
+    'plane bottle chair table sofa plant tv grass street room water sky '
+    'field sitting standing red blue green white black small large'.split())
 SPECIAL = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', '[DEC]')
 
 
@@ -51,7 +51,12 @@ def save_random_captioner(folder: Union[str, Path], image_size: int = 32,
                          sep_token_id=ids['[SEP]'], eos_token_id=ids['[SEP]']),
         projection_dim=width, image_text_hidden_size=width)
     torch.manual_seed(seed)
-    BlipForConditionalGeneration(config).save_pretrained(folder)
+    model = BlipForConditionalGeneration(config)
+    with torch.no_grad():  # BLIP's small init makes every image alike
+        for name, param in model.named_parameters():
+            if param.dim() > 1:
+                param.normal_(std=0.3)
+    model.save_pretrained(folder)
     processor = BlipProcessor(
         BlipImageProcessorPil(size=dict(height=image_size, width=image_size)),
         tokenizer)
