@@ -79,15 +79,14 @@ def test_mim_train_and_test_a_shapes_config_from_the_wheel(wheel_install,
     """The shapes config names its model 'mmdd::shapes-t2i': it resolves
     inside the installed package, so the config runs unedited from any
     folder (only its length is shortened here)."""
-    from mmdd.datasets import write_shapes_split
-    from mmdd.shapes.prompts import write_shapes_prompts
     config = next((REPO_ROOT / 'configs' / 'shapes').glob(
         'dd_*shapes-synth*.py')).name
-    data = tmp_path / 'data' / 'shapes'  # the config's data_root
-    for split, count in (('val', 2), ('test', 2)):
-        write_shapes_split(data, split, count)
-    write_shapes_prompts(data / 'prompts.jsonl', 4)
     env = dict(os.environ, PYTHONPATH=str(wheel_install), MMDD_PROGRESS='0')
+    data = tmp_path / 'data' / 'shapes'  # the config's data_root
+    subprocess.run(
+        [str(MIM), 'run', 'mmdd', 'make_dataset', 'data/shapes', '--train',
+         '0', '--val', '2', '--test', '2', '--prompts', '4'], cwd=tmp_path,
+        env=env, capture_output=True, text=True, timeout=300, check=True)
     short = ['train_dataloader.dataset.num_samples=4',
              'train_dataloader.dataset.batch_size=2',
              'train_dataloader.dataset.generation.num_inference_steps=2',
