@@ -3,6 +3,7 @@ dataset that generates what its cache lacks before training starts.
 """
 import os.path as osp
 import time
+from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -201,8 +202,10 @@ class SynthDataset(BaseSegDataset):
         start = time.time()
         done = 0
         log_every = max(self.batch_size, total // 20)
-        # Log records print above the bar (rank 0's), each on one line.
-        with logging_redirect_tqdm([MMLogger.get_current_instance()]), bar:
+        # While rank 0 draws its bar, log records print above it.
+        redirect = nullcontext() if bar.disable else logging_redirect_tqdm(
+            [MMLogger.get_current_instance()])
+        with redirect, bar:
             for indices in todo:
                 records = [prompts[i % len(prompts)] for i in indices]
                 requests = [SampleRequest(r.caption, r.class_ids(classes),

@@ -1,6 +1,7 @@
 """tools/generate.py and dist_generate.sh: kill-safe, resumable, sharded."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -75,7 +76,13 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_files(
     assert 3 <= finished < NUM_SAMPLES
 
     out = run_generate(args)
-    assert f'{NUM_SAMPLES} samples ready' in out.stdout + out.stderr
+    log = out.stdout + out.stderr
+    assert f'{NUM_SAMPLES} samples ready' in log
+    # Each progress record is one line, not an empty 'INFO - ' line first.
+    records = [line for line in log.splitlines()
+               if re.search(r'\[rank 0\] \d+/\d+ written', line)]
+    assert records and all('INFO' in line for line in records), log[-2000:]
+    assert not re.search(r'INFO\S* - *$', log, re.MULTILINE)
     assert sample_files(cache) == reference
     assert not list(cache.glob('*/.*.tmp*')), 'temporary files left behind'
 
