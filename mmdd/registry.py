@@ -35,8 +35,11 @@ RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMSEG_RUNNER_CONSTRUCTORS)
 LOOPS = Registry('loop', parent=MMSEG_LOOPS)
 HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=['mmdd.engine'])
+# mmdd.testing.toy_dataset: the demo toy config's ToyShapesDataset.
 DATASETS = Registry(
-    'dataset', parent=MMSEG_DATASETS, locations=['mmdd.datasets'])
+    'dataset',
+    parent=MMSEG_DATASETS,
+    locations=['mmdd.datasets', 'mmdd.testing.toy_dataset'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMSEG_DATA_SAMPLERS)
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, locations=['mmdd.datasets'])

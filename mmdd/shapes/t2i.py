@@ -28,7 +28,7 @@ from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler,
 from diffusers.utils import logging as diffusers_logging
 from transformers import CLIPTextConfig, CLIPTextModel
 
-from mmdd.diffusion.tiny import clip_tokenizer
+from mmdd.diffusion.clip_tokenizer import clip_tokenizer
 from .world import render_scene, vocabulary
 
 IMAGE_SIZE = 64

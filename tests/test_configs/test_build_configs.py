@@ -33,7 +33,7 @@ def _without_pretrained_weights(model_cfg):
 
 
 def _template_prompts(classes, path: Path) -> str:
-    from mmdd.diffusion.prompt_builder import template_prompts, write_prompts
+    from mmdd.prompts import template_prompts, write_prompts
     write_prompts(template_prompts(list(classes), 4, seed=0), path)
     return str(path)
 
@@ -126,8 +126,8 @@ def test_paper_settings_in_the_short_configs():
 
 
 def test_config_class_lists_match_mmdd_class_names():
-    from mmdd.diffusion.class_names import (COCO_CLASSES, COCO_PALETTE,
-                                            VOC_CLASSES, VOC_PALETTE)
+    from mmdd.prompts import (COCO_CLASSES, COCO_PALETTE, VOC_CLASSES,
+                              VOC_PALETTE)
     voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
     coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
     assert tuple(voc.synth_classes) == tuple(VOC_CLASSES)

@@ -7,7 +7,7 @@ from mmdd.diffusion.attention import (CROSS, SELF, AttentionLayer,
                                       AttentionStore, RecordingAttnProcessor,
                                       attention_layers, record_attention,
                                       select_layers)
-from mmdd.diffusion.tiny import SIZES
+from mmdd.testing.random_pipeline import SIZES
 
 
 def explicit_probs(attn, query_states, key_states):

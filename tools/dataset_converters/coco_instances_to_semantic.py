@@ -28,7 +28,7 @@ from matplotlib.path import Path as PolygonPath
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from mmdd.diffusion.class_names import COCO_CATEGORY_TO_LABEL, COCO_CLASSES
+from mmdd.prompts.class_names import COCO_CATEGORY_TO_LABEL, COCO_CLASSES
 
 IGNORE = 255
 Task = Tuple[dict, List[dict], str]

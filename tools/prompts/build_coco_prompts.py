@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmdd.diffusion.class_names import COCO_CLASSES, COCO_CATEGORY_TO_LABEL
-from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
-                                           format_summary, iter_progress,
-                                           read_captions, template_record,
-                                           write_prompts)
+from mmdd.prompts import (COCO_CATEGORY_TO_LABEL, COCO_CLASSES, PromptRecord,
+                          caption_records, read_captions, template_record,
+                          write_prompts)
+from mmdd.prompts.summary import format_summary
+from mmdd.utils.progress import progress_bar
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -81,9 +81,8 @@ def build_records(classes: Dict[str, List[str]],
                   ) -> Tuple[List[PromptRecord], List[str], List[str]]:
     """Records, ids of template records (no caption), images skipped."""
     records, templates, empty = [], [], []
-    for image_id, present in iter_progress(classes.items(),
-                                           total=len(classes),
-                                           desc='images'):
+    for image_id, present in progress_bar(classes.items(),
+                                          total=len(classes), desc='images'):
         if not present:
             empty.append(image_id)
             continue

@@ -17,10 +17,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from mmdd.diffusion.class_names import VOC_CLASSES
-from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
-                                           format_summary, iter_progress,
-                                           read_captions, write_prompts)
+from mmdd.prompts import (VOC_CLASSES, PromptRecord, caption_records,
+                          read_captions, write_prompts)
+from mmdd.prompts.summary import format_summary
+from mmdd.utils.progress import progress_bar
 
 IGNORE_INDEX = 255
 
@@ -81,7 +81,7 @@ def build_records(voc_root: Path, ann_dir: str, ids: Sequence[str],
                   ) -> Tuple[List[PromptRecord], List[str], List[str]]:
     """Records, ids of template records, ids of images with no class."""
     records, templates, empty = [], [], []
-    for image_id in iter_progress(ids, total=len(ids), desc='label maps'):
+    for image_id in progress_bar(ids, desc='label maps'):
         path = voc_root / ann_dir / f'{image_id}.png'
         if not path.is_file():
             raise FileNotFoundError(

@@ -1,6 +1,6 @@
 """A tiny on-disk segmentation dataset that mmdd writes itself.
 
-Used by the quick-start demo and the tests: red squares and blue discs on a
+Used by the demo toy config and the tests: red squares and blue discs on a
 grey noisy background, so a small segmenter learns it in a few dozen
 iterations on a CPU.
 """
@@ -50,7 +50,7 @@ def make_toy_dataset(root: Union[str, Path],
                      size: int = 64,
                      seed: int = 0) -> str:
     """Write the toy dataset under ``root`` (idempotent) and return it."""
-    from .shapes_dataset import write_split
+    from mmdd.datasets.shapes_dataset import write_split
     rng = np.random.default_rng(seed)
     for split, count in (('train', num_train), ('val', num_val)):
         write_split(root, split, ((f'{i:04d}', *_draw_sample(rng, size))
