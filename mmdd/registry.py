@@ -30,6 +30,12 @@ from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import \
     WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 
+from mmdd.utils.register import prepare_openmmlab
+
+# Every path that builds an mmdd module passes here (tools, custom_imports,
+# default_scope='mmdd'), so the version check and patches always apply.
+prepare_openmmlab()
+
 RUNNERS = Registry('runner', parent=MMSEG_RUNNERS)
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMSEG_RUNNER_CONSTRUCTORS)

@@ -9,6 +9,15 @@ CONFIG_DIR = REPO_ROOT / 'configs'
 DEMO_CONFIG = CONFIG_DIR / 'demo' / 'deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py'
 
 
+@pytest.fixture(scope='session', autouse=True)
+def registered_modules() -> None:
+    """mmseg's and mmdd's modules registered, as the tools do first."""
+    from mmdd.utils.version_check import mmseg_stack_installed
+    if mmseg_stack_installed():
+        from mmdd.utils import register_all_modules
+        register_all_modules(init_default_scope=False)
+
+
 @pytest.fixture(scope='session')
 def toy_data_root(tmp_path_factory) -> str:
     """The demo's toy dataset, written once per test session."""

@@ -19,12 +19,13 @@ import torch
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.registry import DATASETS
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='the round-1 config (a SynthDataset)')
     parser.add_argument('checkpoint', help='the round-1 checkpoint')

@@ -5,7 +5,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    'register': ('register_all_modules', ),
+    'register': ('prepare_openmmlab', 'register_all_modules'),
     'torch_compat': ('allow_mmengine_checkpoint_globals', ),
     'version_check': ('check_mm_versions', ),
 }
