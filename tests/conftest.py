@@ -74,11 +74,10 @@ def point_dataloaders_at(cfg, data_root: str) -> None:
 
 
 def _set_data_root(dataset_cfg, data_root: str) -> None:
-    if dataset_cfg.get('type') == 'ConcatDataset':
-        for sub in dataset_cfg.datasets:
-            _set_data_root(sub, data_root)
-    else:
-        dataset_cfg.data_root = data_root
+    from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs
+    for leaf in iter_dataset_cfgs(dataset_cfg):
+        if not is_wrapper(leaf):
+            leaf.data_root = data_root
 
 
 @pytest.fixture(scope='session')
