@@ -12,15 +12,14 @@ image's instance annotations, in COCO's 80-class order. A
         --out data/prompts/coco_train.jsonl --template-fraction 0.1
 """
 import argparse
-import json
 import random
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmdd.prompts import (COCO_CATEGORY_TO_LABEL, COCO_CLASSES, PromptRecord,
-                          caption_records, read_captions, template_record,
-                          write_prompts)
+from mmdd.prompts import (COCO_CLASSES, PromptRecord, caption_records,
+                          read_captions, template_record, write_prompts)
+from mmdd.prompts.coco_instances import load_coco_instances
 from mmdd.prompts.summary import format_summary
 from mmdd.utils.progress import progress_bar
 
@@ -42,38 +41,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='seed choosing the template records')
     return parser.parse_args(argv)
-
-
-def load_instances(path: Path) -> Dict[str, List[str]]:
-    """Image id (file stem) -> COCO classes of its annotations, for every
-    image of the file (empty list for images without annotations)."""
-    with open(path, encoding='utf-8') as f:
-        data = json.load(f)
-    missing = [k for k in ('images', 'annotations', 'categories')
-               if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ValueError(f'{path}: missing {missing}; expected COCO\'s '
-                         f'instances_*.json (not the captions file)')
-    for cat in data['categories']:
-        label = COCO_CATEGORY_TO_LABEL.get(cat['id'])
-        if label is None or COCO_CLASSES[label] != cat['name']:
-            raise ValueError(
-                f'{path}: category {cat["id"]} {cat["name"]!r} is not COCO '
-                f'2017\'s ({COCO_CLASSES[label] if label else "no such id"}'
-                f'); this tool expects the 80 COCO 2017 thing categories')
-    stems = {img['id']: Path(img['file_name']).stem for img in data['images']}
-    labels: Dict[int, set] = {image_id: set() for image_id in stems}
-    for index, ann in enumerate(data['annotations']):
-        if ann['image_id'] not in labels:
-            raise ValueError(f'{path}: annotations[{index}] refers to image '
-                             f'{ann["image_id"]}, which is not in "images"')
-        label = COCO_CATEGORY_TO_LABEL.get(ann['category_id'])
-        if label is None:
-            raise ValueError(f'{path}: annotations[{index}] has category '
-                             f'{ann["category_id"]}, not a COCO 2017 one')
-        labels[ann['image_id']].add(label)
-    return {stems[i]: [COCO_CLASSES[v] for v in sorted(labels[i])]
-            for i in sorted(stems)}
 
 
 def build_records(classes: Dict[str, List[str]],
@@ -119,7 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not 0.0 <= args.template_fraction <= 1.0:
             raise ValueError(f'--template-fraction must be in [0, 1], got '
                              f'{args.template_fraction}')
-        classes = load_instances(args.instances)
+        classes = load_coco_instances(args.instances).classes_by_stem()
         captions = read_captions(args.captions)
         records, templates, empty = build_records(classes, captions,
                                                   args.captions_per_image)
