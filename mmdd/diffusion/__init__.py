@@ -5,8 +5,7 @@ Depends on torch, diffusers, transformers, numpy and :mod:`mmdd.prompts`;
 mmseg), so it can be used and benchmarked on its own. The names below are
 imported on first use.
 """
-import importlib
-from typing import Any
+from mmdd.utils.lazy import lazy_exports
 
 _EXPORTS = {
     'attention': ('AttentionLayer', 'AttentionStore', 'RecordingAttnProcessor',
@@ -19,14 +18,5 @@ _EXPORTS = {
                   'SampleAttention', 'SampleRequest', 'load_pipeline'),
     'labels': ('label_from_attention', ),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items()
-              for name in names}
 
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    return getattr(importlib.import_module(f'.{_MODULE_OF[name]}', __name__),
-                   name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -12,15 +12,17 @@ from .class_names import (BACKGROUND, COCO_CATEGORIES, COCO_CATEGORY_TO_LABEL,
                           VOC_MMSEG_CLASSES, VOC_PALETTE, voc_colormap)
 from .records import (RECORD_KEYS, IgnoredPromptKeyWarning, PromptRecord,
                       read_prompts, write_prompts)
-from .templates import (build_prompt, caption_records, order_classes,
-                        template_prompt, template_prompts, template_record)
+from .templates import (build_prompt, caption_records, image_records,
+                        order_classes, template_prompt, template_prompts,
+                        template_record)
 
 __all__ = [
     'BACKGROUND', 'CLASS_PROMPT_SEPARATOR', 'COCO_CATEGORIES',
     'COCO_CATEGORY_TO_LABEL', 'COCO_CLASSES', 'COCO_PALETTE',
     'IgnoredPromptKeyWarning', 'PromptRecord', 'RECORD_KEYS', 'VOC_CLASSES',
     'VOC_MMSEG_CLASSES', 'VOC_PALETTE', 'append_class_prompt',
-    'build_prompt', 'caption_records', 'clean_caption', 'order_classes',
+    'build_prompt', 'caption_records', 'clean_caption', 'image_records',
+    'order_classes',
     'read_captions', 'read_prompts', 'template_prompt', 'template_prompts',
     'template_record', 'voc_colormap', 'write_prompts'
 ]

@@ -1,9 +1,10 @@
 """The per-class table the prompt tools print after writing a file."""
-from typing import Iterable, Mapping, Optional, Sequence
+import os
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 from .class_match import ClassMatcher
 from .class_names import BACKGROUND
-from .records import PromptRecord
+from .records import PromptRecord, write_prompts
 
 
 def format_summary(records: Sequence[PromptRecord],
@@ -37,3 +38,13 @@ def format_summary(records: Sequence[PromptRecord],
         lines.append(f'{name:<{width}}{count:>8}{captioned[name]:>10}'
                      f'{mentioned[name]:>10}{share:>7}')
     return '\n'.join(lines)
+
+
+def write_and_summarize(records: Sequence[PromptRecord],
+                        path: Union[str, os.PathLike],
+                        class_names: Sequence[str],
+                        template_ids: Iterable[str] = ()) -> None:
+    """Write the prompt file, then print its table and where it went."""
+    write_prompts(records, path)
+    print(format_summary(records, class_names, template_ids))
+    print(f'wrote {len(records)} prompts to {path}')

@@ -1,7 +1,7 @@
 """Records from captions and class lists, and template captions
 (``a photo of a dog and a cat``) for images without one."""
 import random
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .captions import append_class_prompt, clean_caption
 from .class_names import BACKGROUND
@@ -107,3 +107,30 @@ def caption_records(image_id: str,
         records.append(PromptRecord(image_id if k == 0 else
                                     f'{image_id}_{k}', text, ordered))
     return records
+
+
+def image_records(images: Iterable[Tuple[str, Sequence[str]]],
+                  captions: Mapping[str, Sequence[str]],
+                  class_names: Sequence[str],
+                  captions_per_image: int = 1
+                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
+    """Records of ``(image id, classes present)`` pairs, with their
+    captions (see :func:`caption_records`).
+
+    Returns the records, the ids of the images that got a template (no
+    caption) and the ids of the images skipped (no class present).
+    """
+    if captions_per_image < 1:
+        raise ValueError(f'--captions-per-image must be >= 1, got '
+                         f'{captions_per_image}')
+    records, templates, empty = [], [], []
+    for image_id, present in images:
+        if not present:
+            empty.append(image_id)
+            continue
+        texts = captions.get(image_id, [])
+        if not texts:
+            templates.append(image_id)
+        records += caption_records(image_id, texts, present, class_names,
+                                   captions_per_image)
+    return records, templates, empty

@@ -6,8 +6,7 @@ use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
 ``ToyShapesDataset`` when imported (the registry's ``locations`` import it
 for the demo config that names it).
 """
-import importlib
-from typing import Any
+from mmdd.utils.lazy import lazy_exports
 
 _EXPORTS = {
     'class_lists': ('get_classes', 'get_palette'),
@@ -16,14 +15,5 @@ _EXPORTS = {
     'toy_dataset': ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset',
                     'make_toy_dataset'),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items()
-              for name in names}
 
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    return getattr(importlib.import_module(f'.{_MODULE_OF[name]}', __name__),
-                   name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -13,7 +13,7 @@ Sizes:
   UNet; for GPU benchmarks).
 """
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from diffusers import (AutoencoderKL, DDIMScheduler, StableDiffusionPipeline,
@@ -27,6 +27,26 @@ _SD_DOWN = ('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D',
 _SD_UP = ('UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D',
           'CrossAttnUpBlock2D')
 
+
+def _sd_topology(channels: Tuple[int, ...], sample_size: int, width: int,
+                 vae_channels: Tuple[int, ...], vae_layers: int,
+                 text_layers: int, text_heads: int, **text) -> dict:
+    """A preset with SD 1.x's topology: 4 UNet levels, 3 with attention,
+    a text encoder of ``width`` (the UNet's cross-attention width)."""
+    return dict(
+        unet=dict(
+            block_out_channels=channels, layers_per_block=2,
+            sample_size=sample_size, attention_head_dim=8,
+            cross_attention_dim=width, down_block_types=_SD_DOWN,
+            up_block_types=_SD_UP),
+        vae=dict(block_out_channels=vae_channels,
+                 layers_per_block=vae_layers),
+        text=dict(hidden_size=width, intermediate_size=4 * width,
+                  num_hidden_layers=text_layers,
+                  num_attention_heads=text_heads, projection_dim=width,
+                  **text))
+
+
 SIZES: Dict[str, dict] = {
     'tiny': dict(
         unet=dict(
@@ -39,24 +59,13 @@ SIZES: Dict[str, dict] = {
         vae=dict(block_out_channels=(32, 64), layers_per_block=1),
         text=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
                   num_attention_heads=4, projection_dim=32)),
-    'small': dict(
-        unet=dict(
-            block_out_channels=(64, 128, 256, 256), layers_per_block=2,
-            sample_size=32, attention_head_dim=8, cross_attention_dim=256,
-            down_block_types=_SD_DOWN, up_block_types=_SD_UP),
-        vae=dict(block_out_channels=(32, 64, 64, 64), layers_per_block=1),
-        text=dict(hidden_size=256, intermediate_size=1024,
-                  num_hidden_layers=4, num_attention_heads=4,
-                  projection_dim=256)),
-    'sd15': dict(
-        unet=dict(
-            block_out_channels=(320, 640, 1280, 1280), layers_per_block=2,
-            sample_size=64, attention_head_dim=8, cross_attention_dim=768,
-            down_block_types=_SD_DOWN, up_block_types=_SD_UP),
-        vae=dict(block_out_channels=(128, 256, 512, 512), layers_per_block=2),
-        text=dict(hidden_size=768, intermediate_size=3072,
-                  num_hidden_layers=12, num_attention_heads=12,
-                  projection_dim=768, hidden_act='quick_gelu')),
+    'small': _sd_topology((64, 128, 256, 256), 32, width=256,
+                          vae_channels=(32, 64, 64, 64), vae_layers=1,
+                          text_layers=4, text_heads=4),
+    'sd15': _sd_topology((320, 640, 1280, 1280), 64, width=768,
+                         vae_channels=(128, 256, 512, 512), vae_layers=2,
+                         text_layers=12, text_heads=12,
+                         hidden_act='quick_gelu'),
 }
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from mmdd.prompts import (VOC_CLASSES, build_prompt, caption_records,
-                          template_prompt, template_prompts)
+                          image_records, template_prompt, template_prompts)
 
 VOC = VOC_CLASSES
 
@@ -60,3 +60,16 @@ def test_caption_records_ids_and_template_fallback():
                                           ['tv monitor'])
     with pytest.raises(ValueError, match="image 'img': caption ' ; '"):
         caption_records('img', [' ; '], ['dog'], VOC)
+
+
+def test_image_records_sorts_images_into_captioned_template_and_empty():
+    records, templates, empty = image_records(
+        [('a', ['dog']), ('b', []), ('c', ['cat', 'sofa'])],
+        {'a': ['a dog', 'a puppy'], 'x': ['unused']}, VOC,
+        captions_per_image=2)
+    assert [(r.id, r.caption) for r in records] == [
+        ('a', 'a dog'), ('a_1', 'a puppy'),
+        ('c', 'a photo of a cat and a sofa')]
+    assert (templates, empty) == (['c'], ['b'])
+    with pytest.raises(ValueError, match='captions-per-image must be >= 1'):
+        image_records([], {}, VOC, captions_per_image=0)

@@ -28,6 +28,7 @@ from PIL import Image
 from mmdd.prompts.class_names import COCO_CATEGORY_TO_LABEL
 from mmdd.prompts.coco_instances import load_coco_instances
 from mmdd.utils.atomic import atomic_write
+from mmdd.utils.cli import exit_code, positive_int
 from mmdd.utils.progress import progress_bar
 
 IGNORE = 255
@@ -42,7 +43,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True, type=Path,
                         help='folder for the label PNGs, e.g. '
                         'data/coco/annotations/semantic_val2017')
-    parser.add_argument('--nproc', type=int, default=1,
+    parser.add_argument('--nproc', type=positive_int, default=1,
                         help='worker processes (default 1)')
     return parser.parse_args(argv)
 
@@ -181,25 +182,18 @@ def convert_all(tasks: Sequence[Task], nproc: int) -> None:
     bar.close()
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    if args.nproc < 1:
-        print(f'error: --nproc must be >= 1, got {args.nproc}',
-              file=sys.stderr)
-        return 1
-    try:
-        tasks, counts = load_tasks(args.instances, args.out_dir)
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        convert_all(tasks, args.nproc)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def convert(args: argparse.Namespace) -> None:
+    tasks, counts = load_tasks(args.instances, args.out_dir)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    convert_all(tasks, args.nproc)
     print(f'{counts["images"]} label maps in {args.out_dir} '
           f'({counts["instances"]} instances, {counts["crowd"]} crowd regions '
           f'as {IGNORE}, {counts["without_annotations"]} images without '
           'annotations are all background)')
-    return 0
 
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return exit_code(convert, parse_args(argv))
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -15,12 +15,13 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
-from mmdd.prompts import (COCO_CLASSES, PromptRecord, caption_records,
-                          read_captions, template_record, write_prompts)
+from mmdd.prompts import (COCO_CLASSES, PromptRecord, image_records,
+                          read_captions, template_record)
 from mmdd.prompts.coco_instances import load_coco_instances
-from mmdd.prompts.summary import format_summary
+from mmdd.prompts.summary import write_and_summarize
+from mmdd.utils.cli import exit_code, positive_int
 from mmdd.utils.progress import progress_bar
 
 
@@ -33,7 +34,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='instances_train2017.json')
     parser.add_argument('--out', required=True, type=Path,
                         help='output prompt file (.jsonl)')
-    parser.add_argument('--captions-per-image', type=int, default=1,
+    parser.add_argument('--captions-per-image', type=positive_int,
+                        default=1,
                         help='records per image (COCO has ~5 captions each)')
     parser.add_argument('--template-fraction', type=float, default=0.0,
                         help='share of captioned records whose caption is '
@@ -41,24 +43,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='seed choosing the template records')
     return parser.parse_args(argv)
-
-
-def build_records(classes: Dict[str, List[str]],
-                  captions: Dict[str, List[str]], captions_per_image: int
-                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
-    """Records, ids of template records (no caption), images skipped."""
-    records, templates, empty = [], [], []
-    for image_id, present in progress_bar(classes.items(),
-                                          total=len(classes), desc='images'):
-        if not present:
-            empty.append(image_id)
-            continue
-        texts = captions.get(image_id, [])
-        if not texts:
-            templates.append(image_id)
-        records += caption_records(image_id, texts, present, COCO_CLASSES,
-                                   captions_per_image)
-    return records, templates, empty
 
 
 def apply_templates(records: List[PromptRecord], fraction: float,
@@ -77,31 +61,24 @@ def apply_templates(records: List[PromptRecord], fraction: float,
     return [records[i].id for i in chosen]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    try:
-        if args.captions_per_image < 1:
-            raise ValueError(f'--captions-per-image must be >= 1, got '
-                             f'{args.captions_per_image}')
-        if not 0.0 <= args.template_fraction <= 1.0:
-            raise ValueError(f'--template-fraction must be in [0, 1], got '
-                             f'{args.template_fraction}')
-        classes = load_coco_instances(args.instances).classes_by_stem()
-        captions = read_captions(args.captions)
-        records, templates, empty = build_records(classes, captions,
-                                                  args.captions_per_image)
-        templates += apply_templates(records, args.template_fraction,
-                                     args.seed, skip=templates)
-        write_prompts(records, args.out)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def build(args: argparse.Namespace) -> None:
+    if not 0.0 <= args.template_fraction <= 1.0:
+        raise ValueError(f'--template-fraction must be in [0, 1], got '
+                         f'{args.template_fraction}')
+    classes = load_coco_instances(args.instances).classes_by_stem()
+    captions = read_captions(args.captions)
+    records, templates, empty = image_records(
+        progress_bar(classes.items(), total=len(classes), desc='images'),
+        captions, COCO_CLASSES, args.captions_per_image)
+    templates += apply_templates(records, args.template_fraction, args.seed,
+                                 skip=templates)
     print(f'images: {len(classes)}; {len(empty)} without annotations '
           f'(skipped), {len(templates)} template records')
-    print(format_summary(records, COCO_CLASSES, templates))
-    print(f'wrote {len(records)} prompts to {args.out}')
-    return 0
+    write_and_summarize(records, args.out, COCO_CLASSES, templates)
 
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return exit_code(build, parse_args(argv))
 
 if __name__ == '__main__':
     sys.exit(main())
