@@ -195,5 +195,6 @@ def convert(args: argparse.Namespace) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     return exit_code(convert, parse_args(argv))
 
+
 if __name__ == '__main__':
     sys.exit(main())

@@ -80,5 +80,6 @@ def build(args: argparse.Namespace) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     return exit_code(build, parse_args(argv))
 
+
 if __name__ == '__main__':
     sys.exit(main())
