@@ -13,7 +13,6 @@ prediction, classifier-free guidance dropout, an EMA of the weights).
 """
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
