@@ -2,7 +2,7 @@
 
 The captions file is JSON, ``{"<image id>": "<caption>", ...}`` with ids
 sorted: the format ``tools/prompts/build_voc_prompts.py --captions`` reads
-(:func:`mmdd.diffusion.prompt_builder.read_captions`). An image id is the
+(:func:`mmdd.prompts.read_captions`). An image id is the
 file name without its suffix (``2007_000032``). The file is rewritten
 atomically after every batch, so a killed run keeps every finished batch
 and a rerun captions only the images still missing.

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmdd.diffusion.prompt_builder import read_captions
+from mmdd.prompts import read_captions
 from mmdd.prompts.caption_files import (caption_images, images_in_folder,
                                         images_in_list)
 from mmdd.prompts.captioner import Captioner
-from mmdd.prompts.tiny_captioner import SPECIAL, WORDS, save_random_captioner
+from mmdd.testing.random_captioner import (SPECIAL, WORDS,
+                                           save_random_captioner)
 from tests.conftest import REPO_ROOT
 
 TOOL = REPO_ROOT / 'tools' / 'prompts' / 'caption_images.py'

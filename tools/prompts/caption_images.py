@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 from mmdd.prompts.caption_files import (caption_images, images_in_folder,
                                         images_in_list)
 from mmdd.prompts.captioner import DEFAULT_CAPTION_MODEL, Captioner
+from mmdd.utils.cli import exit_code, positive_int
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -43,9 +44,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--prompt', default=None,
                         help='text the caption continues, removed from the '
                         'result (e.g. "a photography of" for BLIP)')
-    parser.add_argument('--batch-size', type=int, default=16)
-    parser.add_argument('--max-new-tokens', type=int, default=30)
-    parser.add_argument('--num-beams', type=int, default=3,
+    parser.add_argument('--batch-size', type=positive_int, default=16)
+    parser.add_argument('--max-new-tokens', type=positive_int, default=30)
+    parser.add_argument('--num-beams', type=positive_int, default=3,
                         help='beam width (1: greedy)')
     parser.add_argument('--device', default=None,
                         help='default: cuda when available, else cpu')
@@ -55,32 +56,29 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    try:
-        if args.image_list is not None:
-            images = images_in_list(args.image_list, args.image_dir,
-                                    args.suffix)
-        else:
-            images = images_in_folder(args.image_dir)
-        captioner = Captioner.from_pretrained(
-            args.model, device=args.device, dtype=args.dtype,
-            prompt=args.prompt, max_new_tokens=args.max_new_tokens,
-            num_beams=args.num_beams)
-        summary = caption_images(captioner, images, args.out,
-                                 args.batch_size)
-    except KeyboardInterrupt:
-        print(f'interrupted: the captions finished so far are in {args.out}; '
-              'rerun the same command to continue', file=sys.stderr)
-        return 130
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def run(args: argparse.Namespace) -> None:
+    if args.image_list is not None:
+        images = images_in_list(args.image_list, args.image_dir, args.suffix)
+    else:
+        images = images_in_folder(args.image_dir)
+    captioner = Captioner.from_pretrained(
+        args.model, device=args.device, dtype=args.dtype, prompt=args.prompt,
+        max_new_tokens=args.max_new_tokens, num_beams=args.num_beams)
+    summary = caption_images(captioner, images, args.out, args.batch_size)
     print(f'images: {summary.total}; {summary.already} captioned before, '
           f'{summary.written} now, {len(summary.skipped)} unreadable '
           '(skipped; a rerun tries them again)')
     print(f'captions in {args.out}')
-    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        return exit_code(run, args)
+    except KeyboardInterrupt:
+        print(f'interrupted: the captions finished so far are in {args.out}; '
+              'rerun the same command to continue', file=sys.stderr)
+        return 130
 
 
 if __name__ == '__main__':
