@@ -103,9 +103,9 @@ def fit_distributed_to_cpu(cfg: 'Config') -> bool:
         return False
     from mmengine.logging import print_log
     changes = []
-    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if dist_cfg.get('backend', 'nccl') == 'nccl':
-        dist_cfg['backend'] = 'gloo'
+        cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
         changes.append("env_cfg.dist_cfg.backend='gloo'")
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
