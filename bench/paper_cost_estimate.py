@@ -4,7 +4,7 @@ Counts the FLOPs of SD 2.1-base's UNet (one pass) and VAE decoder at
 512x512 on the meta device (no weights, no memory, seconds on a CPU) and
 turns them into images per GPU-hour at an assumed share of a GPU's peak::
 
-    python bench/paper_cost_estimate.py [--peak-tflops 989] [--utilisation 0.35]
+    python bench/paper_cost_estimate.py [--utilisation 0.35]
 
 An estimate: measure on the GPU with tools/generate.py for real figures.
 """

@@ -68,7 +68,8 @@ def test_mim_train_runs_from_the_installed_package(wheel_install,
 
 def test_wheel_carries_the_shipped_model(wheel_install):
     model = wheel_install / 'mmdd' / 'shapes' / 'pretrained' / 'shapes-t2i'
-    for name in ('model_index.json', 'unet/diffusion_pytorch_model.safetensors',
+    for name in ('model_index.json',
+                 'unet/diffusion_pytorch_model.safetensors',
                  'vae/diffusion_pytorch_model.safetensors',
                  'text_encoder/model.safetensors', 'tokenizer/tokenizer.json'):
         assert (model / name).is_file(), name
