@@ -73,10 +73,16 @@ def attention_layers(unet: torch.nn.Module,
 
 
 def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
-                  factor: int) -> List[AttentionLayer]:
+                  factor: int,
+                  vae_scale_factor: Optional[int] = None
+                  ) -> List[AttentionLayer]:
     """The ``kind`` layers at ``latent_size / factor`` (factor a power of 2).
 
-    Raises a ValueError listing the sizes that do have such layers.
+    The grid is relative to the image, whatever the UNet: with SD's and
+    SDXL's VAE (``vae_scale_factor`` 8), factor 2 is 1/16 of the image side
+    (32x32 at 512 px, 64x64 at 1024 px) and factor 4 is 1/32. Raises a
+    ValueError listing the grids that do have such layers (SDXL has none at
+    1/8: its first level has no attention).
     """
     if factor < 1 or factor & (factor - 1):
         raise ValueError(
@@ -85,13 +91,20 @@ def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
               if layer.kind == kind]
     chosen = [layer for layer in layers if 2**layer.level == factor]
     if not chosen:
+        def image_part(level_factor: int) -> str:
+            if vae_scale_factor is None:
+                return ''
+            return f', 1/{vae_scale_factor * level_factor} of the image side'
+
         available = sorted({(layer.level, layer.size) for layer in layers})
-        options = ', '.join(f'{h}x{w} (factor {2**level})'
-                            for level, (h, w) in available) or 'none'
+        options = ', '.join(
+            f'{h}x{w} (factor {2**level}{image_part(2**level)})'
+            for level, (h, w) in available) or 'none'
         raise ValueError(
             f'no {kind}-attention layer at latent {latent_size[0]}x'
-            f'{latent_size[1]} / {factor}; {kind}-attention layers exist at: '
-            f'{options}. Set {kind}_attention_factor to one of those.')
+            f'{latent_size[1]} / {factor}{image_part(factor)}; {kind}-'
+            f'attention layers exist at: {options}. Set '
+            f'{kind}_attention_factor to one of those.')
     return chosen
 
 
