@@ -27,12 +27,6 @@ class TextEmbeddings:
     states: torch.Tensor  # (batch, tokens, dim): the UNet's cross-attn input
     pooled: Optional[torch.Tensor] = None  # (batch, dim), SDXL only
 
-    def expand(self, batch: int) -> 'TextEmbeddings':
-        """One encoded text repeated for a batch (no copy)."""
-        return TextEmbeddings(
-            self.states.expand(batch, -1, -1),
-            None if self.pooled is None else self.pooled.expand(batch, -1))
-
 
 def _padded(ids: Sequence[List[int]], length: int, pad_id: int,
             device: torch.device) -> torch.Tensor:

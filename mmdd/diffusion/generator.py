@@ -231,7 +231,9 @@ class LabelledImageGenerator:
         batch = len(requests)
         with torch.no_grad():
             text = self.text.encode([p.text_ids for p in prompts])
-            negative = self.text.encode([negative_ids]).expand(batch)
+            # One per sample, as the pipelines encode it: a batch of one
+            # can round differently (SDXL's pooled projection does).
+            negative = self.text.encode([negative_ids] * batch)
             classes = self.text.encode(
                 [p.class_prompt_ids for p in prompts]).states
         generators = [torch.Generator('cpu').manual_seed(r.seed)

@@ -145,14 +145,16 @@ class PlantedKeys(torch.nn.Module):
         return keys
 
 
-def test_planted_attention_gives_the_expected_labels(sdxl, monkeypatch):
+def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
     """Queries planted per region and keys per class token in the real
     cross-attention layers: the labels show the regions, class by class.
 
     Sample 0: dog = left half, sofa = bottom-right quarter. Sample 1:
     potted plant (2 tokens) = right half, tv monitor (2 tokens) = top-left
     quarter. The rest is background. tau=0 reads the cross maps alone.
+    A pipeline of its own: its cross-attention layers are rewired.
     """
+    sdxl = load_pipeline(str(tiny_sdxl_dir))
     side, grid = 256, 8  # cross-attention at 256 / 32
     gen = generator(sdxl, height=side, width=side, tau=0,
                     num_inference_steps=1)
@@ -172,7 +174,6 @@ def test_planted_attention_gives_the_expected_labels(sdxl, monkeypatch):
         split = 1 + len(first)
         positions.append([(list(range(1, split)), 0),
                           (list(range(split, len(ids) - 1)), 1)])
-    hooks = []
     for layer in gen.layers:
         if layer.kind != 'cross':
             continue
@@ -188,17 +189,12 @@ def test_planted_attention_gives_the_expected_labels(sdxl, monkeypatch):
         for i, sample_regions in enumerate(regions):
             for k, region in enumerate(sample_regions):
                 planted[i, region.flatten()] = directions[k]
-        monkeypatch.setattr(attn, 'to_q', torch.nn.Identity())
-        monkeypatch.setattr(attn, 'to_k',
-                            PlantedKeys(2, positions, directions))
-        hooks.append(attn.register_forward_pre_hook(
+        attn.to_q = torch.nn.Identity()
+        attn.to_k = PlantedKeys(2, positions, directions)
+        attn.register_forward_pre_hook(
             lambda module, args, planted=planted: (
-                planted.repeat(args[0].shape[0] // 2, 1, 1), *args[1:])))
-    try:
-        samples = gen.generate(requests)
-    finally:
-        for hook in hooks:
-            hook.remove()
+                planted.repeat(args[0].shape[0] // 2, 1, 1), *args[1:]))
+    samples = gen.generate(requests)
     for sample, sample_regions, request in zip(samples, regions, requests):
         background = ~(sample_regions[0] | sample_regions[1])
         for region, class_id in zip([*sample_regions, background],
