@@ -155,6 +155,7 @@ class RecordingAttnProcessor:
         self.layer = layer
         self.batch_size = batch_size
         self.class_embeds = class_embeds
+        self._class_keys: Optional[torch.Tensor] = None
 
     def _conditional(self, tensor: torch.Tensor) -> torch.Tensor:
         # diffusers' SD pipelines batch [unconditional, conditional].
@@ -174,12 +175,7 @@ class RecordingAttnProcessor:
                 f'expected {height}x{width}: UNet layout not understood')
         query = self._conditional(query)
         if self.layer.kind == CROSS:
-            embeds = self.class_embeds.to(query.dtype)
-            if attn.norm_cross:
-                embeds = attn.norm_encoder_hidden_states(embeds)
-            key = _heads(attn.to_k(embeds), attn.heads)
-            if attn.norm_k is not None:
-                key = attn.norm_k(key)
+            key = self._keys_of_class_prompt(attn, query.dtype)
         else:
             key = self._conditional(key)
         if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
@@ -187,6 +183,21 @@ class RecordingAttnProcessor:
         scores = torch.matmul(query * attn.scale, key.transpose(-1, -2))
         probs = scores.softmax(dim=-1, dtype=torch.float32)
         self.store.add(self.layer, probs.mean(dim=1))
+
+    def _keys_of_class_prompt(self, attn: Attention,
+                              dtype: torch.dtype) -> torch.Tensor:
+        """The layer's keys of the class prompts, made once: neither the
+        weights nor the prompts change between denoising steps (SDXL runs
+        dozens of cross-attention layers at the recorded size)."""
+        if self._class_keys is None or self._class_keys.dtype != dtype:
+            embeds = self.class_embeds.to(dtype)
+            if attn.norm_cross:
+                embeds = attn.norm_encoder_hidden_states(embeds)
+            key = _heads(attn.to_k(embeds), attn.heads)
+            if attn.norm_k is not None:
+                key = attn.norm_k(key)
+            self._class_keys = key
+        return self._class_keys
 
     def __call__(self, attn: Attention, hidden_states: torch.Tensor,
                  encoder_hidden_states: Optional[torch.Tensor] = None,

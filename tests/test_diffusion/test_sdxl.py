@@ -1,7 +1,9 @@
 """SDXL: conditioned as diffusers' pipeline, read on SD's image grid.
 
 The tiny random SDXL (``tiny_sdxl_dir``) has SDXL's layout at 128 px: VAE
-factor 8, no attention at the first UNet level, two text encoders.
+factor 8, no attention at the first UNet level, two text encoders. Batch
+invariance and processor restoring are tested for SD and SDXL alike in
+``test_generator.py``.
 """
 import json
 
@@ -212,22 +214,6 @@ def interior(region: torch.Tensor, side: int) -> np.ndarray:
     return np.kron(inner.numpy(), np.ones((pixel, pixel))) > 0
 
 
-@pytest.mark.parametrize('scheduler',
-                         [None, 'EulerAncestralDiscreteScheduler'])
-def test_a_sample_is_the_same_alone_or_in_any_batch(tiny_sdxl_dir,
-                                                    scheduler):
-    pipeline = load_pipeline(str(tiny_sdxl_dir), scheduler=scheduler)
-    gen = generator(pipeline, tau=0, num_inference_steps=3)
-    batch = gen.generate(REQUESTS)
-    reordered = gen.generate([REQUESTS[2], REQUESTS[1]])
-    alone = gen.generate([REQUESTS[1]])
-    for other in (reordered[1], alone[0]):
-        assert np.abs(other.image.astype(int) - batch[1].image).max() <= 1
-        assert np.allclose(other.confidence, batch[1].confidence, atol=1e-4)
-        assert (other.label == batch[1].label).mean() > 0.99
-    assert not np.array_equal(batch[0].image, batch[1].image)
-
-
 @pytest.mark.parametrize('force_upcast', [True, False])
 def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):
     """SDXL's VAE overflows in fp16: diffusers decodes in fp32 when the
@@ -244,19 +230,7 @@ def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):
     assert sample.image.shape == (128, 128, 3)
 
 
-def test_processors_restored_when_the_pipeline_fails(sdxl, monkeypatch):
-    before = sdxl.unet.attn_processors
-
-    def broken_decode(*args, **kwargs):
-        raise RuntimeError('decoder failed')
-
-    monkeypatch.setattr(sdxl.vae, 'decode', broken_decode)
-    with pytest.raises(RuntimeError, match='decoder failed'):
-        generator(sdxl).generate(REQUESTS[:1])
-    assert sdxl.unet.attn_processors == before
-
-
-def test_full_size_preset_is_sdxl_base(monkeypatch):
+def test_full_size_preset_is_sdxl_base():
     """The 'sdxl' preset's UNet has SDXL base 1.0's 2.57B parameters and
     its attention levels (built on the meta device: no memory)."""
     with torch.device('meta'):
