@@ -11,15 +11,25 @@ VAE decode upcast).
 - SD 1.x/2.x (``StableDiffusionPipeline``): the text encoder's last hidden
   state (with an attention mask where the encoder config asks for one).
 - SDXL (``StableDiffusionXLPipeline``): the penultimate hidden states of
-  ``text_encoder`` and ``text_encoder_2`` concatenated, each padded with its
-  own tokenizer's pad token, plus the pooled (projected) output of
+  ``text_encoder`` and ``text_encoder_2`` concatenated, each fed the ids of
+  its own tokenizer (``tokenizer_2`` pads with ``!`` and keeps ``!`` as a
+  token of its own), plus the pooled (projected) output of
   ``text_encoder_2``.
+
+Ids are passed per tokenizer: ``ids[k][i]`` is sample ``i`` by tokenizer
+``k``. Class-token positions come from the first tokenizer; the class
+prompt must split the same way in every tokenizer.
 """
+import warnings
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import torch
 from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
+
+from .prompts import PromptTruncatedWarning, SamplePrompt, build_sample_prompt
+
+TokenIds = Sequence[Sequence[List[int]]]  # [tokenizer][sample] -> ids
 
 
 @dataclass
@@ -39,8 +49,34 @@ class SDTextConditioning:
 
     def __init__(self, pipeline: StableDiffusionPipeline):
         self.pipeline = pipeline
+        self.tokenizers = [pipeline.tokenizer]
 
-    def encode(self, token_ids: Sequence[List[int]]) -> TextEmbeddings:
+    def sample_prompts(self, caption: str, class_names: Sequence[str],
+                       append: bool) -> List[SamplePrompt]:
+        """A sample's texts as each tokenizer splits them."""
+        first = build_sample_prompt(self.tokenizers[0], caption,
+                                    class_names, append)
+        prompts = [first]
+        with warnings.catch_warnings():  # a cut caption is reported once
+            warnings.simplefilter('ignore', PromptTruncatedWarning)
+            for tokenizer in self.tokenizers[1:]:
+                prompts.append(build_sample_prompt(tokenizer, caption,
+                                                   class_names, append))
+                if prompts[-1].class_prompt_ids != first.class_prompt_ids:
+                    raise ValueError(
+                        f'the class prompt {" ".join(class_names)!r} splits '
+                        'differently in the two tokenizers (a "!" in a '
+                        'class name?); rename the class')
+        return prompts
+
+    def negative_ids(self, text: str) -> List[List[List[int]]]:
+        """``text`` by each tokenizer, cut at its length, as a batch of 1."""
+        return [[tokenizer(text, truncation=True,
+                           max_length=tokenizer.model_max_length).input_ids]
+                for tokenizer in self.tokenizers]
+
+    def encode(self, ids: TokenIds) -> TextEmbeddings:
+        token_ids = ids[0]
         tokenizer = self.pipeline.tokenizer
         encoder = self.pipeline.text_encoder
         length = tokenizer.model_max_length
@@ -65,29 +101,27 @@ class SDXLTextConditioning(SDTextConditioning):
 
     def __init__(self, pipeline: StableDiffusionXLPipeline):
         super().__init__(pipeline)
-        first, second = pipeline.tokenizer, pipeline.tokenizer_2
-        if first is None or pipeline.text_encoder is None:
+        if pipeline.tokenizer is None or pipeline.text_encoder is None:
             raise ValueError(
                 'this SDXL checkpoint has no first text encoder/tokenizer '
                 '(a refiner?); mmdd needs the base model with both encoders')
-        # Token positions come from the first tokenizer; both must split
-        # text into the same ids (true of SDXL: one CLIP BPE, two pads).
-        if (first.get_vocab() != second.get_vocab()
-                or first.model_max_length != second.model_max_length):
+        self.tokenizers = [pipeline.tokenizer, pipeline.tokenizer_2]
+        lengths = {t.model_max_length for t in self.tokenizers}
+        if len(lengths) != 1:
             raise ValueError(
-                'tokenizer and tokenizer_2 of this SDXL checkpoint differ in '
-                'vocabulary or length; class token positions would not match '
-                'between the two text encoders')
+                f'tokenizer and tokenizer_2 read {sorted(lengths)} tokens; '
+                'their states are concatenated token by token, so the '
+                'lengths must agree')
 
-    def encode(self, token_ids: Sequence[List[int]]) -> TextEmbeddings:
+    def encode(self, ids: TokenIds) -> TextEmbeddings:
         pipeline = self.pipeline
         states, pooled = [], None
-        for tokenizer, encoder in (
-                (pipeline.tokenizer, pipeline.text_encoder),
-                (pipeline.tokenizer_2, pipeline.text_encoder_2)):
-            ids = _padded(token_ids, tokenizer.model_max_length,
-                          tokenizer.pad_token_id, encoder.device)
-            output = encoder(ids, output_hidden_states=True)
+        for tokenizer, encoder, token_ids in zip(
+                self.tokenizers,
+                (pipeline.text_encoder, pipeline.text_encoder_2), ids):
+            padded = _padded(token_ids, tokenizer.model_max_length,
+                             tokenizer.pad_token_id, encoder.device)
+            output = encoder(padded, output_hidden_states=True)
             if output[0].ndim == 2:  # a projected (pooled) text embedding
                 pooled = output[0]
             states.append(output.hidden_states[-2])

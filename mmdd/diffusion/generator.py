@@ -21,7 +21,7 @@ from diffusers import (DiffusionPipeline, StableDiffusionPipeline,
 from .attention import CROSS, SELF, record_attention, select_layers
 from .conditioning import text_conditioning
 from .labels import label_from_attention
-from .prompts import SamplePrompt, build_sample_prompt
+from .prompts import SamplePrompt
 
 DEFAULT_NEGATIVE_PROMPT = (
     'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '
@@ -220,22 +220,24 @@ class LabelledImageGenerator:
         for request in requests:
             self._check(request)
         config, pipeline = self.config, self.pipeline
-        prompts: List[SamplePrompt] = [
-            build_sample_prompt(
-                pipeline.tokenizer, r.caption,
-                [self.class_names[i] for i in r.class_ids],
-                config.append_class_prompt) for r in requests]
-        negative_ids = pipeline.tokenizer(
-            config.negative_prompt, truncation=True,
-            max_length=pipeline.tokenizer.model_max_length).input_ids
+        # [sample][tokenizer]; positions and text from the first tokenizer.
+        texts = [self.text.sample_prompts(
+            r.caption, [self.class_names[i] for i in r.class_ids],
+            config.append_class_prompt) for r in requests]
+        prompts: List[SamplePrompt] = [t[0] for t in texts]
+        by_tokenizer = list(zip(*texts))
         batch = len(requests)
         with torch.no_grad():
-            text = self.text.encode([p.text_ids for p in prompts])
+            text = self.text.encode(
+                [[p.text_ids for p in ps] for ps in by_tokenizer])
             # One per sample, as the pipelines encode it: a batch of one
             # can round differently (SDXL's pooled projection does).
-            negative = self.text.encode([negative_ids] * batch)
+            negative = self.text.encode(
+                [ids * batch
+                 for ids in self.text.negative_ids(config.negative_prompt)])
             classes = self.text.encode(
-                [p.class_prompt_ids for p in prompts]).states
+                [[p.class_prompt_ids for p in ps] for ps in by_tokenizer]
+            ).states
         generators = [torch.Generator('cpu').manual_seed(r.seed)
                       for r in requests]
         with record_attention(pipeline.unet, self.layers, batch,

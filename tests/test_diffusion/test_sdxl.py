@@ -22,7 +22,9 @@ from mmdd.testing.random_sdxl import SDXL_SIZES
 
 DOG, SOFA, PLANT, TV = 12, 18, 16, 20
 REQUESTS = [
-    SampleRequest('a dog sleeping on a couch', [DOG, SOFA], 1111),
+    # '!' is a special token of SDXL's tokenizer_2 (its pad): the two
+    # encoders get different ids for this caption.
+    SampleRequest('a dog sleeping on a couch!!', [DOG, SOFA], 1111),
     SampleRequest('a potted plant beside a television', [PLANT, TV], 1112),
     SampleRequest('a dog on a sofa by a plant', [DOG, SOFA, PLANT], 1113),
 ]
@@ -55,10 +57,11 @@ def test_text_is_encoded_as_encode_prompt_does(sdxl):
     """Ids -> embeddings by SDXL's rule, checked against diffusers' own
     encode_prompt (both encoders, pads, pooled output of encoder 2)."""
     gen = generator(sdxl)
-    text = 'a dog sleeping on a couch; dog sofa'
+    text = 'a dog sleeping on a couch!!; dog sofa'
     negative = gen.config.negative_prompt
-    ids = [sdxl.tokenizer(t).input_ids for t in (text, negative, 'dog sofa')]
-    ours = [gen.text.encode([i]) for i in ids]
+    ours = [gen.text.encode([[tokenizer(t).input_ids]
+                             for tokenizer in gen.text.tokenizers])
+            for t in (text, negative, 'dog sofa')]
     with torch.no_grad():
         states, negative_states, pooled, negative_pooled = \
             sdxl.encode_prompt(text, negative_prompt=negative)
@@ -70,6 +73,13 @@ def test_text_is_encoded_as_encode_prompt_does(sdxl):
             (class_states, class_pooled)]):
         assert torch.equal(mine.states, expected_states)
         assert torch.equal(mine.pooled, expected_pooled)
+
+
+def test_class_names_must_split_alike_in_both_tokenizers(sdxl):
+    gen = LabelledImageGenerator(sdxl, ['background', 'yay!'],
+                                 GenerationConfig(num_inference_steps=1))
+    with pytest.raises(ValueError, match="'yay!' splits differently"):
+        gen.generate([SampleRequest('a sign', [1], 0)])
 
 
 def test_recording_leaves_the_image_identical(sdxl):
@@ -214,6 +224,7 @@ def interior(region: torch.Tensor, side: int) -> np.ndarray:
     return np.kron(inner.numpy(), np.ones((pixel, pixel))) > 0
 
 
+@pytest.mark.filterwarnings('ignore:`upcast_vae` is deprecated')
 @pytest.mark.parametrize('force_upcast', [True, False])
 def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):
     """SDXL's VAE overflows in fp16: diffusers decodes in fp32 when the
