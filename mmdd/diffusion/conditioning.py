@@ -27,7 +27,8 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
 
-from .prompts import PromptTruncatedWarning, SamplePrompt, build_sample_prompt
+from .class_tokens import (PromptTruncatedWarning, SamplePrompt,
+                           build_sample_prompt)
 
 TokenIds = Sequence[Sequence[List[int]]]  # [tokenizer][sample] -> ids
 

@@ -19,9 +19,9 @@ from diffusers import (DiffusionPipeline, StableDiffusionPipeline,
                        StableDiffusionXLPipeline)
 
 from .attention import CROSS, SELF, record_attention, select_layers
+from .class_tokens import SamplePrompt
 from .conditioning import text_conditioning
 from .labels import label_from_attention
-from .prompts import SamplePrompt
 
 DEFAULT_NEGATIVE_PROMPT = (
     'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Dict, Optional, Union
 
 import torch
-from diffusers import (AutoencoderKL, EulerDiscreteScheduler,
-                       StableDiffusionXLPipeline, UNet2DConditionModel)
-from transformers import (CLIPTextConfig, CLIPTextModel,
-                          CLIPTextModelWithProjection)
+from diffusers import (EulerDiscreteScheduler, StableDiffusionXLPipeline,
+                       UNet2DConditionModel)
+from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
-from mmdd.diffusion.tiny import CLIP_VOCAB_SIZE, clip_tokenizer
+from mmdd.diffusion.clip_tokenizer import clip_tokenizer
+
+from .random_pipeline import clip_text_config, random_vae
 
 _DOWN = ('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D')
 _UP = ('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D')
@@ -87,13 +88,6 @@ SDXL_SIZES: Dict[str, dict] = {
 }
 
 
-def _text_config(preset: dict) -> CLIPTextConfig:
-    return CLIPTextConfig(
-        vocab_size=CLIP_VOCAB_SIZE, max_position_embeddings=77,
-        bos_token_id=CLIP_VOCAB_SIZE - 2, eos_token_id=CLIP_VOCAB_SIZE - 1,
-        pad_token_id=CLIP_VOCAB_SIZE - 1, **preset)
-
-
 def build_random_sdxl_pipeline(
         size: str = 'tiny', seed: int = 0,
         bpe_path: Optional[Union[str, Path]] = None
@@ -106,16 +100,11 @@ def build_random_sdxl_pipeline(
     torch.manual_seed(seed)
     unet = UNet2DConditionModel(in_channels=4, out_channels=4,
                                 **preset['unet'])
-    levels = len(preset['vae']['block_out_channels'])
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4,
-        down_block_types=('DownEncoderBlock2D', ) * levels,
-        up_block_types=('UpDecoderBlock2D', ) * levels, force_upcast=True,
-        sample_size=preset['unet']['sample_size'] * 2**(levels - 1),
-        **preset['vae'])
-    text_encoder = CLIPTextModel(_text_config(preset['text']))
+    vae = random_vae(preset['vae'], preset['unet']['sample_size'],
+                     force_upcast=True)
+    text_encoder = CLIPTextModel(clip_text_config(**preset['text']))
     text_encoder_2 = CLIPTextModelWithProjection(
-        _text_config(preset['text_2']))
+        clip_text_config(**preset['text_2']))
     tokenizer = clip_tokenizer(bpe_path)
     tokenizer_2 = copy.deepcopy(tokenizer)
     tokenizer_2.pad_token = '!'

@@ -16,8 +16,8 @@ from diffusers.models.attention_processor import AttnProcessor2_0
 
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             SampleRequest, load_pipeline)
-from mmdd.diffusion.class_names import VOC_CLASSES
 from mmdd.diffusion.generator import pipeline_class
+from mmdd.prompts import VOC_CLASSES
 from mmdd.testing.random_sdxl import SDXL_SIZES
 
 DOG, SOFA, PLANT, TV = 12, 18, 16, 20
