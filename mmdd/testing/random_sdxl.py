@@ -6,7 +6,8 @@ whose penultimate states are concatenated for cross-attention, the pooled
 projection and six size/crop numbers as added conditioning
 (``addition_embed_type='text_time'``), a VAE with factor 8 and
 ``force_upcast``, and the Euler scheduler. Both tokenizers are the real CLIP
-BPE; ``tokenizer_2`` pads with ``!`` as SDXL's does.
+BPE; ``tokenizer_2`` pads with ``!`` and keeps ``!`` a special token, as
+SDXL's does.
 
 Sizes:
 
@@ -107,7 +108,8 @@ def build_random_sdxl_pipeline(
         clip_text_config(**preset['text_2']))
     tokenizer = clip_tokenizer(bpe_path)
     tokenizer_2 = copy.deepcopy(tokenizer)
-    tokenizer_2.pad_token = '!'
+    # As SDXL's: '!' is the pad and a special token ('!!' -> 0, 0).
+    tokenizer_2.add_special_tokens({'pad_token': '!'})
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear',
         steps_offset=1, timestep_spacing='leading')

@@ -18,7 +18,7 @@ from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             SampleRequest, load_pipeline)
 from mmdd.diffusion.generator import pipeline_class
 from mmdd.prompts import VOC_CLASSES
-from mmdd.testing.random_sdxl import SDXL_SIZES
+from mmdd.testing import SDXL_SIZES, build_random_sdxl_pipeline
 
 DOG, SOFA, PLANT, TV = 12, 18, 16, 20
 REQUESTS = [
@@ -239,6 +239,18 @@ def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):
     assert decoded == [torch.float32 if force_upcast else torch.float16]
     assert pipeline.vae.dtype == torch.float16  # cast back afterwards
     assert sample.image.shape == (128, 128, 3)
+
+
+def test_random_sdxl_tokenizers_behave_as_sdxls(sdxl):
+    """Built or reloaded: tokenizer_2 pads with '!' and splits every '!'
+    off as the special token 0; tokenizer pads with EOS, '!!' is one token."""
+    for pipeline in (build_random_sdxl_pipeline(), sdxl):
+        assert pipeline.tokenizer_2('a!!').input_ids == [49406, 320, 0, 0,
+                                                         49407]
+        assert pipeline.tokenizer('a!!').input_ids == [49406, 320, 748,
+                                                       49407]
+        assert pipeline.tokenizer_2.pad_token_id == 0
+        assert pipeline.tokenizer.pad_token_id == 49407
 
 
 def test_full_size_preset_is_sdxl_base():
