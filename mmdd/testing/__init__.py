@@ -1,5 +1,6 @@
 """Test fixtures that ship with mmdd (as ``mmyolo.testing`` does): random
-Stable Diffusion pipelines, a random BLIP captioner, the toy shapes dataset, class lists by name.
+Stable Diffusion and SDXL pipelines, a random BLIP captioner, the toy
+shapes dataset, class lists by name.
 
 Nothing in the runtime package imports this. The names below load on first
 use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
@@ -13,6 +14,8 @@ _EXPORTS = {
     'random_captioner': ('save_random_captioner', ),
     'random_pipeline': ('SIZES', 'build_random_pipeline',
                         'save_random_pipeline'),
+    'random_sdxl': ('SDXL_SIZES', 'build_random_sdxl_pipeline',
+                    'save_random_sdxl_pipeline'),
     'toy_dataset': ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset',
                     'make_toy_dataset'),
 }
