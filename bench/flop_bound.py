@@ -76,10 +76,10 @@ def flop_bound_row(pipeline, batch: int, device: str,
     achieved = flops / step_s / 1e12
     row = dict(unet_gflop_per_step=round(flops / 1e9, 1),
                unet_step_ms=round(step_s * 1e3, 2),
-               achieved_tflops=round(achieved, 2),
+               achieved_tflops=achieved,
                peak_tflops=peak, device_name=name)
     if peak:
-        row.update(fraction_unet=round(achieved / peak, 4),
-                   fraction_generation=round(
-                       flops * steps / generation_s / 1e12 / peak, 4))
+        row.update(fraction_unet=achieved / peak,
+                   fraction_generation=flops * steps / generation_s / 1e12 /
+                   peak)
     return row

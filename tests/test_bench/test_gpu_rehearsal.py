@@ -18,7 +18,9 @@ def rehearsal(tmp_path_factory):
         'cpu', '--archs', 'tiny', 'not-an-arch', '--batch', '1', '--steps',
         '2', '--repeats', '1', '--label-grid', '4', '--label-repeats', '2',
         '--threads', '1', '--peak-tflops', '1.0', '--out', str(out)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MMDD_PROGRESS='0')
+    path = os.pathsep.join(filter(None, [str(ROOT),
+                                         os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
     proc = subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]

@@ -30,7 +30,8 @@ def test_child_peak_is_not_the_parents():
             'getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))')
     out = subprocess.run(
         [sys.executable, '-c', code], check=True, capture_output=True,
-        text=True, env=dict(os.environ, PYTHONPATH=str(BENCH))).stdout
+        text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+            filter(None, [str(BENCH), os.environ.get('PYTHONPATH')])))).stdout
     child = json.loads(out)
     assert parent_peak >= 800 and held[-1] == 1
     assert child['hwm'] < parent_peak - 400
