@@ -1,56 +1,82 @@
 """The architectures the benchmarks run, one table entry each.
 
-Every entry is a random-weight pipeline built from a config (no download)
-plus the batch the GPU rehearsal runs it at. Adding an architecture is one
-entry here (and, for a new preset, one entry in the random-pipeline
-presets).
+Every entry names a random-weight pipeline preset (built from configs, no
+download) of a family (SD 1.x/2.x or SDXL) and the batch the GPU
+rehearsal runs it at. Adding an architecture is one entry in
+:data:`ARCHITECTURES` (plus, for a new preset, one entry in mmdd's
+random-pipeline presets). A family whose builder this mmdd lacks (SDXL
+before its support landed) is reported as unavailable, not an error.
 """
+import importlib
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
-from diffusers import DDIMScheduler
 
-from mmdd.diffusion import build_random_pipeline
-from mmdd.diffusion.tiny import SIZES
+# family -> (module, presets dict, builder function)
+FAMILIES = {
+    'sd': ('mmdd.diffusion.tiny', 'SIZES', 'build_random_pipeline'),
+    'sdxl': ('mmdd.testing.random_sdxl', 'SDXL_SIZES',
+             'build_random_sdxl_pipeline'),
+}
 
 # Stable Diffusion 2.1-base (stabilityai/stable-diffusion-2-1-base): the
-# SD 1.5 layout with per-level head dims, linear projections and the
+# SD 1.5 layout with per-level head counts, linear projections and the
 # OpenCLIP ViT-H text encoder (23 of its 24 layers, as the checkpoint).
-SD21_BASE = dict(
-    unet=dict(SIZES['sd15']['unet'], attention_head_dim=(5, 10, 20, 20),
-              cross_attention_dim=1024, use_linear_projection=True,
-              upcast_attention=False),
-    vae=SIZES['sd15']['vae'],
+SD21_BASE_CHANGES = dict(
+    unet=dict(attention_head_dim=(5, 10, 20, 20), cross_attention_dim=1024,
+              use_linear_projection=True, upcast_attention=False),
     text=dict(hidden_size=1024, intermediate_size=4096, num_hidden_layers=23,
               num_attention_heads=16, projection_dim=512, hidden_act='gelu'))
-SIZES.setdefault('sd21-base', SD21_BASE)
 
 
 @dataclass(frozen=True)
 class Architecture:
-    preset: str  # a random-pipeline preset (mmdd's SIZES)
+    preset: str  # a preset of the family's random-pipeline builder
     title: str
-    gpu_batch: int = 8  # the rehearsal's batch
+    gpu_batch: int = 8  # the GPU rehearsal's batch
+    family: str = 'sd'
 
 
 ARCHITECTURES: Dict[str, Architecture] = {
     'tiny': Architecture('tiny', 'tiny (1.7M-param UNet, 64x64)'),
     'small': Architecture('small', 'small (SD 1.x topology, 256x256)'),
     'sd15': Architecture('sd15', 'SD 1.5 architecture, 512x512'),
-    'sd21-base': Architecture('sd21-base', 'SD 2.1-base architecture, '
-                              '512x512'),
+    'sd21-base': Architecture('sd21-base',
+                              'SD 2.1-base architecture, 512x512'),
+    'sdxl': Architecture('sdxl', 'SDXL base architecture, 1024x1024',
+                         gpu_batch=2, family='sdxl'),
+    'sdxl-tiny': Architecture('tiny', 'tiny SDXL topology, 128x128',
+                              family='sdxl'),
 }
 
 
+def family(name: str) -> Tuple[Dict[str, dict], Callable]:
+    """The presets and builder of ``name``'s family (ImportError when
+    this mmdd does not have it)."""
+    module, presets, builder = FAMILIES[ARCHITECTURES[name].family]
+    module = importlib.import_module(module)
+    presets = getattr(module, presets)
+    if ARCHITECTURES[name].family == 'sd' and 'sd21-base' not in presets:
+        sd15 = presets['sd15']
+        presets['sd21-base'] = dict(
+            sd15, unet=dict(sd15['unet'], **SD21_BASE_CHANGES['unet']),
+            text=SD21_BASE_CHANGES['text'])
+    return presets, getattr(module, builder)
+
+
 def unavailable(name: str) -> Optional[str]:
-    """Why ``name`` cannot be built here, or None when it can."""
+    """Why ``name`` cannot be built with this mmdd, or None when it can."""
     if name not in ARCHITECTURES:
         return (f'unknown architecture {name!r}; choose from '
                 f'{sorted(ARCHITECTURES)}')
-    if ARCHITECTURES[name].preset not in SIZES:
-        return (f'this mmdd has no {ARCHITECTURES[name].preset!r} '
-                'random-pipeline preset')
+    try:
+        presets, _ = family(name)
+    except ImportError as error:
+        return (f'this mmdd has no {ARCHITECTURES[name].family} random '
+                f'pipelines ({error})')
+    if ARCHITECTURES[name].preset not in presets:
+        return f'this mmdd has no {ARCHITECTURES[name].preset!r} preset'
     return None
 
 
@@ -60,16 +86,17 @@ def build_pipeline(name: str, device: str = 'cpu',
     """The random-weight pipeline of architecture ``name`` on ``device``.
 
     Weights are initialised on ``device`` itself (seconds on a GPU instead
-    of a minute of CPU for SD sizes); the scheduler is rebuilt afterwards so
+    of minutes of CPU at SD sizes); the scheduler is rebuilt afterwards so
     its tables stay on the CPU as in a loaded checkpoint.
     """
     reason = unavailable(name)
     if reason:
         raise ValueError(reason)
+    _, builder = family(name)
     with torch.device(device):
-        pipeline = build_random_pipeline(ARCHITECTURES[name].preset,
-                                         bpe_path=bpe_path)
-    pipeline.scheduler = DDIMScheduler.from_config(pipeline.scheduler.config)
+        pipeline = builder(ARCHITECTURES[name].preset, bpe_path=bpe_path)
+    scheduler = pipeline.scheduler
+    pipeline.scheduler = type(scheduler).from_config(scheduler.config)
     pipeline.to(device, dtype)
     pipeline.set_progress_bar_config(disable=True)
     return pipeline

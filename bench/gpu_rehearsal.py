@@ -17,6 +17,7 @@ import gc
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -64,8 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='self-attention grid of the label timing '
                         '(cross-attention half of it, image 16x it)')
     parser.add_argument('--label-repeats', type=int, default=30)
-    parser.add_argument('--budget-s', type=float, default=420,
-                        help='start no architecture after this many seconds')
+    parser.add_argument('--budget-s', type=float, default=450,
+                        help='start no architecture that would end after '
+                        'this many seconds (guessed from the previous one)')
     parser.add_argument('--peak-tflops', type=float,
                         help='the card\'s dense fp16/bf16 peak, where the '
                         'built-in table does not know it')
@@ -118,6 +120,20 @@ def reference_fits(pipeline, batch: int, device: str) -> Optional[str]:
     return None
 
 
+def attempt(what: str, failed: List[str], function, *args):
+    """``function(*args)``; a failure is printed and appended to ``failed``
+    instead of ending the rehearsal: one broken section must not cost the
+    others' figures."""
+    try:
+        return function(*args)
+    except Exception as error:  # noqa: BLE001 -- reported, not hidden
+        traceback.print_exc()
+        failed.append(f'{what}: {type(error).__name__}: {error}'[:500])
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return None
+
+
 def run_architecture(name: str, args: argparse.Namespace,
                      results: Dict) -> None:
     device, dtype = args.device, DTYPES[args.dtype]
@@ -145,8 +161,17 @@ def run_architecture(name: str, args: argparse.Namespace,
 
             runs['reference'] = reference
     # The peak-memory call of each variant is also its warm-up.
-    peaks = {variant: peak_memory(run, device)
-             for variant, run in runs.items()}
+    peaks = {}
+    for variant, run in list(runs.items()):
+        try:
+            peaks[variant] = peak_memory(run, device)
+        except torch.cuda.OutOfMemoryError as error:
+            if variant != 'reference':
+                raise
+            del runs[variant]
+            results['skipped'].append(
+                f'{name} reference pattern: out of memory ({error})'[:300])
+            torch.cuda.empty_cache()
     times = alternate(runs, args.repeats, device, warm_up=False)
     median = {variant: medians(t)['wall'] for variant, t in times.items()}
     extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
@@ -190,25 +215,30 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     out = Path(args.out)
     results = dict(environment=environment(args), settings=vars(args).copy(),
                    generation=[], reference=[], flops=[], labels=[],
-                   skipped=[])
+                   skipped=[], failed=[])
     if 'generation' in args.sections:
+        last_s = 0.0  # the previous architecture's time: the next's guess
         for name in args.archs:
             reason = unavailable(name)
             elapsed = time.perf_counter() - start
-            if reason is None and elapsed > args.budget_s:
-                reason = f'time budget ({elapsed:.0f} s > {args.budget_s} s)'
+            if reason is None and elapsed + last_s > args.budget_s:
+                reason = (f'time budget: {elapsed:.0f} s spent + about '
+                          f'{last_s:.0f} s > --budget-s {args.budget_s:.0f}')
             if reason:
                 results['skipped'].append(f'{name}: {reason}')
                 print(f'skipped {name}: {reason}', flush=True)
                 continue
             print(f'{name}: running', flush=True)
-            run_architecture(name, args, results)
+            attempt(name, results['failed'], run_architecture, name, args,
+                    results)
+            last_s = time.perf_counter() - start - elapsed
             results['environment']['elapsed_s'] = round(
                 time.perf_counter() - start, 1)
             print(write_tables(out, results), flush=True)
     if 'labels' in args.sections:
-        results['labels'] = label_timing_rows(
-            args.device, args.label_grid, args.label_repeats)
+        results['labels'] = attempt(
+            'label timing', results['failed'], label_timing_rows,
+            args.device, args.label_grid, args.label_repeats) or []
     results['environment'].update(
         elapsed_s=round(time.perf_counter() - start, 1),
         openmmlab_modules=openmmlab_modules())
@@ -217,4 +247,4 @@ def main(argv: Optional[List[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(1 if main()['failed'] else 0)  # the tables are written anyway

@@ -5,7 +5,8 @@ S of ``grid x grid`` positions, cross-attention at half that grid against
 77 class-prompt tokens, 3 classes, tau = 4, image 16x the grid: SD at
 512 px is grid 32) labelled by mmdd (:func:`label_from_attention`, float64
 products) and, for comparison, the same steps with float32 products and
-the argmax over clamped scores (mmdd before issue 12's two fixes).
+the argmax over clamped scores (mmdd before issue 12's two fixes); and the
+S^tau products with min-max normalisation alone, in each precision.
 """
 from typing import Dict, List
 
@@ -36,11 +37,17 @@ def label_timing_rows(device: str, grid: int = 32,
     cross = torch.randn(half * half, 77,
                         generator=generator).softmax(dim=1).to(device)
     sizes = ((half, half), (grid, grid), (16 * grid, 16 * grid))
+    maps = torch.rand(len(CLASS_IDS), grid, grid, generator=generator)
+    maps = maps.to(device)
     runs = {
         'mmdd (float64 products)': lambda: label_from_attention(
             cross, s, POSITIONS, CLASS_IDS, *sizes, tau=TAU),
         'float32 products, clamped argmax (before)':
         lambda: float32_labelling(cross, s, *sizes),
+        'S^tau products + min-max only, float64':
+        lambda: min_max(refine(s.double(), maps.double(), TAU)).float(),
+        'S^tau products + min-max only, float32':
+        lambda: min_max(refine(s, maps, TAU)),
     }
     times = alternate(runs, repeats, device)
     return [dict(labelling=name, self_grid=f'{grid}x{grid}',

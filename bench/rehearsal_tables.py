@@ -78,9 +78,10 @@ def markdown(results: Dict) -> str:
     lines += ['', '## Targets', '']
     lines += table(target_rows(results),
                    ['target', 'architecture', 'value', 'result'])
-    if results['skipped']:
-        lines += ['', '## Skipped', '']
-        lines += [f'- {reason}' for reason in results['skipped']]
+    for title in ('skipped', 'failed'):
+        if results.get(title):
+            lines += ['', f'## {title.capitalize()}', '']
+            lines += [f'- {reason}' for reason in results[title]]
     return '\n'.join(lines) + '\n'
 
 

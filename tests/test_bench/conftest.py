@@ -13,9 +13,9 @@ if str(BENCH) not in sys.path:
 @pytest.fixture(scope='session')
 def tiny_unet():
     """The tiny preset's random-weight UNet (no tokenizer needed)."""
+    from architectures import family
     from diffusers import UNet2DConditionModel
-
-    from mmdd.diffusion.tiny import SIZES
+    presets, _ = family('tiny')
     torch.manual_seed(0)
     return UNet2DConditionModel(in_channels=4, out_channels=4,
-                                **SIZES['tiny']['unet']).eval()
+                                **presets['tiny']['unet']).eval()

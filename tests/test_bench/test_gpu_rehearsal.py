@@ -29,6 +29,7 @@ def rehearsal(tmp_path_factory):
 
 def test_tables_cover_every_section(rehearsal):
     out, results = rehearsal
+    assert results['failed'] == []
     (row, ) = results['generation']
     assert row['architecture'] == 'tiny' and row['batch'] == 1
     assert row['size'] == 64 and row['dtype'] == 'fp32'
@@ -45,7 +46,9 @@ def test_tables_cover_every_section(rehearsal):
         flops['achieved_tflops'], rel=0.05)  # --peak-tflops 1.0
     assert [r['labelling'] for r in results['labels']] == [
         'mmdd (float64 products)',
-        'float32 products, clamped argmax (before)']
+        'float32 products, clamped argmax (before)',
+        'S^tau products + min-max only, float64',
+        'S^tau products + min-max only, float32']
     assert results['labels'][0]['image'] == '64x64'
     assert any(s.startswith('not-an-arch: unknown architecture')
                for s in results['skipped'])
