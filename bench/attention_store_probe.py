@@ -11,10 +11,10 @@ does not use this; the benchmarks run it to measure what mmdd's recording
 saves in time and memory.
 """
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import torch
-from diffusers.models.attention_processor import Attention
+from diffusers.models.attention_processor import Attention, AttnProcessor
 
 from mmdd.diffusion.attention import SELF, attention_layers
 
@@ -45,48 +45,28 @@ class StepAttentionStore:
         return sum(t.numel() * t.element_size() for t in self.total.values())
 
 
-class ExplicitStoringAttnProcessor:
-    """Explicit (unfused) attention that hands its probabilities to a
-    :class:`StepAttentionStore`; the output equals diffusers' attention."""
+class ExplicitStoringAttnProcessor(AttnProcessor):
+    """diffusers' explicit (unfused) ``AttnProcessor`` that hands each
+    probability tensor it computes to a :class:`StepAttentionStore`."""
 
     def __init__(self, store: StepAttentionStore, name: str):
+        super().__init__()
         self.store = store
         self.name = name
 
-    def __call__(self, attn: Attention, hidden_states: torch.Tensor,
-                 encoder_hidden_states: Optional[torch.Tensor] = None,
-                 attention_mask: Optional[torch.Tensor] = None,
-                 temb: Optional[torch.Tensor] = None, *args,
-                 **kwargs) -> torch.Tensor:
-        residual = hidden_states
-        if attn.spatial_norm is not None:
-            hidden_states = attn.spatial_norm(hidden_states, temb)
-        input_ndim = hidden_states.ndim
-        if input_ndim == 4:
-            batch, channel, height, width = hidden_states.shape
-            hidden_states = hidden_states.view(
-                batch, channel, height * width).transpose(1, 2)
-        if attn.group_norm is not None:
-            hidden_states = attn.group_norm(
-                hidden_states.transpose(1, 2)).transpose(1, 2)
-        context = hidden_states
-        if encoder_hidden_states is not None:
-            context = encoder_hidden_states
-            if attn.norm_cross:
-                context = attn.norm_encoder_hidden_states(context)
-        query = attn.head_to_batch_dim(attn.to_q(hidden_states))
-        key = attn.head_to_batch_dim(attn.to_k(context))
-        value = attn.head_to_batch_dim(attn.to_v(context))
-        probs = attn.get_attention_scores(query, key, attention_mask)
-        self.store.add(self.name, probs)
-        hidden_states = attn.batch_to_head_dim(torch.bmm(probs, value))
-        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states))
-        if input_ndim == 4:
-            hidden_states = hidden_states.transpose(-1, -2).reshape(
-                batch, channel, height, width)
-        if attn.residual_connection:
-            hidden_states = hidden_states + residual
-        return hidden_states / attn.rescale_output_factor
+    def __call__(self, attn: Attention, *args, **kwargs) -> torch.Tensor:
+        scores = attn.get_attention_scores
+
+        def storing_scores(*score_args, **score_kwargs) -> torch.Tensor:
+            probs = scores(*score_args, **score_kwargs)
+            self.store.add(self.name, probs)
+            return probs
+
+        attn.get_attention_scores = storing_scores  # this call only
+        try:
+            return super().__call__(attn, *args, **kwargs)
+        finally:
+            del attn.get_attention_scores
 
 
 @contextmanager
