@@ -61,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--memory-repeats', type=int, default=2,
                         help='fresh-process memory probes per variant (CPU)')
+    parser.add_argument('--memory-only', action='store_true',
+                        help='only the fresh-process memory probes (CPU)')
     parser.add_argument('--breakdown', action='store_true',
                         help='also time UNet steps with and without '
                         'recording')
@@ -104,11 +106,23 @@ def cpu_peaks(argv: List[str], repeats: int) -> Dict[str, Dict[str, float]]:
                 [sys.executable, __file__, *argv, '--probe', variant],
                 check=True, capture_output=True, text=True).stdout
             probes[variant].append(json.loads(out.strip().splitlines()[-1]))
+    for variant, runs in probes.items():
+        print(f'{variant} probes (peak / baseline MiB): ' + ', '.join(
+            f'{p["peak"]:.0f} / {p["baseline"]:.0f}' for p in runs))
     return {variant: dict(peak=statistics.median(p['peak'] for p in runs),
                           baseline=statistics.median(p['baseline']
                                                      for p in runs),
                           reset=all(p['reset'] for p in runs))
             for variant, runs in probes.items()}
+
+
+def memory_line(peaks: Dict[str, Dict[str, float]]) -> str:
+    above = {name: p['peak'] - p['baseline'] for name, p in peaks.items()}
+    return ('peak-memory ratio '
+            f'{ratio(peaks["labelled"]["peak"], peaks["plain"]["peak"]):.3f}x'
+            f' (above baseline: {ratio(above["labelled"], above["plain"]):.3f}'
+            'x)' + ('' if all(p['reset'] for p in peaks.values()) else
+                    ' [peak reset refused: peaks since process start]'))
 
 
 def step_breakdown(pipeline, args) -> Dict[str, float]:
@@ -141,6 +155,8 @@ def main(argv=None) -> None:
     on_cuda = args.device.startswith('cuda')
     # Probes first, from this still small process.
     peaks = None if on_cuda else cpu_peaks(argv, args.memory_repeats)
+    if args.memory_only:
+        return print(memory_line(peaks))
     pipeline, runs = setup(args)
     params = sum(p.numel() for p in pipeline.unet.parameters()) / 1e6
     print(f'{args.size} UNet ({params:.1f}M params), {args.device} '
@@ -157,15 +173,10 @@ def main(argv=None) -> None:
             f'{clock} {value:.3f} s' for clock, value in median[name].items())
             + f' (wall runs {walls}); peak {peaks[name]["peak"]:.0f} MiB '
             f'(baseline {peaks[name]["baseline"]:.0f} MiB)')
-    above = {name: p['peak'] - p['baseline'] for name, p in peaks.items()}
     print('time ratio ' + ', '.join(
         f'{clock} {ratio(median["labelled"][clock], value):.3f}x'
-        for clock, value in median['plain'].items()) +
-        '; peak-memory ratio '
-        f'{ratio(peaks["labelled"]["peak"], peaks["plain"]["peak"]):.3f}x '
-        f'(above baseline: {ratio(above["labelled"], above["plain"]):.3f}x)'
-        + ('' if all(p['reset'] for p in peaks.values())
-           else ' [peak reset refused: peaks since process start]'))
+        for clock, value in median['plain'].items()) + '; ' +
+        memory_line(peaks))
     if args.breakdown:
         clock = 'cpu' if 'cpu' in median['plain'] else 'wall'
         step = step_breakdown(pipeline, args)
