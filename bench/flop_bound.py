@@ -65,8 +65,7 @@ def flop_bound_row(pipeline, batch: int, device: str,
                 sdpa_kernel(SDPBackend.MATH):
             unet(**inputs)
         flops = counter.get_total_flops()
-        for _ in range(2):
-            unet(**inputs)
+        unet(**inputs)  # warm-up
         step_s = statistics.median(
             timed(lambda: unet(**inputs), device)['wall']
             for _ in range(calls))

@@ -61,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='timed rounds after the warm-up')
     parser.add_argument('--dtype', choices=sorted(DTYPES),
                         help='default fp16 on CUDA, fp32 elsewhere')
+    parser.add_argument('--unet-calls', type=int, default=10,
+                        help='timed UNet calls of the FLOP-bound section')
     parser.add_argument('--label-grid', type=int, default=32,
                         help='self-attention grid of the label timing '
                         '(cross-attention half of it, image 16x it)')
@@ -200,7 +202,7 @@ def run_architecture(name: str, args: argparse.Namespace,
                 pipeline.unet.dtype.itemsize) / MiB, 1)))
     results['flops'].append(dict(setting, **flop_bound_row(
         pipeline, batch, device, args.peak_tflops, median['plain'],
-        args.steps)))
+        args.steps, args.unet_calls)))
     del pipeline, runs
     gc.collect()
     if device.startswith('cuda'):
