@@ -162,7 +162,10 @@ def run_architecture(name: str, args: argparse.Namespace,
                     return plain()
 
             runs['reference'] = reference
-    # The peak-memory call of each variant is also its warm-up.
+    # One plain call makes the one-time allocations (library workspaces)
+    # that no variant should be charged for; then each variant's peak-memory
+    # call is also its warm-up.
+    runs['plain']()
     peaks = {}
     for variant, run in list(runs.items()):
         try:
