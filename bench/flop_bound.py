@@ -71,7 +71,8 @@ def flop_bound_row(pipeline, batch: int, device: str,
             for _ in range(calls))
     name = (torch.cuda.get_device_name(device)
             if device.startswith('cuda') else device)
-    peak = peak or peak_tflops(name)
+    if peak is None and unet.dtype in (torch.float16, torch.bfloat16):
+        peak = peak_tflops(name)  # the table holds fp16/bf16 peaks only
     achieved = flops / step_s / 1e12
     row = dict(unet_gflop_per_step=round(flops / 1e9, 1),
                unet_step_ms=round(step_s * 1e3, 2),
