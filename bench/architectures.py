@@ -15,20 +15,10 @@ import torch
 
 # family -> (module, presets dict, builder function)
 FAMILIES = {
-    'sd': ('mmdd.diffusion.tiny', 'SIZES', 'build_random_pipeline'),
+    'sd': ('mmdd.testing.random_pipeline', 'SIZES', 'build_random_pipeline'),
     'sdxl': ('mmdd.testing.random_sdxl', 'SDXL_SIZES',
              'build_random_sdxl_pipeline'),
 }
-
-# Stable Diffusion 2.1-base (stabilityai/stable-diffusion-2-1-base): the
-# SD 1.5 layout with per-level head counts, linear projections and the
-# OpenCLIP ViT-H text encoder (23 of its 24 layers, as the checkpoint).
-SD21_BASE_CHANGES = dict(
-    unet=dict(attention_head_dim=(5, 10, 20, 20), cross_attention_dim=1024,
-              use_linear_projection=True, upcast_attention=False),
-    text=dict(hidden_size=1024, intermediate_size=4096, num_hidden_layers=23,
-              num_attention_heads=16, projection_dim=512, hidden_act='gelu'))
-
 
 @dataclass(frozen=True)
 class Architecture:
@@ -56,13 +46,7 @@ def family(name: str) -> Tuple[Dict[str, dict], Callable]:
     this mmdd does not have it)."""
     module, presets, builder = FAMILIES[ARCHITECTURES[name].family]
     module = importlib.import_module(module)
-    presets = getattr(module, presets)
-    if ARCHITECTURES[name].family == 'sd' and 'sd21-base' not in presets:
-        sd15 = presets['sd15']
-        presets['sd21-base'] = dict(
-            sd15, unet=dict(sd15['unet'], **SD21_BASE_CHANGES['unet']),
-            text=SD21_BASE_CHANGES['text'])
-    return presets, getattr(module, builder)
+    return getattr(module, presets), getattr(module, builder)
 
 
 def unavailable(name: str) -> Optional[str]:

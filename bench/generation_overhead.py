@@ -40,7 +40,7 @@ from workloads import generation_runs  # noqa: E402
 
 from mmdd.diffusion import (GenerationConfig,  # noqa: E402
                             LabelledImageGenerator, record_attention)
-from mmdd.diffusion.class_names import VOC_CLASSES  # noqa: E402
+from mmdd.prompts import VOC_CLASSES  # noqa: E402
 
 DTYPES = {'fp32': torch.float32, 'fp16': torch.float16,
           'bf16': torch.bfloat16}

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
-                            SampleRequest, append_class_prompt)
-from mmdd.diffusion.class_names import VOC_CLASSES
+                            SampleRequest)
+from mmdd.prompts import VOC_CLASSES, append_class_prompt
 
 CAPTIONS = [
     ('a dog sleeping on a couch in a living room', [12, 18]),
