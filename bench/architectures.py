@@ -38,6 +38,8 @@ ARCHITECTURES: Dict[str, Architecture] = {
                          gpu_batch=2, family='sdxl'),
     'sdxl-tiny': Architecture('tiny', 'tiny SDXL topology, 128x128',
                               family='sdxl'),
+    'sdxl-small': Architecture('small', 'small SDXL topology, 256x256',
+                               family='sdxl'),
 }
 
 
