@@ -131,9 +131,10 @@ def attempt(what: str, failed: List[str], function, *args):
     except Exception as error:  # noqa: BLE001 -- reported, not hidden
         traceback.print_exc()
         failed.append(f'{what}: {type(error).__name__}: {error}'[:500])
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-        return None
+    gc.collect()  # the failed section's frames held its pipeline
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return None
 
 
 def run_architecture(name: str, args: argparse.Namespace,
