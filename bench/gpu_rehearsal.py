@@ -180,9 +180,11 @@ def run_architecture(name: str, args: argparse.Namespace,
             torch.cuda.empty_cache()
     times = alternate(runs, args.repeats, device, warm_up=False)
     median = {variant: medians(t)['wall'] for variant, t in times.items()}
+    cpu = {f'{variant}_cpu_s': round(medians(t)['cpu'], 4)  # off CUDA
+           for variant, t in times.items() if 'cpu' in t[0]}
     extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
     results['generation'].append(dict(
-        setting, **{f'{v}_s': round(median[v], 4) for v in runs},
+        setting, **{f'{v}_s': round(median[v], 4) for v in runs}, **cpu,
         **{f'{v}_images_per_s': round(batch / median[v], 3) for v in runs},
         **{f'{v}_peak_mib': round(peaks[v]['peak'], 1) for v in runs},
         **{f'{v}_extra_mib': round(extra[v], 1) for v in runs},

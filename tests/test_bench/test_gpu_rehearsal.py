@@ -35,6 +35,7 @@ def test_tables_cover_every_section(rehearsal):
     assert row['size'] == 64 and row['dtype'] == 'fp32'
     for variant in ('plain', 'labelled', 'reference'):
         assert row[f'{variant}_s'] > 0 and row[f'{variant}_peak_mib'] > 0
+        assert row[f'{variant}_cpu_s'] > 0  # CPU time beside wall time
         assert len(row['wall_runs'][variant]) == 1
     assert row['time_ratio'] == pytest.approx(row['labelled_s'] /
                                               row['plain_s'], rel=1e-3)
