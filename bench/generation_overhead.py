@@ -9,6 +9,7 @@ same pipeline and runs the same batch once), reported in full and above
 the loaded-pipeline baseline.
 
     python bench/generation_overhead.py                     # CPU, 'small'
+    python bench/generation_overhead.py --arch sdxl         # SDXL topology
     python bench/generation_overhead.py --device cuda --full-size
 """
 import argparse
@@ -28,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mmdd.diffusion import (GenerationConfig,  # noqa: E402
                             LabelledImageGenerator, SampleRequest)
 from mmdd.prompts import VOC_CLASSES, append_class_prompt  # noqa: E402
-from mmdd.testing import build_random_pipeline  # noqa: E402
+from mmdd.testing import (build_random_pipeline,  # noqa: E402
+                          build_random_sdxl_pipeline)
 
 CAPTIONS = [
     ('a dog sleeping on a couch in a living room', [12, 18]),
@@ -40,11 +42,15 @@ CAPTIONS = [
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--arch', default='sd', choices=['sd', 'sdxl'],
+                        help='random SD 1.x or SDXL pipeline')
     parser.add_argument('--size', default='small',
-                        choices=['tiny', 'small', 'sd15'])
+                        choices=['tiny', 'small', 'sd15', 'sdxl'],
+                        help='preset of --arch (sd15 for sd, sdxl for sdxl '
+                        'are the full architectures)')
     parser.add_argument('--full-size', action='store_true',
-                        help='the SD 1.5 architecture: --size sd15, fp16, '
-                        'batch 8 unless given')
+                        help='the SD 1.5 (or SDXL) architecture: --size sd15 '
+                        '(sdxl), fp16, batch 8 unless given')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--dtype', choices=['fp32', 'fp16', 'bf16'])
     parser.add_argument('--batch', type=int)
@@ -57,7 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=argparse.SUPPRESS)  # child: one run, print RSS
     args = parser.parse_args(argv)
     if args.full_size:
-        args.size = 'sd15'
+        args.size = 'sdxl' if args.arch == 'sdxl' else 'sd15'
     args.dtype = args.dtype or ('fp16' if args.full_size else 'fp32')
     args.batch = args.batch or (8 if args.full_size else 2)
     return args
@@ -69,7 +75,9 @@ def setup(args: argparse.Namespace):
         torch.set_num_threads(args.threads)
     dtype = {'fp32': torch.float32, 'fp16': torch.float16,
              'bf16': torch.bfloat16}[args.dtype]
-    pipeline = build_random_pipeline(args.size).to(args.device)
+    build = (build_random_sdxl_pipeline if args.arch == 'sdxl' else
+             build_random_pipeline)
+    pipeline = build(args.size).to(args.device)
     if dtype != torch.float32:
         pipeline.to(dtype=dtype)
     config = GenerationConfig(num_inference_steps=args.steps)
@@ -157,7 +165,7 @@ def main(argv=None) -> None:
         return probe(args)
     pipeline, runs = setup(args)
     params = sum(p.numel() for p in pipeline.unet.parameters()) / 1e6
-    print(f'{args.size} UNet ({params:.1f}M '
+    print(f'{args.arch} {args.size} UNet ({params:.1f}M '
           f'params), {args.device} {args.dtype}, batch {args.batch}, '
           f'{args.steps} steps, torch threads {torch.get_num_threads()}')
     for run in runs.values():  # warm-up

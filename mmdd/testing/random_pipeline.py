@@ -69,6 +69,24 @@ SIZES: Dict[str, dict] = {
 }
 
 
+def random_vae(preset: dict, latent_size: int, **extra) -> AutoencoderKL:
+    """A random VAE whose latent is ``latent_size`` (factor 2**(levels-1))."""
+    levels = len(preset['block_out_channels'])
+    return AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4,
+        down_block_types=('DownEncoderBlock2D', ) * levels,
+        up_block_types=('UpDecoderBlock2D', ) * levels,
+        sample_size=latent_size * 2**(levels - 1), **preset, **extra)
+
+
+def clip_text_config(**preset) -> CLIPTextConfig:
+    """A CLIP text config over the full CLIP vocabulary, 77 tokens."""
+    return CLIPTextConfig(
+        vocab_size=CLIP_VOCAB_SIZE, max_position_embeddings=77,
+        bos_token_id=CLIP_VOCAB_SIZE - 2, eos_token_id=CLIP_VOCAB_SIZE - 1,
+        pad_token_id=CLIP_VOCAB_SIZE - 1, **preset)
+
+
 def build_random_pipeline(size: str = 'tiny', seed: int = 0,
                           bpe_path: Optional[Union[str, Path]] = None
                           ) -> StableDiffusionPipeline:
@@ -79,17 +97,8 @@ def build_random_pipeline(size: str = 'tiny', seed: int = 0,
     torch.manual_seed(seed)
     unet = UNet2DConditionModel(in_channels=4, out_channels=4,
                                 **preset['unet'])
-    levels = len(preset['vae']['block_out_channels'])
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4,
-        down_block_types=('DownEncoderBlock2D', ) * levels,
-        up_block_types=('UpDecoderBlock2D', ) * levels,
-        sample_size=preset['unet']['sample_size'] * 2**(levels - 1),
-        **preset['vae'])
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=CLIP_VOCAB_SIZE, max_position_embeddings=77,
-        bos_token_id=CLIP_VOCAB_SIZE - 2, eos_token_id=CLIP_VOCAB_SIZE - 1,
-        pad_token_id=CLIP_VOCAB_SIZE - 1, **preset['text']))
+    vae = random_vae(preset['vae'], preset['unet']['sample_size'])
+    text_encoder = CLIPTextModel(clip_text_config(**preset['text']))
     scheduler = DDIMScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear',
         clip_sample=False, set_alpha_to_one=False, steps_offset=1)
