@@ -11,6 +11,9 @@ Sizes:
 - ``small``: SD 1.x topology (4 levels, 3 with attention), narrow, 256x256.
 - ``sd15``: the full Stable Diffusion 1.5 architecture, 512x512 (860M-param
   UNet; for GPU benchmarks).
+- ``sd21-base``: the full Stable Diffusion 2.1-base architecture, 512x512
+  (per-level head counts, linear projections, the 1024-wide 23-layer
+  OpenCLIP ViT-H text encoder; for GPU benchmarks).
 """
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
@@ -66,7 +69,13 @@ SIZES: Dict[str, dict] = {
                          vae_channels=(128, 256, 512, 512), vae_layers=2,
                          text_layers=12, text_heads=12,
                          hidden_act='quick_gelu'),
+    'sd21-base': _sd_topology((320, 640, 1280, 1280), 64, width=1024,
+                              vae_channels=(128, 256, 512, 512),
+                              vae_layers=2, text_layers=23, text_heads=16,
+                              hidden_act='gelu'),
 }
+SIZES['sd21-base']['unet'].update(attention_head_dim=(5, 10, 20, 20),
+                                  use_linear_projection=True)
 
 
 def random_vae(preset: dict, latent_size: int, **extra) -> AutoencoderKL:
