@@ -8,6 +8,7 @@ import logging
 from mmengine.logging import print_log
 
 import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
+from mmdd.engine.preflight import check_before_generation
 from mmdd.utils.cli import add_runner_args, build_runner, load_config
 
 
@@ -44,6 +45,7 @@ def main() -> None:
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    check_before_generation(cfg)  # fail before hours of generation
     build_runner(cfg).train()
 
 

@@ -18,6 +18,7 @@ from diffusers import StableDiffusionPipeline
 
 from .attention import CROSS, SELF, record_attention, select_layers
 from .labels import label_from_attention
+from .model_check import check_model_folder
 from .prompts import SamplePrompt, build_sample_prompt
 
 DEFAULT_NEGATIVE_PROMPT = (
@@ -110,6 +111,8 @@ def load_pipeline(model: str,
                              f'of {sorted(DTYPES)}')
         torch_dtype = DTYPES[torch_dtype]
     _check_local_model(model)
+    if os.path.isdir(os.path.expanduser(str(model))):
+        check_model_folder(model)  # every part named when missing
     pipeline = StableDiffusionPipeline.from_pretrained(
         model, dtype=torch_dtype)
     if scheduler is not None:

@@ -1,10 +1,13 @@
 """SynthDataset: generate what the cache lacks, then read it like mmseg."""
+import hashlib
 import json
 import logging
 from pathlib import Path
 
+import diffusers
 import numpy as np
 import pytest
+import torch
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from PIL import Image
@@ -12,6 +15,11 @@ from PIL import Image
 from mmdd.datasets import CacheMismatchError, SynthDataset
 from mmdd.registry import DATASETS
 from tests.conftest import TOY_CLASSES, synth_dataset_cfg
+
+
+@pytest.fixture(autouse=True)
+def own_digest_memo(tmp_path, monkeypatch):
+    monkeypatch.setenv('MMDD_CACHE_HOME', str(tmp_path / 'mmdd-home'))
 
 
 @pytest.fixture
@@ -46,9 +54,22 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
     # Sample i: prompt i % 3, seed 1111 + i.
     assert meta['seed'] == 1115 and meta['prompt_id'] == 'p1'
     assert meta['prompt'] == 'a blue disc; disc'
+    # Where it was made (hole 9): what can change the bytes.
+    made = meta['provenance']
+    assert made['device'].startswith('cpu') and made['dtype'] == 'fp32'
+    assert made['torch'] == torch.__version__
+    assert made['diffusers'] == diffusers.__version__
+    assert made['threads'] == torch.get_num_threads()
+    # Every file's sha256 (hole 2).
+    assert meta['sha256']['mask'] == hashlib.sha256(
+        (cache / 'mask' / '000004.png').read_bytes()).hexdigest()
     manifest = json.loads((cache / 'manifest.json').read_text())
     assert manifest['settings']['seed'] == 1111
     assert manifest['settings']['classes'] == list(TOY_CLASSES)
+    # The model by content (hole 1), its path only as a note.
+    assert manifest['settings']['model'].startswith('sha256:')
+    assert 'unet/diffusion_pytorch_model.safetensors' in manifest[
+        'sources']['model_files']
 
     sample = dataset[3]
     label = sample['data_samples'].gt_sem_seg.data
@@ -114,8 +135,30 @@ def test_other_settings_are_refused_with_the_differences(build):
     message = str(err.value)
     assert 'seed: cache has 1111, config asks for 7' in message
     assert 'new folder' in message
-    with pytest.raises(CacheMismatchError, match='tau'):
+    with pytest.raises(CacheMismatchError) as err:
         build(generation=dict(num_inference_steps=2, tau=1))
+    # Only the generation keys that differ, not two whole dicts.
+    assert 'generation.tau: cache has 4, config asks for 1' in str(err.value)
+    assert 'guidance_scale' not in str(err.value)
+
+
+def test_reads_check_the_manifest_too(build):
+    """generate=False over a cache made with other settings (hole 5)."""
+    build()
+    with pytest.raises(CacheMismatchError, match='generation.tau'):
+        build(generate=False, generation=dict(num_inference_steps=2, tau=1))
+    assert len(build(generate=False)) == 5
+
+
+def test_partial_reads_list_the_finished_samples(build, tmp_path):
+    build(num_samples=3)
+    (tmp_path / 'cache' / 'meta' / '000001.json').unlink()
+    with pytest.raises(FileNotFoundError) as err:
+        build(generate=False, num_samples=3)
+    assert '1 missing (first: 000001)' in str(err.value)
+    dataset = build(generate=False, num_samples=3, allow_partial=True)
+    assert [Path(dataset.get_data_info(i)['img_path']).name
+            for i in range(len(dataset))] == ['000000.jpg', '000002.jpg']
 
 
 def test_read_only_mode_names_the_fix(build):

@@ -1,0 +1,63 @@
+"""long_barrier: ranks that finish early wait out a late one however long
+it takes, where a plain barrier trips the process-group timeout (gloo)."""
+import datetime
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+PG_TIMEOUT_S = 5
+
+
+def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
+            out_dir: str) -> None:
+    import torch
+    import torch.distributed as dist
+
+    from mmdd.engine.long_barrier import long_barrier
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
+        world_size=2, timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
+    try:
+        if rank == 1:
+            time.sleep(late_s)  # e.g. a slow GPU still generating
+        if use_long_barrier:
+            long_barrier('test', log_every=2)
+        else:
+            dist.barrier()
+        total = torch.ones(1)
+        dist.all_reduce(total)  # the process group still works afterwards
+        outcome = f'ok {total.item():.0f}'
+    except Exception as err:  # the plain barrier's timeout
+        outcome = f'error {type(err).__name__}'
+    Path(out_dir, f'{rank}.txt').write_text(outcome)
+
+
+def _run(port: int, late_s: float, use_long_barrier: bool,
+         out_dir: Path) -> dict:
+    context = multiprocessing.get_context('spawn')
+    procs = [context.Process(target=_worker, args=(
+        rank, port, late_s, use_long_barrier, str(out_dir)))
+        for rank in range(2)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=late_s + 60)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    return {rank: (out_dir / f'{rank}.txt').read_text()
+            for rank in range(2) if (out_dir / f'{rank}.txt').exists()}
+
+
+def test_a_rank_20_s_late_is_waited_for(free_port, tmp_path):
+    outcome = _run(free_port, PG_TIMEOUT_S + 15, True, tmp_path)
+    assert outcome == {0: 'ok 2', 1: 'ok 2'}
+
+
+@pytest.mark.parametrize('late_s', [PG_TIMEOUT_S + 5])
+def test_a_plain_barrier_would_time_out(free_port, tmp_path, late_s):
+    """The same setting with torch's barrier: the early rank fails."""
+    outcome = _run(free_port, late_s, False, tmp_path)
+    assert outcome.get(0, '').startswith('error'), outcome
