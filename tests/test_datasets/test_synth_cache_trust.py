@@ -1,27 +1,18 @@
 """What the synthetic cache guarantees (issue 9): the model by content,
 every byte checked, failed starts that block nothing, one writer."""
 import json
-import logging
 import os
 import shutil
 import subprocess
 import sys
 
 import pytest
-from mmengine.logging import MMLogger
-from mmengine.registry import init_default_scope
 
 from mmdd.datasets import CacheMismatchError, SynthCache
 from mmdd.datasets.cache_lock import CacheBusyError, CacheLock
 from mmdd.diffusion.model_check import ModelFolderError
-from mmdd.registry import DATASETS
 from mmdd.utils.atomic import temporary_path
-from tests.conftest import synth_dataset_cfg
-
-
-@pytest.fixture(autouse=True)
-def own_digest_memo(tmp_path, monkeypatch):
-    monkeypatch.setenv('MMDD_CACHE_HOME', str(tmp_path / 'mmdd-home'))
+from tests.conftest import logged_messages
 
 
 @pytest.fixture
@@ -31,15 +22,8 @@ def model(tiny_pipeline_dir, tmp_path):
 
 
 @pytest.fixture
-def build(model, toy_prompts_file, tmp_path):
-    init_default_scope('mmdd')
-
-    def _build(**overrides):
-        cfg = synth_dataset_cfg(str(model), toy_prompts_file,
-                                str(tmp_path / 'cache'))
-        cfg.update(overrides)
-        return DATASETS.build(cfg)
-    return _build
+def synth_model(model):
+    return model
 
 
 def _refuse(*args, **kwargs):
@@ -49,19 +33,6 @@ def _refuse(*args, **kwargs):
 def _files(cache, folders=('image', 'mask', 'confidence')) -> dict:
     return {f'{folder}/{p.name}': p.read_bytes()
             for folder in folders for p in sorted((cache / folder).iterdir())}
-
-
-def _warnings_of(action) -> list:
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger.addHandler(handler)
-    try:
-        action()
-    finally:
-        logger.removeHandler(handler)
-    return [r.getMessage() for r in records]
 
 
 def _flip(path, count: int, at: float = 0.5) -> None:
@@ -115,7 +86,7 @@ def test_same_size_damage_is_found_by_file_and_repaired(build, tmp_path):
     # The fast mode compares sizes only: it cannot see this.
     assert SynthCache(cache).problem('000001', 'size') is None
 
-    messages = [m for m in _warnings_of(build) if 'is damaged' in m]
+    messages = [m for m in logged_messages(build) if 'is damaged' in m]
     assert len(messages) == 3, messages
     for path in damaged:
         assert any(str(path) in m and 'sha256' in m for m in messages)

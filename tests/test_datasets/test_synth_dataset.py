@@ -1,37 +1,16 @@
 """SynthDataset: generate what the cache lacks, then read it like mmseg."""
 import hashlib
 import json
-import logging
 from pathlib import Path
 
 import diffusers
 import numpy as np
 import pytest
 import torch
-from mmengine.logging import MMLogger
-from mmengine.registry import init_default_scope
 from PIL import Image
 
 from mmdd.datasets import CacheMismatchError, SynthDataset
-from mmdd.registry import DATASETS
-from tests.conftest import TOY_CLASSES, synth_dataset_cfg
-
-
-@pytest.fixture(autouse=True)
-def own_digest_memo(tmp_path, monkeypatch):
-    monkeypatch.setenv('MMDD_CACHE_HOME', str(tmp_path / 'mmdd-home'))
-
-
-@pytest.fixture
-def build(tiny_pipeline_dir, toy_prompts_file, tmp_path):
-    init_default_scope('mmdd')
-
-    def _build(**overrides):
-        cfg = synth_dataset_cfg(str(tiny_pipeline_dir), toy_prompts_file,
-                                str(tmp_path / 'cache'))
-        cfg.update(overrides)
-        return DATASETS.build(cfg)
-    return _build
+from tests.conftest import TOY_CLASSES, logged_messages
 
 
 def cache_bytes(root, folders=('image', 'mask', 'confidence')) -> dict:
@@ -111,17 +90,7 @@ def test_damaged_samples_are_reported_and_regenerated(build, tmp_path):
     mask.write_bytes(mask.read_bytes()[:40])  # truncated
     (cache / 'image' / '000004.jpg').unlink()  # lost
     (cache / 'meta' / '000001.json').write_text('{not json')  # garbage
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger.addHandler(handler)
-    try:
-        build()
-    finally:
-        logger.removeHandler(handler)
-    damaged = [r.getMessage() for r in records
-               if 'is damaged' in r.getMessage()]
+    damaged = [m for m in logged_messages(build) if 'is damaged' in m]
     assert len(damaged) == 3, damaged
     assert any('000002.png has 40 bytes' in m for m in damaged)
     # Regenerated samples are the same bytes: seeds are per sample.

@@ -1,19 +1,17 @@
 import csv
 import importlib.util
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 from PIL import Image
 
 from mmdd.datasets import SynthCache
 from mmdd.datasets.toy_dataset import TOY_CLASSES, TOY_PALETTE
 from mmdd.diffusion.prompt_builder import PromptRecord, write_prompts
 from mmdd.diffusion.prompts import append_class_prompt
-from tests.conftest import DEMO_CONFIG, REPO_ROOT
+from tests.conftest import DEMO_CONFIG, REPO_ROOT, logged_messages
 
 
 @pytest.fixture(scope='module')
@@ -154,18 +152,12 @@ def test_a_partial_cache_shows_what_exists(tool, tmp_path, repeat):
         mask.write_bytes(bytes(data))
     config = _synth_config(tmp_path, 5, repeat)
     out = tmp_path / 'browse'
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger.addHandler(handler)
-    try:
-        assert tool.main([config, '--out', str(out)]) == 0
-    finally:
-        logger.removeHandler(handler)
+    codes = []
+    report = '\n'.join(logged_messages(
+        lambda: codes.append(tool.main([config, '--out', str(out)]))))
+    assert codes == [0]
     assert sorted(p.name for p in (out / 'samples').glob('*.png')) == [
         '00000_000000.png']
-    report = '\n'.join(r.getMessage() for r in records)
     assert '1 of 5 samples' in report and '2 missing (first: 000001)' in report
     for sample_id in ('000002', '000003'):
         assert f'mask/{sample_id}.png has changed' in report
