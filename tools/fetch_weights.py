@@ -4,8 +4,8 @@
 
 Run it on a machine with internet: the ImageNet backbone weights
 (``pretrained``, ``init_cfg`` checkpoints) and ``load_from`` land in
-mmengine's checkpoint cache (``$TORCH_HOME/checkpoints``, default
-``~/.cache/torch/checkpoints``). Copy that folder to an offline cluster;
+mmengine's checkpoint cache (``$TORCH_HOME/hub/checkpoints``, default
+``~/.cache/torch/hub/checkpoints``). Copy that folder to an offline cluster;
 training there then loads them without a network (docs/get_started.md).
 """
 import argparse

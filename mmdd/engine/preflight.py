@@ -69,8 +69,8 @@ def cached_checkpoint(url: str) -> Path:
     of downloading again)."""
     from urllib.parse import urlparse
 
-    from mmengine.utils.dl_utils.hub import _get_torch_home
-    return Path(_get_torch_home(), 'checkpoints',
+    import torch.hub
+    return Path(torch.hub.get_dir(), 'checkpoints',
                 os.path.basename(urlparse(url).path))
 
 
