@@ -114,3 +114,20 @@ def test_file_digests_are_remembered(tmp_path, monkeypatch):
 def test_a_path_that_is_no_hub_id_fails_without_the_network(tmp_path):
     with pytest.raises(FileNotFoundError, match='does not exist'):
         model_identity(str(tmp_path / 'nope'))
+
+
+def test_a_hub_id_is_known_by_the_revision_it_resolves_to(
+        tmp_path, monkeypatch):
+    """A newer revision of the same hub id is another model."""
+    import huggingface_hub.constants as constants
+    monkeypatch.setattr(constants, 'HF_HUB_CACHE', str(tmp_path))
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    repo = tmp_path / 'models--owner--model'
+    for revision in ('a' * 40, 'b' * 40):
+        snapshot = repo / 'snapshots' / revision
+        snapshot.mkdir(parents=True)
+        (snapshot / 'model_index.json').write_text('{}')
+        (repo / 'refs').mkdir(exist_ok=True)
+        (repo / 'refs' / 'main').write_text(revision)
+        assert model_identity('owner/model') == dict(
+            fingerprint=f'hub:owner/model@{revision}')
