@@ -10,7 +10,7 @@ import torch
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 
-from mmdd.engine.long_barrier import long_barrier
+from mmdd.engine.long_barrier import announce_failure, long_barrier
 from mmdd.utils.progress import progress_bar
 from .cache_lock import CacheLock
 
@@ -66,29 +66,36 @@ def fill_cache(dataset, prompts: Sequence, count: int) -> None:
     does its blocks; all wait for the slowest with :func:`long_barrier`.
     """
     rank, world_size = get_dist_info()
+    lock = CacheLock(dataset.cache.root, wait=dataset.wait_for_other_run)
+    try:
+        _fill_cache(dataset, prompts, count, rank, world_size, lock)
+    except BaseException as err:
+        announce_failure(f'rank {rank}: {type(err).__name__}: {err}')
+        raise
+    finally:
+        lock.release()
+
+
+def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
+                world_size: int, lock: CacheLock) -> None:
     cache = dataset.cache
     if rank == 0:
         settings, sources = dataset.settings()  # hashes the model once
     cache.prepare_folder()
-    lock = CacheLock(cache.root, wait=dataset.wait_for_other_run)
     if rank == 0:
         lock.acquire()
-    try:
-        if rank == 0:
-            cache.ensure_manifest(settings, sources)
-            removed = cache.remove_temporaries()
-            if removed:
-                print_log(f'Removed {removed} temporary files of an '
-                          'interrupted run.', logger='current')
-        long_barrier('waiting for rank 0 to check the cache',
-                     dataset.barrier_timeout)
-        if rank != 0:
-            cache.check_manifest(*dataset.settings())
-        _generate_my_blocks(dataset, prompts, count, rank, world_size)
-        long_barrier('waiting for every rank to finish generating',
-                     dataset.barrier_timeout)
-    finally:
-        lock.release()
+        cache.ensure_manifest(settings, sources)
+        removed = cache.remove_temporaries()
+        if removed:
+            print_log(f'Removed {removed} temporary files of an '
+                      'interrupted run.', logger='current')
+    long_barrier('waiting for rank 0 to check the cache',
+                 dataset.barrier_timeout)
+    if rank != 0:
+        cache.check_manifest(*dataset.settings())
+    _generate_my_blocks(dataset, prompts, count, rank, world_size)
+    long_barrier('waiting for every rank to finish generating',
+                 dataset.barrier_timeout)
 
 
 def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,

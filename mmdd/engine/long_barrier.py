@@ -17,6 +17,7 @@ import torch.distributed as dist
 from mmengine.logging import print_log
 
 _BARRIER_COUNT = itertools.count()
+_FAILED_KEY = 'mmdd/long_barrier/failed'
 
 
 def _default_store():
@@ -25,6 +26,15 @@ def _default_store():
         return distributed_c10d._get_default_store()
     except Exception:  # private API: fall back to a plain barrier
         return None
+
+
+def announce_failure(message: str) -> None:
+    """Tell ranks waiting in :func:`long_barrier` that this one failed, so
+    they stop instead of waiting for it forever."""
+    store = _default_store() if dist.is_available() and \
+        dist.is_initialized() else None
+    if store is not None:
+        store.set(_FAILED_KEY, message)
 
 
 def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
@@ -56,6 +66,9 @@ def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
         arrived = store.add(key, 0)
         if arrived >= world_size:
             return
+        if store.check([_FAILED_KEY]):
+            raise RuntimeError(f'[rank {rank}] {desc}: another rank failed '
+                               f'({store.get(_FAILED_KEY).decode()})')
         now = time.monotonic()
         if timeout is not None and now - start > timeout:
             raise TimeoutError(

@@ -11,17 +11,20 @@ PG_TIMEOUT_S = 5
 
 
 def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
-            out_dir: str) -> None:
+            out_dir: str, fail: bool = False) -> None:
     import torch
     import torch.distributed as dist
 
-    from mmdd.engine.long_barrier import long_barrier
+    from mmdd.engine.long_barrier import announce_failure, long_barrier
     dist.init_process_group(
         'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
         world_size=2, timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
     try:
         if rank == 1:
             time.sleep(late_s)  # e.g. a slow GPU still generating
+            if fail:
+                announce_failure('rank 1: CUDA out of memory')
+                raise SystemExit(1)
         if use_long_barrier:
             long_barrier('test', log_every=2)
         else:
@@ -30,15 +33,15 @@ def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
         dist.all_reduce(total)  # the process group still works afterwards
         outcome = f'ok {total.item():.0f}'
     except Exception as err:  # the plain barrier's timeout
-        outcome = f'error {type(err).__name__}'
+        outcome = f'error {type(err).__name__}: {err}'
     Path(out_dir, f'{rank}.txt').write_text(outcome)
 
 
-def _run(port: int, late_s: float, use_long_barrier: bool,
-         out_dir: Path) -> dict:
+def _run(port: int, late_s: float, use_long_barrier: bool, out_dir: Path,
+         fail: bool = False) -> dict:
     context = multiprocessing.get_context('spawn')
     procs = [context.Process(target=_worker, args=(
-        rank, port, late_s, use_long_barrier, str(out_dir)))
+        rank, port, late_s, use_long_barrier, str(out_dir), fail))
         for rank in range(2)]
     for proc in procs:
         proc.start()
@@ -61,3 +64,10 @@ def test_a_plain_barrier_would_time_out(free_port, tmp_path, late_s):
     """The same setting with torch's barrier: the early rank fails."""
     outcome = _run(free_port, late_s, False, tmp_path)
     assert outcome.get(0, '').startswith('error'), outcome
+
+
+def test_the_waiting_ranks_stop_when_one_fails(free_port, tmp_path):
+    """No endless wait for a rank that crashed."""
+    outcome = _run(free_port, 3, True, tmp_path, fail=True)
+    assert outcome[0].startswith('error RuntimeError')
+    assert 'another rank failed (rank 1: CUDA out of memory)' in outcome[0]
