@@ -12,13 +12,14 @@ import argparse
 
 from mmengine.runner import CheckpointLoader
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.engine.preflight import (cached_checkpoint, checkpoint_uris,
                                    checkpoint_url)
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config whose weights to download')
     add_runner_args(parser)

@@ -16,14 +16,15 @@ from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger, print_log
 from mmengine.registry import init_default_scope
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.engine.preflight import preflight_problems
 from mmdd.registry import DATASETS
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
 from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='an mmdd config with a SynthDataset')
     add_runner_args(parser)

@@ -3,10 +3,8 @@ from .coco_object import CocoObjectDataset
 from .synth_cache import CacheMismatchError, SynthCache
 from .synth_dataset import SynthDataset
 from .shapes_dataset import ShapesDataset, write_shapes_split
-from .toy_dataset import ToyShapesDataset, make_toy_dataset
 
 __all__ = [
     'CacheMismatchError', 'CocoObjectDataset', 'ShapesDataset', 'SynthCache',
-    'SynthDataset', 'write_shapes_split',
-    'ToyShapesDataset', 'make_toy_dataset'
+    'SynthDataset', 'write_shapes_split'
 ]

@@ -17,7 +17,7 @@ from .cache_lock import CacheLock
 
 def read_prompt_records(prompts_file: str, classes: Sequence[str]) -> list:
     """The prompt records, or a clear error for a missing or empty file."""
-    from mmdd.diffusion.prompt_builder import read_prompts
+    from mmdd.prompts.records import read_prompts
     if not Path(prompts_file).is_file():
         raise FileNotFoundError(
             f'prompts_file {prompts_file!r} does not exist; build one with '

@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
+from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs, type_name
 from tests.conftest import CONFIG_DIR
 
 CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
@@ -33,18 +34,21 @@ def _without_pretrained_weights(model_cfg):
 
 
 def _template_prompts(classes, path: Path) -> str:
-    from mmdd.diffusion.prompt_builder import template_prompts, write_prompts
+    from mmdd.prompts import template_prompts, write_prompts
     write_prompts(template_prompts(list(classes), 4, seed=0), path)
     return str(path)
 
 
 def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
     """Point a dataset config (and wrapped ones) at test data."""
-    kind = dataset_cfg.get('type', '').replace('mmdd.', '')
-    if kind == 'ConcatDataset':
-        for sub in dataset_cfg.datasets:
-            _prepare(sub, request, tmp_path)
-    elif kind == 'SynthDataset' and 'shapes-t2i' in dataset_cfg.model:
+    for leaf in iter_dataset_cfgs(dataset_cfg):
+        if not is_wrapper(leaf):
+            _prepare_leaf(leaf, request, tmp_path)
+
+
+def _prepare_leaf(dataset_cfg, request, tmp_path: Path) -> None:
+    kind = type_name(dataset_cfg)
+    if kind == 'SynthDataset' and 'shapes-t2i' in dataset_cfg.model:
         # The shapes world's model ships with mmdd: use it for real.
         from mmdd.shapes import DEFAULT_MODEL
         from mmdd.shapes.prompts import write_shapes_prompts
@@ -126,8 +130,8 @@ def test_paper_settings_in_the_short_configs():
 
 
 def test_config_class_lists_match_mmdd_class_names():
-    from mmdd.diffusion.class_names import (COCO_CLASSES, COCO_PALETTE,
-                                            VOC_CLASSES, VOC_PALETTE)
+    from mmdd.prompts import (COCO_CLASSES, COCO_PALETTE, VOC_CLASSES,
+                              VOC_PALETTE)
     voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
     coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
     assert tuple(voc.synth_classes) == tuple(VOC_CLASSES)
