@@ -16,9 +16,13 @@ def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
     import torch.distributed as dist
 
     from mmdd.engine.long_barrier import announce_failure, long_barrier
+    # A patient rendezvous (a loaded machine starts processes slowly), then
+    # collectives that time out after PG_TIMEOUT_S.
+    store = dist.TCPStore('127.0.0.1', port, 2, rank == 0,
+                          timeout=datetime.timedelta(seconds=120))
     dist.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-        world_size=2, timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
+        'gloo', store=store, rank=rank, world_size=2,
+        timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
     try:
         if rank == 1:
             time.sleep(late_s)  # e.g. a slow GPU still generating
