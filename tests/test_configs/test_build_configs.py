@@ -58,8 +58,12 @@ def _prepare_leaf(dataset_cfg, request, tmp_path: Path) -> None:
             cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
     elif kind == 'SynthDataset':
+        sdxl = '-xl-' in dataset_cfg.model
+        dataset_cfg.generation.pop('height', None)  # the tiny model's own
+        dataset_cfg.generation.pop('width', None)
         dataset_cfg.update(
-            model=str(request.getfixturevalue('tiny_pipeline_dir')),
+            model=str(request.getfixturevalue(
+                'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
             prompts_file=_template_prompts(dataset_cfg.metainfo.classes,
                                            tmp_path / 'prompts.jsonl'),
             cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2,
