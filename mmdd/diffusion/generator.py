@@ -132,9 +132,10 @@ def load_pipeline(model: str,
                              f'of {sorted(DTYPES)}')
         torch_dtype = DTYPES[torch_dtype]
     _check_local_model(model)
+    cls = pipeline_class(model)
     if os.path.isdir(os.path.expanduser(str(model))):
         check_model_folder(model)  # every part named when missing
-    pipeline = pipeline_class(model).from_pretrained(model, dtype=torch_dtype)
+    pipeline = cls.from_pretrained(model, dtype=torch_dtype)
     if scheduler is not None:
         compatible = sorted(cls.__name__
                             for cls in pipeline.scheduler.compatibles)
