@@ -150,3 +150,21 @@ def isolate_runner(cfg, work_dir) -> None:
     otherwise log into the first one's folder."""
     cfg.work_dir = str(work_dir)
     cfg.visualizer.name = f'visualizer-{work_dir}'
+
+
+def logged_messages(action) -> list:
+    """Run ``action()`` and return what it logged through mmengine's
+    current logger (``print_log(..., logger='current')``)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        action()
+    finally:
+        logger.removeHandler(handler)
+    return [record.getMessage() for record in records]

@@ -13,7 +13,9 @@ training pipeline, so augmentations do not change what you see. Label maps
 go through mmseg's ``LoadAnnotations``, so ``reduce_zero_label`` and
 ``label_map`` (custom classes) apply exactly as in training. A dataset that
 generates its samples (SynthDataset) is built with ``generate=False``:
-browsing only reads.
+browsing only reads, and a partial cache (generation still running, or
+stopped early) shows the samples that exist, with a note of what is missing
+or damaged.
 
 Example::
 
@@ -21,7 +23,6 @@ Example::
 """
 import argparse
 import copy
-import inspect
 import sys
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
@@ -29,12 +30,14 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
+from mmdd.datasets import CacheMismatchError
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
+from mmdd.utils.dataset_cfgs import iter_dataset_cfgs
+from mmdd.utils.progress import progress_bar
 from mmdd.visualization import ClassStats, draw_sample, plot_class_stats
 
 SPLITS = ('train', 'val', 'test')
@@ -72,20 +75,11 @@ def build_dataset(cfg: Config, split: str):
 
 
 def _never_generate(dataset_cfg: Dict) -> None:
-    """Set ``generate=False`` on every dataset (wrapped ones too) that can
-    generate its samples, so browsing only reads."""
-    dataset_cls = DATASETS.get(dataset_cfg['type'])
-    if dataset_cls is None:
-        raise KeyError(f'dataset type {dataset_cfg["type"]!r} is not '
-                       'registered; check the name or add its package to '
-                       'custom_imports')
-    if 'generate' in inspect.signature(dataset_cls.__init__).parameters:
-        dataset_cfg['generate'] = False
-    inner = dataset_cfg.get('datasets', [])  # ConcatDataset
-    if dataset_cfg.get('dataset') is not None:  # RepeatDataset & co
-        inner = [dataset_cfg['dataset'], *inner]
-    for sub in inner:
-        _never_generate(sub)
+    """Read every SynthDataset (wrapped ones too) as it is: never generate,
+    and show the finished samples of a partial cache."""
+    for cfg in iter_dataset_cfgs(dataset_cfg, ['SynthDataset']):
+        cfg['generate'] = False
+        cfg['allow_partial'] = True
 
 
 def load_label(info: Dict) -> np.ndarray:
@@ -124,8 +118,7 @@ def browse(dataset, out_dir: Path, num: int, stats_num: Optional[int],
     stats_num = len(dataset) if stats_num is None else min(
         stats_num, len(dataset))
     (out_dir / 'samples').mkdir(parents=True, exist_ok=True)
-    bar = ProgressBar(max(num, stats_num), file=sys.stdout)
-    for index in range(max(num, stats_num)):
+    for index in progress_bar(range(max(num, stats_num)), desc='browsing'):
         info = dataset.get_data_info(index)
         label = load_label(info)
         if index < stats_num:
@@ -137,8 +130,6 @@ def browse(dataset, out_dir: Path, num: int, stats_num: Optional[int],
                               ignore_index, title=f'#{index} {stem}')
             fig.savefig(out_dir / 'samples' / f'{index:05d}_{stem}.png',
                         dpi=100)
-        bar.update()
-    sys.stdout.write('\n')
     stats.save(out_dir / 'class_stats.csv', out_dir / 'class_stats.json')
     plot_class_stats(stats, palette, title).savefig(
         out_dir / 'class_stats.png', dpi=100)
@@ -163,7 +154,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                    args.split)
         stats = browse(dataset, out_dir, args.num, args.stats_num,
                        f'{name} ({args.split}): {len(dataset)} samples')
-    except (OSError, KeyError, ValueError) as err:
+    except (OSError, KeyError, ValueError, CacheMismatchError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     drawn = min(args.num, len(dataset))

@@ -5,29 +5,22 @@
 
 Every SynthDataset in the config's training data is filled: each rank makes
 its share of the missing samples, as ``tools/train.py`` would before
-training. A rerun resumes where an interrupted one stopped.
+training. A rerun resumes where an interrupted one stopped and regenerates
+damaged samples. What training will need afterwards (backbone weights, val
+data, a writable work dir) is checked first and reported as warnings.
 """
 import argparse
-from typing import Iterator
+import logging
 
-from mmengine.config import ConfigDict
 from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger, print_log
 from mmengine.registry import init_default_scope
 
+from mmdd.engine.preflight import preflight_problems
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-
-
-def synth_dataset_cfgs(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
-    """Every SynthDataset config inside (possibly wrapped) dataset configs."""
-    if dataset_cfg.get('type') in ('SynthDataset', 'mmdd.SynthDataset'):
-        yield dataset_cfg
-    if 'dataset' in dataset_cfg:
-        yield from synth_dataset_cfgs(dataset_cfg.dataset)
-    for sub in dataset_cfg.get('datasets', []):
-        yield from synth_dataset_cfgs(sub)
+from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs
 
 
 def main() -> None:
@@ -42,13 +35,18 @@ def main() -> None:
     MMLogger.get_instance('mmdd-generate', log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmdd'))
 
-    found = list(synth_dataset_cfgs(cfg.train_dataloader.dataset))
+    found = list(iter_loader_dataset_cfgs(cfg, ['SynthDataset'],
+                                          ['train_dataloader']))
     if not found:
         raise SystemExit(f'{args.config} trains on no SynthDataset; nothing '
                          'to generate.')
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        for problem in preflight_problems(cfg):
+            print_log(f'Training on this data will fail: {problem}',
+                      logger='current', level=logging.WARNING)
     for dataset_cfg in found:
         dataset = DATASETS.build(dataset_cfg)  # full_init generates
-        rank, world_size = get_dist_info()
         if rank == 0:
             print_log(f'{dataset.cache.root}: {len(dataset)} samples ready '
                       f'({world_size} process(es)).', logger='current')

@@ -7,6 +7,7 @@ import logging
 
 from mmengine.logging import print_log
 
+from mmdd.engine.preflight import check_before_generation
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, build_runner, load_config
 
@@ -45,6 +46,7 @@ def main() -> None:
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    check_before_generation(cfg)  # fail before hours of generation
     build_runner(cfg).train()
 
 

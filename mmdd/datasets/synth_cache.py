@@ -3,22 +3,23 @@
 Layout (compatible with the paper's released data, plus what mmdd needs)::
 
     <cache>/manifest.json          settings every sample was made with
+    <cache>/.lock                  held by the run that writes the folder
     <cache>/image/<id>.jpg         the generated image
     <cache>/mask/<id>.png          palette PNG of class ids, 255 = uncertain
     <cache>/confidence/<id>.png    grey PNG, confidence * 255
-    <cache>/meta/<id>.json         prompt, seed, file sizes; written last
+    <cache>/meta/<id>.json         prompt, seed, provenance, size and sha256
+                                   of each file; written last
 
-Every file is written to a temporary name and renamed into place, and a
+Every file goes through :func:`mmdd.utils.atomic.atomic_write`, and a
 sample counts as finished only once its ``meta`` file exists, so a crash or
-Ctrl-C at any moment keeps every finished sample and loses no more than the
-ones in flight. ``meta`` records the byte size of each file so that a
-truncated file is found without decoding 40k images; ``verify='full'``
-decodes them too.
+Ctrl-C keeps every finished sample. Verification (``verify``): ``size``
+compares byte sizes only (finds truncation; for huge caches on slow disks),
+``sha256`` (the default) also compares each file's sha256 (finds any
+changed byte), ``full`` also decodes every file.
 """
-import hashlib
 import json
 import logging
-import os
+import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
@@ -26,35 +27,18 @@ import numpy as np
 from mmengine.logging import print_log
 from PIL import Image
 
-MANIFEST_VERSION = 1
+from mmdd.diffusion.model_fingerprint import sha256_of
+from mmdd.utils.atomic import atomic_write, atomic_write_text, writer_alive
+from .cache_manifest import (CacheMismatchError, check_manifest,
+                             write_manifest)
+
 UNCERTAIN_COLOR = (224, 224, 192)  # VOC's colour for 255 ("void")
 FOLDERS = {'image': '.jpg', 'mask': '.png', 'confidence': '.png'}
 JPEG_QUALITY = 95
-VERIFY_MODES = ('size', 'full')
+VERIFY_MODES = ('size', 'sha256', 'full')
 
-
-class CacheMismatchError(RuntimeError):
-    """The cache was made with other settings than the config asks for."""
-
-
-def sha256_of(path: Union[str, Path]) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _atomic_write(path: Path, write) -> int:
-    """Call ``write(tmp_path)``, then rename into place; return the size."""
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path.stat().st_size
+__all__ = ['CacheMismatchError', 'SynthCache', 'VERIFY_MODES', 'sha256_of',
+           'palette_image']
 
 
 def palette_image(label: np.ndarray, palette: Sequence[Sequence[int]]
@@ -66,6 +50,11 @@ def palette_image(label: np.ndarray, palette: Sequence[Sequence[int]]
     image = Image.fromarray(label.astype(np.uint8), mode='P')
     image.putpalette(flat.flatten().tolist())
     return image
+
+
+def check_verify(verify: str) -> None:
+    if verify not in VERIFY_MODES:
+        raise ValueError(f'verify={verify!r}; use one of {VERIFY_MODES}')
 
 
 class SynthCache:
@@ -82,89 +71,98 @@ class SynthCache:
         suffix = FOLDERS.get(folder, '.json')
         return self.root / folder / f'{sample_id}{suffix}'
 
-    # -- manifest ---------------------------------------------------------
+    # -- the folder ---------------------------------------------------------
+    def prepare_folder(self) -> None:
+        """Create the folder, or say clearly why it cannot be written."""
+        existing = next(p for p in (self.root, *self.root.parents)
+                        if p.exists())
+        if not existing.is_dir():
+            raise NotADirectoryError(
+                f'cache_dir {str(self.root)!r} cannot be created: '
+                f'{existing} is a file. Move that file away or point '
+                'cache_dir at another folder.')
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=self.root).close()
+        except PermissionError as err:
+            raise PermissionError(
+                f'cache_dir {str(self.root)!r} is not writable ({err}); '
+                'choose a folder you can write to, or fix its permissions.'
+            ) from err
+
+    def has_finished_samples(self) -> bool:
+        meta = self.root / 'meta'
+        return meta.is_dir() and next(meta.glob('*.json'), None) is not None
+
+    # -- manifest -----------------------------------------------------------
     @property
     def manifest_path(self) -> Path:
         return self.root / 'manifest.json'
 
-    def read_manifest(self) -> Optional[dict]:
-        if not self.manifest_path.exists():
-            return None
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError) as err:
-            raise CacheMismatchError(
-                f'{self.manifest_path} is unreadable ({err}); delete it only '
-                'if every sample in the folder was made with this config.'
-            ) from err
+    def ensure_manifest(self, settings: Dict, sources: Optional[Dict] = None
+                        ) -> None:
+        """Check the manifest against ``settings``, or write it.
 
-    def ensure_manifest(self, settings: Dict) -> None:
-        """Write the manifest, or check that it matches ``settings``."""
-        settings = json.loads(json.dumps(settings))  # normalise types
-        found = self.read_manifest()
-        if found is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            text = json.dumps({'version': MANIFEST_VERSION,
-                               'settings': settings}, indent=2)
-            _atomic_write(self.manifest_path, lambda p: p.write_text(text))
-            return
-        old = found.get('settings', {})
-        differences = [
-            f'  {key}: cache has {old.get(key)!r}, config asks for '
-            f'{settings.get(key)!r}'
-            for key in sorted(set(old) | set(settings))
-            if old.get(key) != settings.get(key)
-        ]
-        if differences:
-            raise CacheMismatchError(
-                f'The cache {self.root} was generated with other settings:\n'
-                + '\n'.join(differences) +
-                '\nMixing them would silently blend two datasets. Point '
-                'cache_dir at a new folder, or delete this one to start over.')
+        A manifest over a folder without any finished sample binds nothing:
+        it is replaced, so a corrected rerun after a failed start works.
+        """
+        sources = sources or {}
+        if self.has_finished_samples():
+            if check_manifest(self.manifest_path, settings, sources):
+                return
+        write_manifest(self.manifest_path, settings, sources)
 
-    # -- samples ----------------------------------------------------------
+    def check_manifest(self, settings: Dict, sources: Optional[Dict] = None,
+                       skip: tuple = ()) -> Optional[dict]:
+        """Compare only (for reads); see :func:`check_manifest`."""
+        return check_manifest(self.manifest_path, settings, sources or {},
+                              skip)
+
+    # -- samples ------------------------------------------------------------
     def write_sample(self, sample_id: str, image: np.ndarray,
                      label: np.ndarray, confidence: np.ndarray,
                      palette: Sequence[Sequence[int]], meta: Dict) -> None:
         """Write one sample atomically; ``meta`` last marks it finished."""
-        for folder in (*FOLDERS, 'meta'):
-            (self.root / folder).mkdir(parents=True, exist_ok=True)
-        sizes = {
-            'image': _atomic_write(
-                self.path('image', sample_id),
-                lambda p: Image.fromarray(image).save(
-                    p, format='JPEG', quality=JPEG_QUALITY)),
-            'mask': _atomic_write(
-                self.path('mask', sample_id),
-                lambda p: palette_image(label, palette).save(p, format='PNG')),
-            'confidence': _atomic_write(
-                self.path('confidence', sample_id),
-                lambda p: Image.fromarray(
-                    np.round(np.clip(confidence, 0, 1) * 255).astype(
-                        np.uint8)).save(p, format='PNG')),
+        writers = {
+            'image': lambda p: Image.fromarray(image).save(
+                p, format='JPEG', quality=JPEG_QUALITY),
+            'mask': lambda p: palette_image(label, palette).save(
+                p, format='PNG'),
+            'confidence': lambda p: Image.fromarray(
+                np.round(np.clip(confidence, 0, 1) * 255).astype(
+                    np.uint8)).save(p, format='PNG'),
         }
-        text = json.dumps(dict(meta, id=sample_id, sizes=sizes), indent=1)
-        _atomic_write(self.path('meta', sample_id),
-                      lambda p: p.write_text(text))
+        sizes, digests = {}, {}
+        for folder, write in writers.items():
+            path = self.path(folder, sample_id)
+            sizes[folder] = atomic_write(path, write)
+            digests[folder] = sha256_of(path)
+        atomic_write_text(
+            self.path('meta', sample_id),
+            json.dumps(dict(meta, id=sample_id, sizes=sizes, sha256=digests),
+                       indent=1))
 
     def write_label(self, folder: str, sample_id: str, label: np.ndarray,
                     palette: Sequence[Sequence[int]]) -> None:
         """Write another palette label of a sample (e.g. a self-training
         round's) atomically under ``<cache>/<folder>/``."""
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.root / folder / f'{sample_id}.png',
-                      lambda p: palette_image(label, palette).save(
-                          p, format='PNG'))
+        atomic_write(self.root / folder / f'{sample_id}.png',
+                     lambda p: palette_image(label, palette).save(
+                         p, format='PNG'))
 
-    def problem(self, sample_id: str, verify: str = 'size') -> Optional[str]:
-        """Why a sample is not usable, or None when it is."""
+    def problem(self, sample_id: str, verify: str = 'sha256'
+                ) -> Optional[str]:
+        """Why a sample is not usable ('missing' when it was never
+        finished), or None when it is. Damage names the file."""
         meta_path = self.path('meta', sample_id)
         if not meta_path.exists():
             return 'missing'
         try:
-            sizes = json.loads(meta_path.read_text())['sizes']
+            meta = json.loads(meta_path.read_text())
+            sizes = meta['sizes']
+            digests = meta.get('sha256', {})
         except (OSError, ValueError, KeyError, TypeError):
-            return f'unreadable {meta_path.name}'
+            return f'{meta_path} is unreadable'
         for folder in FOLDERS:
             path = self.path(folder, sample_id)
             if not path.exists():
@@ -172,6 +170,9 @@ class SynthCache:
             if path.stat().st_size != sizes.get(folder):
                 return (f'{path} has {path.stat().st_size} bytes, '
                         f'{sizes.get(folder)} were written')
+            if verify != 'size' and folder in digests and \
+                    sha256_of(path) != digests[folder]:
+                return f'{path} has changed since it was written (sha256)'
             if verify == 'full':
                 try:
                     with Image.open(path) as im:
@@ -185,21 +186,20 @@ class SynthCache:
             self.path(folder, sample_id).unlink(missing_ok=True)
 
     def remove_temporaries(self) -> int:
-        """Delete temporary files left by a killed run; return how many.
+        """Delete temporary files whose writer is gone; return how many.
 
-        Call it only while no process is writing to the cache.
-        """
-        stale = list(self.root.glob('*/.*.tmp*'))
+        A live writer's files (this host) and other hosts' are kept."""
+        stale = [p for pattern in ('.*.tmp*', '*/.*.tmp*')
+                 for p in self.root.glob(pattern) if not writer_alive(p)]
         for path in stale:
             path.unlink(missing_ok=True)
         return len(stale)
 
-    def unfinished(self, indices: Iterable[int], verify: str = 'size'
+    def unfinished(self, indices: Iterable[int], verify: str = 'sha256'
                    ) -> List[int]:
-        """Indices still to generate; damaged samples are reported, removed.
-        """
-        if verify not in VERIFY_MODES:
-            raise ValueError(f'verify={verify!r}; use one of {VERIFY_MODES}')
+        """Indices still to generate; damaged samples are reported (by
+        file) and removed."""
+        check_verify(verify)
         todo = []
         for index in indices:
             sample_id = self.sample_id(index)
@@ -213,3 +213,17 @@ class SynthCache:
                 self.discard(sample_id)
             todo.append(index)
         return todo
+
+    def survey(self, count: int, verify: str = 'sha256') -> Dict[str, list]:
+        """``{'missing': [ids], 'damaged': ['id: why', ...]}`` over samples
+        ``0..count-1`` (nothing is removed)."""
+        check_verify(verify)
+        report = dict(missing=[], damaged=[])
+        for index in range(count):
+            sample_id = self.sample_id(index)
+            problem = self.problem(sample_id, verify)
+            if problem == 'missing':
+                report['missing'].append(sample_id)
+            elif problem is not None:
+                report['damaged'].append(f'{sample_id}: {problem}')
+        return report

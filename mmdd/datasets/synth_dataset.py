@@ -1,21 +1,16 @@
 """SynthDataset: Stable Diffusion images with attention labels, as an mmseg
 dataset that generates what its cache lacks before training starts.
 """
-import os.path as osp
-import time
-from contextlib import nullcontext
-from typing import Dict, List, Optional, Sequence
+import logging
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
 
-import torch
-from mmengine.dist import barrier, get_dist_info
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mmdd.registry import DATASETS
-from mmdd.utils.precision import warn_if_slow_on_cpu
-from mmdd.utils.progress import progress_bar
-from .synth_cache import VERIFY_MODES, SynthCache, sha256_of
+from .synth_cache import SynthCache, check_verify, sha256_of
+from .synth_generation import check_model, fill_cache, read_prompt_records
 
 
 @DATASETS.register_module()
@@ -30,6 +25,11 @@ class SynthDataset(BaseSegDataset):
     regenerates every block with a missing or damaged sample on its own
     device, and waits at a barrier; then the dataset lists the cache like
     any ``BaseSegDataset`` and the usual mmseg pipeline applies.
+
+    The inputs (prompts, model folder, image size) are checked before
+    anything is written; the cache's manifest must match the config, the
+    model compared by content (see docs/dataset_prepare.md, "What the cache
+    guarantees"). Rank 0 locks the folder while its run writes.
 
     Why whole blocks: a batched denoising pass rounds differently from a
     smaller one, and attention labels amplify such differences. Redoing the
@@ -49,7 +49,16 @@ class SynthDataset(BaseSegDataset):
         scheduler: a diffusers scheduler class name; None keeps the model's.
         device: where to generate; default this rank's GPU, else the CPU.
         generate: False only reads the cache and fails if it is incomplete.
-        verify: ``size`` (byte sizes, fast) or ``full`` (decode every file).
+        verify: how finished samples are checked: ``sha256`` (every byte,
+            the default), ``size`` (byte sizes only, for very large caches
+            on slow disks) or ``full`` (sha256 and decode every file).
+        wait_for_other_run: when another run writes the same cache, wait
+            for it (True) or stop at once naming it (False).
+        barrier_timeout: seconds a rank that finished generating waits for
+            the others before giving up; None waits as long as it takes.
+        allow_partial: with ``generate=False``, list the finished samples
+            of an incomplete cache instead of refusing it (browsing while
+            generation runs).
         mask_folder: the cache folder labels are read from: ``mask`` (the
             attention labels) or, for a self-training round, the folder that
             ``tools/pseudo_label.py`` wrote.
@@ -69,11 +78,13 @@ class SynthDataset(BaseSegDataset):
                  scheduler: Optional[str] = None,
                  device: Optional[str] = None,
                  generate: bool = True,
-                 verify: str = 'size',
+                 verify: str = 'sha256',
                  mask_folder: str = 'mask',
+                 wait_for_other_run: bool = True,
+                 barrier_timeout: Optional[float] = None,
+                 allow_partial: bool = False,
                  **kwargs) -> None:
-        if verify not in VERIFY_MODES:
-            raise ValueError(f'verify={verify!r}; use one of {VERIFY_MODES}')
+        check_verify(verify)
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         self.cache = SynthCache(cache_dir)
@@ -89,57 +100,90 @@ class SynthDataset(BaseSegDataset):
         self.generate = generate
         self.verify = verify
         self.mask_folder = mask_folder
+        self.wait_for_other_run = wait_for_other_run
+        self.barrier_timeout = barrier_timeout
+        self.allow_partial = allow_partial
+        self._identity: Optional[Dict] = None
+        self._generated = False
         kwargs.setdefault('img_suffix', '.jpg')
         kwargs.setdefault('seg_map_suffix', '.png')
         super().__init__(**kwargs)
 
     # -- what to generate -------------------------------------------------
-    def _prompts(self):
-        from mmdd.prompts.records import read_prompts
-        if not osp.isfile(self.prompts_file):
-            raise FileNotFoundError(
-                f'prompts_file {self.prompts_file!r} does not exist; build '
-                'one with tools/prompts/build_voc_prompts.py or '
-                'build_coco_prompts.py (docs/prompts.md).')
-        return read_prompts(self.prompts_file,
-                            list(self.metainfo['classes']))
+    def _prompts(self) -> list:
+        return read_prompt_records(self.prompts_file,
+                                   self.metainfo['classes'])
 
     def _count(self, prompts: Sequence) -> int:
-        return len(prompts) if self.num_samples is None else self.num_samples
+        count = len(prompts) if self.num_samples is None else self.num_samples
+        if count < 1:
+            raise ValueError(f'num_samples must be >= 1, got {count}')
+        return count
 
-    def settings(self) -> Dict:
-        """What decides the samples' content; stored in the manifest."""
+    def _model_identity(self, online: bool = True) -> Dict:
+        if self._identity is None:
+            from mmdd.diffusion.model_fingerprint import model_identity
+            self._identity = model_identity(self.model, online)
+        return self._identity
+
+    def settings(self, with_model: bool = True,
+                 online: bool = True) -> Tuple[Dict, Dict]:
+        """What decides the samples' content (compared with the manifest),
+        and where it came from (recorded, never compared)."""
         from mmdd.diffusion import GenerationConfig
         generation = vars(GenerationConfig(**self.generation))
         generation.pop('progress_bar')
-        return dict(
-            model=self.model, scheduler=self.scheduler,
-            torch_dtype=self.torch_dtype, seed=self.seed,
-            batch_size=self.batch_size,
+        settings = dict(
+            scheduler=self.scheduler, torch_dtype=self.torch_dtype,
+            seed=self.seed, batch_size=self.batch_size,
             prompts_sha256=sha256_of(self.prompts_file),
             classes=list(self.metainfo['classes']), generation=generation)
+        sources = dict(model=self.model)
+        if with_model:
+            identity = self._model_identity(online)
+            settings['model'] = identity['fingerprint']
+            sources['model_files'] = identity.get('files')
+        return settings, sources
 
     # -- mmengine BaseDataset hooks ---------------------------------------
     def full_init(self) -> None:
         if self._fully_initialized:
             return
         if self.generate:
-            self._generate_missing()
+            prompts = self._prompts()
+            count = self._count(prompts)
+            check_model(self.model, self.generation)
+            fill_cache(self, prompts, count)
+            self._generated = True
         super().full_init()
+
+    def _check_read(self) -> None:
+        """Reads (generate=False) check the manifest too; a model that is
+        not here to fingerprint is left out with a warning."""
+        if not self.cache.has_finished_samples():
+            return
+        try:
+            settings, sources = self.settings(online=False)
+            skip = ()
+        except (OSError, ValueError) as err:
+            print_log(f'Cannot check which model made {self.cache.root} '
+                      f'({err}); the other settings are checked.',
+                      logger='current', level=logging.WARNING)
+            settings, sources = self.settings(with_model=False)
+            skip = ('model', )
+        self.cache.check_manifest(settings, sources, skip)
 
     def load_data_list(self) -> List[dict]:
         prompts = self._prompts()
         count = self._count(prompts)
-        missing = [i for i in range(count)
-                   if self.cache.problem(self.cache.sample_id(i)) is not None]
-        if missing:
-            raise FileNotFoundError(
-                f'{len(missing)} of {count} samples are missing from '
-                f'{self.cache.root} (first: {self.cache.sample_id(missing[0])}).'
-                ' Generate them with tools/generate.py CONFIG, or set '
-                'generate=True in the dataset config.')
+        if not self._generated:
+            self._check_read()
+        # Just generated: every sample was verified; sizes suffice.
+        report = self.cache.survey(
+            count, 'size' if self._generated else self.verify)
+        ready = self._ready_indices(count, report)
         data_list = []
-        for index in range(count):
+        for index in ready:
             sample_id = self.cache.sample_id(index)
             seg_map_path = self.cache.root / self.mask_folder / \
                 f'{sample_id}.png'
@@ -158,71 +202,38 @@ class SynthDataset(BaseSegDataset):
                 seg_fields=[]))
         return data_list
 
-    # -- generation --------------------------------------------------------
-    def _generate_missing(self) -> None:
-        rank, world_size = get_dist_info()
-        prompts = self._prompts()
-        count = self._count(prompts)
-        if rank == 0:
-            self.cache.ensure_manifest(self.settings())
-            removed = self.cache.remove_temporaries()
-            if removed:
-                print_log(f'Removed {removed} temporary files of an '
-                          'interrupted run.', logger='current')
-        barrier()
-        if rank != 0:
-            self.cache.ensure_manifest(self.settings())
-        blocks = [range(first, min(first + self.batch_size, count))
-                  for first in range(0, count, self.batch_size)]
-        mine = blocks[rank::world_size]
-        todo = [block for block in mine
-                if self.cache.unfinished(block, self.verify)]
-        print_log(f'[rank {rank}/{world_size}] {count} samples in '
-                  f'{self.cache.root}: {sum(map(len, todo))} of this rank\'s '
-                  f'{sum(map(len, mine))} to generate.', logger='current')
-        if todo:
-            self._run_generator(prompts, todo, rank)
-        barrier()
+    def _ready_indices(self, count: int, report: Dict[str, list]
+                       ) -> List[int]:
+        missing, damaged = report['missing'], report['damaged']
+        if not missing and not damaged:
+            return list(range(count))
+        summary = (f'{count - len(missing) - len(damaged)} of {count} '
+                   f'samples of {self.cache.root} are ready; '
+                   f'{len(missing)} missing'
+                   + (f' (first: {missing[0]})' if missing else '')
+                   + f', {len(damaged)} damaged'
+                   + ''.join(f'\n  {line}' for line in damaged[:20])
+                   + ('\n  ...' if len(damaged) > 20 else ''))
+        if self.allow_partial:
+            print_log(summary, logger='current', level=logging.WARNING)
+            bad = set(missing) | {line.split(':')[0] for line in damaged}
+            return [i for i in range(count)
+                    if self.cache.sample_id(i) not in bad]
+        raise FileNotFoundError(
+            summary + '\nGenerate or repair them with tools/generate.py '
+            'CONFIG, or set generate=True in the dataset config.')
 
-    def _run_generator(self, prompts: Sequence, todo: List[range],
-                       rank: int) -> None:
-        from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
-                                    SampleRequest, load_pipeline)
-        device = self.device or (f'cuda:{torch.cuda.current_device()}'
-                                 if torch.cuda.is_available() else 'cpu')
-        warn_if_slow_on_cpu(self.torch_dtype, device)
-        classes = list(self.metainfo['classes'])
-        generator = LabelledImageGenerator(
-            load_pipeline(self.model, self.torch_dtype, device,
-                          self.scheduler), classes,
-            GenerationConfig(**self.generation))
-        palette = self.metainfo['palette']
-        total = sum(map(len, todo))
-        bar = progress_bar(total=total, desc=f'rank {rank} generating')
-        start = time.time()
-        done = 0
-        log_every = max(self.batch_size, total // 20)
-        # While rank 0 draws its bar, log records print above it.
-        redirect = nullcontext() if bar.disable else logging_redirect_tqdm(
-            [MMLogger.get_current_instance()])
-        with redirect, bar:
-            for indices in todo:
-                records = [prompts[i % len(prompts)] for i in indices]
-                requests = [SampleRequest(r.caption, r.class_ids(classes),
-                                          self.seed + i)
-                            for r, i in zip(records, indices)]
-                for index, record, sample in zip(
-                        indices, records, generator.generate(requests)):
-                    self.cache.write_sample(
-                        self.cache.sample_id(index), sample.image,
-                        sample.label, sample.confidence, palette,
-                        dict(prompt=sample.prompt, prompt_id=record.id,
-                             caption=record.caption, classes=record.classes,
-                             seed=sample.seed, rank=rank))
-                    bar.update()
-                done += len(indices)
-                if done % log_every < len(indices) or done == total:
-                    print_log(f'[rank {rank}] {done}/{total} written, last '
-                              f'sample {self.cache.sample_id(indices[-1])}, '
-                              f'{done / (time.time() - start):.2f} samples/s',
-                              logger='current')
+    def prepare_data(self, idx: int):
+        """Name the damaged file (and the repair) when a sample fails to
+        load, instead of a decoder error about a byte stream."""
+        try:
+            return super().prepare_data(idx)
+        except Exception as err:
+            sample_id = Path(self.get_data_info(idx)['img_path']).stem
+            problem = self.cache.problem(sample_id, 'full')
+            if problem in (None, 'missing'):
+                raise
+            raise RuntimeError(
+                f'Synthetic sample {sample_id} cannot be loaded: {problem}. '
+                'Repair the cache with python tools/generate.py CONFIG '
+                '(it finds and regenerates damaged samples).') from err

@@ -22,6 +22,7 @@ from .attention import CROSS, SELF, record_attention, select_layers
 from .class_tokens import SamplePrompt
 from .conditioning import text_conditioning
 from .labels import label_from_attention
+from .model_check import check_model_folder
 from .model_names import resolve_model_name
 
 DEFAULT_NEGATIVE_PROMPT = (
@@ -133,7 +134,10 @@ def load_pipeline(model: str,
                              f'of {sorted(DTYPES)}')
         torch_dtype = DTYPES[torch_dtype]
     _check_local_model(model)
-    pipeline = pipeline_class(model).from_pretrained(model, dtype=torch_dtype)
+    cls = pipeline_class(model)
+    if os.path.isdir(os.path.expanduser(str(model))):
+        check_model_folder(model)  # every part named when missing
+    pipeline = cls.from_pretrained(model, dtype=torch_dtype)
     if scheduler is not None:
         compatible = sorted(cls.__name__
                             for cls in pipeline.scheduler.compatibles)

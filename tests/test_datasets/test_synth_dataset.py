@@ -1,29 +1,16 @@
 """SynthDataset: generate what the cache lacks, then read it like mmseg."""
+import hashlib
 import json
-import logging
 from pathlib import Path
 
+import diffusers
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
-from mmengine.registry import init_default_scope
+import torch
 from PIL import Image
 
 from mmdd.datasets import CacheMismatchError, SynthDataset
-from mmdd.registry import DATASETS
-from tests.conftest import TOY_CLASSES, synth_dataset_cfg
-
-
-@pytest.fixture
-def build(tiny_pipeline_dir, toy_prompts_file, tmp_path):
-    init_default_scope('mmdd')
-
-    def _build(**overrides):
-        cfg = synth_dataset_cfg(str(tiny_pipeline_dir), toy_prompts_file,
-                                str(tmp_path / 'cache'))
-        cfg.update(overrides)
-        return DATASETS.build(cfg)
-    return _build
+from tests.conftest import TOY_CLASSES, logged_messages
 
 
 def cache_bytes(root, folders=('image', 'mask', 'confidence')) -> dict:
@@ -46,9 +33,22 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
     # Sample i: prompt i % 3, seed 1111 + i.
     assert meta['seed'] == 1115 and meta['prompt_id'] == 'p1'
     assert meta['prompt'] == 'a blue disc; disc'
+    # Where it was made (hole 9): what can change the bytes.
+    made = meta['provenance']
+    assert made['device'].startswith('cpu') and made['dtype'] == 'fp32'
+    assert made['torch'] == torch.__version__
+    assert made['diffusers'] == diffusers.__version__
+    assert made['threads'] == torch.get_num_threads()
+    # Every file's sha256 (hole 2).
+    assert meta['sha256']['mask'] == hashlib.sha256(
+        (cache / 'mask' / '000004.png').read_bytes()).hexdigest()
     manifest = json.loads((cache / 'manifest.json').read_text())
     assert manifest['settings']['seed'] == 1111
     assert manifest['settings']['classes'] == list(TOY_CLASSES)
+    # The model by content (hole 1), its path only as a note.
+    assert manifest['settings']['model'].startswith('sha256:')
+    assert 'unet/diffusion_pytorch_model.safetensors' in manifest[
+        'sources']['model_files']
 
     sample = dataset[3]
     label = sample['data_samples'].gt_sem_seg.data
@@ -90,17 +90,7 @@ def test_damaged_samples_are_reported_and_regenerated(build, tmp_path):
     mask.write_bytes(mask.read_bytes()[:40])  # truncated
     (cache / 'image' / '000004.jpg').unlink()  # lost
     (cache / 'meta' / '000001.json').write_text('{not json')  # garbage
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger.addHandler(handler)
-    try:
-        build()
-    finally:
-        logger.removeHandler(handler)
-    damaged = [r.getMessage() for r in records
-               if 'is damaged' in r.getMessage()]
+    damaged = [m for m in logged_messages(build) if 'is damaged' in m]
     assert len(damaged) == 3, damaged
     assert any('000002.png has 40 bytes' in m for m in damaged)
     # Regenerated samples are the same bytes: seeds are per sample.
@@ -114,8 +104,30 @@ def test_other_settings_are_refused_with_the_differences(build):
     message = str(err.value)
     assert 'seed: cache has 1111, config asks for 7' in message
     assert 'new folder' in message
-    with pytest.raises(CacheMismatchError, match='tau'):
+    with pytest.raises(CacheMismatchError) as err:
         build(generation=dict(num_inference_steps=2, tau=1))
+    # Only the generation keys that differ, not two whole dicts.
+    assert 'generation.tau: cache has 4, config asks for 1' in str(err.value)
+    assert 'guidance_scale' not in str(err.value)
+
+
+def test_reads_check_the_manifest_too(build):
+    """generate=False over a cache made with other settings (hole 5)."""
+    build()
+    with pytest.raises(CacheMismatchError, match='generation.tau'):
+        build(generate=False, generation=dict(num_inference_steps=2, tau=1))
+    assert len(build(generate=False)) == 5
+
+
+def test_partial_reads_list_the_finished_samples(build, tmp_path):
+    build(num_samples=3)
+    (tmp_path / 'cache' / 'meta' / '000001.json').unlink()
+    with pytest.raises(FileNotFoundError) as err:
+        build(generate=False, num_samples=3)
+    assert '1 missing (first: 000001)' in str(err.value)
+    dataset = build(generate=False, num_samples=3, allow_partial=True)
+    assert [Path(dataset.get_data_info(i)['img_path']).name
+            for i in range(len(dataset))] == ['000000.jpg', '000002.jpg']
 
 
 def test_read_only_mode_names_the_fix(build):

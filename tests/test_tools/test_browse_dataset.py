@@ -10,7 +10,7 @@ from PIL import Image
 from mmdd.datasets import SynthCache
 from mmdd.prompts import PromptRecord, write_prompts
 from mmdd.testing.toy_dataset import TOY_CLASSES, TOY_PALETTE
-from tests.conftest import DEMO_CONFIG, REPO_ROOT
+from tests.conftest import DEMO_CONFIG, REPO_ROOT, logged_messages
 
 
 @pytest.fixture(scope='module')
@@ -137,14 +137,41 @@ def test_synth_cache(tool, tmp_path):
 
 
 @pytest.mark.parametrize('repeat', [False, True])
-def test_never_generates(tool, tmp_path, capsys, repeat):
-    """A SynthDataset, wrapped or not, is read with generate=False: a
-    missing sample is an error, not a Stable Diffusion run."""
-    _write_cache(tmp_path, 2)
-    config = _synth_config(tmp_path, 3, repeat)
-    assert tool.main([config, '--out', str(tmp_path / 'browse')]) == 1
-    assert '1 of 3 samples are missing' in capsys.readouterr().err
+def test_a_partial_cache_shows_what_exists(tool, tmp_path, repeat):
+    """A SynthDataset, wrapped or not, is read with generate=False: the
+    finished samples are shown (e.g. while generation runs), the missing
+    and damaged ones reported, none generated."""
+    _write_cache(tmp_path, 4)
+    (tmp_path / 'cache' / 'meta' / '000001.json').unlink()  # in flight
+    for sample_id in ('000002', '000003'):  # same size, other bytes
+        mask = tmp_path / 'cache' / 'mask' / f'{sample_id}.png'
+        data = bytearray(mask.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        mask.write_bytes(bytes(data))
+    config = _synth_config(tmp_path, 5, repeat)
+    out = tmp_path / 'browse'
+    codes = []
+    report = '\n'.join(logged_messages(
+        lambda: codes.append(tool.main([config, '--out', str(out)]))))
+    assert codes == [0]
+    # Only sample 000000 is ready (drawn twice when repeated).
+    assert {p.name.split('_')[1] for p in (out / 'samples').glob('*.png')
+            } == {'000000.png'}
+    assert '1 of 5 samples' in report and '2 missing (first: 000001)' in report
+    for sample_id in ('000002', '000003'):
+        assert f'mask/{sample_id}.png has changed' in report
     assert not (tmp_path / 'cache' / 'manifest.json').exists()
+
+
+def test_a_cache_made_with_other_settings_is_refused(tool, tmp_path, capsys):
+    _write_cache(tmp_path, 2)
+    settings = dict(seed=1111, generation=dict(tau=1))
+    (tmp_path / 'cache' / 'manifest.json').write_text(json.dumps(dict(
+        version=2, settings=settings, sources={})))
+    assert tool.main([_synth_config(tmp_path, 2), '--out',
+                      str(tmp_path / 'browse')]) == 1
+    err = capsys.readouterr().err
+    assert 'generation.tau: cache has 1, config asks for 4' in err
 
 
 def test_missing_split(tool, tmp_path, capsys):

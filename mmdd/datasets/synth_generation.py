@@ -1,0 +1,170 @@
+"""What SynthDataset does before training: check its inputs, then fill the
+cache's missing samples (one writer per folder, waits that survive hours).
+"""
+import platform
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from mmengine.dist import get_dist_info
+from mmengine.logging import MMLogger, print_log
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from mmdd.engine.long_barrier import announce_failure, long_barrier
+from mmdd.utils.precision import warn_if_slow_on_cpu
+from mmdd.utils.progress import progress_bar
+from .cache_lock import CacheLock
+
+
+def read_prompt_records(prompts_file: str, classes: Sequence[str]) -> list:
+    """The prompt records, or a clear error for a missing or empty file."""
+    from mmdd.prompts.records import read_prompts
+    if not Path(prompts_file).is_file():
+        raise FileNotFoundError(
+            f'prompts_file {prompts_file!r} does not exist; build one with '
+            'tools/prompts/build_voc_prompts.py or build_coco_prompts.py '
+            '(docs/prompts.md).')
+    records = read_prompts(prompts_file, list(classes))
+    if not records:
+        raise ValueError(
+            f'prompts_file {prompts_file!r} holds no prompt (it is empty or '
+            'blank); build it again with the tools in tools/prompts/ '
+            '(docs/prompts.md) and check that they reported records.')
+    return records
+
+
+def check_model(model: str, generation: Dict) -> None:
+    """For a local model folder: every part there, and an image size the
+    model can make (JSON files only; nothing is loaded)."""
+    from mmdd.diffusion.model_check import (check_image_size,
+                                            check_model_folder,
+                                            is_local_model)
+    if is_local_model(model):
+        check_model_folder(model)
+        check_image_size(model, generation.get('height'),
+                         generation.get('width'))
+
+
+def provenance(device: str, torch_dtype: str) -> Dict:
+    """Where a sample was made: what can change its bytes (see
+    docs/dataset_prepare.md)."""
+    import diffusers
+    dev = torch.device(device)
+    if dev.type == 'cuda':
+        name = torch.cuda.get_device_name(dev)
+    else:
+        name = platform.processor() or platform.machine()
+    return dict(device=f'{dev.type}: {name}', dtype=torch_dtype,
+                torch=torch.__version__, diffusers=diffusers.__version__,
+                threads=torch.get_num_threads())
+
+
+def fill_cache(dataset, prompts: Sequence, count: int) -> None:
+    """Generate every block of ``dataset``'s cache that misses a sample.
+
+    Rank 0 locks the folder, replaces a manifest nothing was made with or
+    checks it, and removes the temporaries of dead writers; every rank then
+    does its blocks; all wait for the slowest with :func:`long_barrier`.
+    """
+    rank, world_size = get_dist_info()
+    lock = CacheLock(dataset.cache.root, wait=dataset.wait_for_other_run)
+    try:
+        _fill_cache(dataset, prompts, count, rank, world_size, lock)
+    except BaseException as err:
+        announce_failure(f'rank {rank}: {type(err).__name__}: {err}')
+        raise
+    finally:
+        lock.release()
+
+
+def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
+                world_size: int, lock: CacheLock) -> None:
+    cache = dataset.cache
+    if rank == 0:
+        settings, sources = dataset.settings()  # hashes the model once
+    cache.prepare_folder()
+    if rank == 0:
+        lock.acquire()
+        cache.ensure_manifest(settings, sources)
+        removed = cache.remove_temporaries()
+        if removed:
+            print_log(f'Removed {removed} temporary files of an '
+                      'interrupted run.', logger='current')
+    long_barrier('waiting for rank 0 to check the cache',
+                 dataset.barrier_timeout)
+    if rank != 0:
+        cache.check_manifest(*dataset.settings())
+    _generate_my_blocks(dataset, prompts, count, rank, world_size)
+    long_barrier('waiting for every rank to finish generating',
+                 dataset.barrier_timeout)
+
+
+def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
+                        world_size: int) -> None:
+    size = dataset.batch_size
+    blocks = [range(first, min(first + size, count))
+              for first in range(0, count, size)]
+    mine = blocks[rank::world_size]
+    todo = []
+    for block in mine:
+        missing = dataset.cache.unfinished(block, dataset.verify)
+        if missing:
+            todo.append((block, set(missing)))
+    to_write = sum(len(missing) for _, missing in todo)
+    print_log(f'[rank {rank}/{world_size}] {count} samples in '
+              f'{dataset.cache.root}: {to_write} of this rank\'s '
+              f'{sum(map(len, mine))} to generate.', logger='current')
+    if todo:
+        generate_blocks(dataset, prompts, todo, rank)
+
+
+def generate_blocks(dataset, prompts: Sequence,
+                    todo: List[Tuple[range, set]], rank: int) -> None:
+    """Denoise each whole block (so its bytes do not depend on what was
+    missing) and write only its missing samples: the others stay
+    untouched."""
+    from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
+                                SampleRequest, load_pipeline)
+    device = dataset.device or (f'cuda:{torch.cuda.current_device()}'
+                                if torch.cuda.is_available() else 'cpu')
+    warn_if_slow_on_cpu(dataset.torch_dtype, device)
+    classes = list(dataset.metainfo['classes'])
+    generator = LabelledImageGenerator(
+        load_pipeline(dataset.model, dataset.torch_dtype, device,
+                      dataset.scheduler), classes,
+        GenerationConfig(**dataset.generation))
+    made_with = provenance(device, dataset.torch_dtype)
+    palette = dataset.metainfo['palette']
+    total = sum(len(missing) for _, missing in todo)
+    bar = progress_bar(total=total, desc='generating')
+    start, done = time.time(), 0
+    log_every = max(dataset.batch_size, total // 20)
+    # While rank 0 draws its bar, log records print above it.
+    redirect = nullcontext() if bar.disable else logging_redirect_tqdm(
+        [MMLogger.get_current_instance()])
+    with redirect, bar:
+        for block, missing in todo:
+            records = [prompts[i % len(prompts)] for i in block]
+            requests = [SampleRequest(r.caption, r.class_ids(classes),
+                                      dataset.seed + i)
+                        for r, i in zip(records, block)]
+            for index, record, sample in zip(block, records,
+                                             generator.generate(requests)):
+                if index not in missing:
+                    continue
+                dataset.cache.write_sample(
+                    dataset.cache.sample_id(index), sample.image, sample.label,
+                    sample.confidence, palette,
+                    dict(prompt=sample.prompt, prompt_id=record.id,
+                         caption=record.caption, classes=record.classes,
+                         seed=sample.seed, rank=rank, provenance=made_with))
+                bar.update()
+                done += 1
+            if done % log_every < len(missing) or done == total:
+                print_log(f'[rank {rank}] {done}/{total} written, last sample '
+                          f'{dataset.cache.sample_id(block[-1])}, '
+                          f'{done / (time.time() - start):.2f} samples/s',
+                          logger='current')
+
