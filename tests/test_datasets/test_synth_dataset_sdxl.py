@@ -23,7 +23,12 @@ def test_generates_with_a_tiny_sdxl(tiny_sdxl_dir, toy_prompts_file,
     assert label.shape == (1, 128, 128)  # SDXL tiny's native size
     assert set(np.unique(label.numpy())) <= {0, 1, 2, 255}
     manifest = json.loads((tmp_path / 'cache' / 'manifest.json').read_text())
-    assert manifest['settings']['model'] == str(tiny_sdxl_dir)
+    # Known by content (text_encoder_2 and tokenizer_2 included), and
+    # where it came from.
+    assert manifest['settings']['model'].startswith('sha256:')
+    assert manifest['sources']['model'] == str(tiny_sdxl_dir)
+    assert any('text_encoder_2' in name
+               for name in manifest['sources']['model_files'])
 
 
 def test_voc_sdxl_config_generates_1024_and_crops_512():
