@@ -1,8 +1,6 @@
-# Dataset Diffusion, VOC: DeepLabV3-R50 trained only on 40k Stable Diffusion
-# 2.1-base images with attention labels (generated on the first run), tested
-# on real VOC 2012 val. AdamW 1e-4, backbone lr x0.1, poly, 20k iterations,
-# batch 8 in total (4 GPUs x 2), crop 512:
-#   bash tools/dist_train.sh configs/dd/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512.py 4
+# Dataset Diffusion, VOC, with the lighter DeepLabV3-R50: otherwise the
+# paper's VOC recipe (dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py),
+# batch 8 in total (4 GPUs x 2).
 _base_ = [
     '../_base_/models/dd_deeplabv3_r50-d8.py',
     '../_base_/datasets/synth_voc.py', '../_base_/default_runtime.py',

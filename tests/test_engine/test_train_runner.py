@@ -60,8 +60,8 @@ def test_runner_trains_on_synth_dataset_end_to_end(
         tiny_pipeline_dir, toy_prompts_file, toy_data_root, tmp_path):
     """SynthDataset generates inside the Runner, then the segmenter trains
     with the uncertainty-aware loss and is evaluated on real data."""
-    cfg = Config.fromfile(str(DEMO_CONFIG.parent /
-                              'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'))
+    cfg = Config.fromfile(str(
+        DEMO_CONFIG.parent / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
     synth = cfg.train_dataloader.dataset
     synth.update(model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
                  cache_dir=str(tmp_path / 'gen'), num_samples=4,

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
-    'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'
+    'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'
 NUM_SAMPLES = 8
 # Every run uses one thread, as each process of a distributed job does:
 # float rounding depends on the thread count, and the files are compared

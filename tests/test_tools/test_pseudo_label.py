@@ -12,7 +12,7 @@ from mmdd.utils.cli import build_runner
 from tests.conftest import REPO_ROOT, isolate_runner
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
-    'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'
+    'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'
 
 
 def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,

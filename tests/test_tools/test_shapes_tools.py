@@ -55,7 +55,7 @@ def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
     """tools/train.py then tools/test.py with the shapes upper-bound config:
     the real split is an ordinary mmseg dataset."""
     config = (REPO_ROOT / 'configs' / 'shapes' /
-              'deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py')
+              'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
     data = [f'{key}.dataset.data_root={shapes_data_root}'
             for key in ('train_dataloader', 'val_dataloader',
                         'test_dataloader')]
