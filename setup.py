@@ -90,6 +90,7 @@ if __name__ == '__main__':
                     parse_requirements('tests') +
                     parse_requirements('optional')),
             'tests': parse_requirements('tests'),
+            'lint': parse_requirements('lint'),
             'optional': parse_requirements('optional'),
             'mim': parse_requirements('mminstall'),
         },

@@ -4,10 +4,11 @@
 # text-to-image model shipped inside mmdd (_base_/generation/shapes_t2i.py),
 # then evaluated on the real test split.
 #   python tools/shapes/make_dataset.py data/shapes --prompts 400
-#   python tools/train.py configs/shapes/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py
+#   python tools/train.py configs/shapes/<this file>
 _base_ = [
     './deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
-    '../_base_/generation/shapes_t2i.py', '../_base_/models/uncertainty_loss.py'
+    '../_base_/generation/shapes_t2i.py',
+    '../_base_/models/uncertainty_loss.py'
 ]
 train_dataloader = dict(
     dataset=dict(

@@ -72,8 +72,9 @@ def enable_tta(cfg: Config) -> Config:
     """Test with test-time augmentation, as mmseg's ``tools/test.py --tta``:
     the model wrapped in ``cfg.tta_model``, the test set read with
     ``cfg.tta_pipeline``. A config without them is refused by name."""
-    missing = [key for key in ('tta_model', 'tta_pipeline')
-               if not cfg.get(key)]
+    missing = [
+        key for key in ('tta_model', 'tta_pipeline') if not cfg.get(key)
+    ]
     if missing:
         raise ValueError(
             f'--tta: the config has no {" and no ".join(missing)}. Inherit '

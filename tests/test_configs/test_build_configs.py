@@ -17,8 +17,8 @@ from mmdd.registry import DATASETS, MODELS
 from mmdd.utils.dataset_cfgs import iter_dataset_cfgs, type_name
 from tests.conftest import CONFIG_DIR
 
-CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
-                 if '_base_' not in p.parts)
+CONFIGS = sorted(
+    p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 DATA_FIXTURES = {
     'ToyShapesDataset': 'toy_data_root',
     'ShapesDataset': 'shapes_data_root',
@@ -44,8 +44,9 @@ def _classes(dataset_cfg) -> tuple:
     """The classes a dataset config will have: its metainfo, else its
     type's METAINFO (the SynthVOCDataset-style presets)."""
     metainfo = dataset_cfg.get('metainfo') or {}
-    return tuple(metainfo.get('classes') or
-                 DATASETS.get(dataset_cfg.type).METAINFO['classes'])
+    return tuple(
+        metainfo.get('classes')
+        or DATASETS.get(dataset_cfg.type).METAINFO['classes'])
 
 
 def _prepare(loader_cfg, request, tmp_path: Path) -> None:
@@ -71,17 +72,23 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
         from mmdd.shapes import DEFAULT_MODEL
         from mmdd.shapes.prompts import write_shapes_prompts
         dataset_cfg.update(
-            model=DEFAULT_MODEL, prompts_file=str(write_shapes_prompts(
-                tmp_path / 'prompts.jsonl', 4)),
-            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
+            model=DEFAULT_MODEL,
+            prompts_file=str(
+                write_shapes_prompts(tmp_path / 'prompts.jsonl', 4)),
+            cache_dir=str(tmp_path / 'cache'),
+            num_samples=2,
+            batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
         return
     dataset_cfg.update(
         model=str(request.getfixturevalue('tiny_pipeline_dir')),
-        prompts_file=_template_prompts(_classes(dataset_cfg),
-                                       tmp_path / 'prompts.jsonl'),
-        cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2,
-        torch_dtype='fp32', device='cpu')
+        prompts_file=_template_prompts(
+            _classes(dataset_cfg), tmp_path / 'prompts.jsonl'),
+        cache_dir=str(tmp_path / 'cache'),
+        num_samples=2,
+        batch_size=2,
+        torch_dtype='fp32',
+        device='cpu')
     dataset_cfg.generation.num_inference_steps = 1
     mask_folder = dataset_cfg.get('mask_folder', 'mask')
     if mask_folder != 'mask':  # a self-training round: make its labels
@@ -95,17 +102,19 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
 
 def test_configs_found():
     names = {str(p.relative_to(CONFIG_DIR)) for p in CONFIGS}
-    assert {'dd_voc.py', 'dd_coco.py',
-            'dd/dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py',
-            'dd/dd_deeplabv3_r101-d8_4xb2-40k_syncoco-512x512.py',
-            'demo/deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py',
-            'shapes/deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
-            'shapes/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py',
-            'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'} <= names
+    assert {
+        'dd_voc.py', 'dd_coco.py',
+        'dd/dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py',
+        'dd/dd_deeplabv3_r101-d8_4xb2-40k_syncoco-512x512.py',
+        'demo/deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py',
+        'shapes/deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
+        'shapes/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py',
+        'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'
+    } <= names
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(
-    p.relative_to(CONFIG_DIR)))
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=lambda p: str(p.relative_to(CONFIG_DIR)))
 def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmdd'

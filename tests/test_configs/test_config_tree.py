@@ -10,13 +10,13 @@ from mmengine.config import Config
 
 from tests.conftest import CONFIG_DIR, REPO_ROOT
 
-LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py')
-                if '_base_' not in p.parts)
+LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 # Full mmseg-style names live in folders; configs/*.py are short aliases.
 NAMED = [p for p in LEAVES if p.parent != CONFIG_DIR]
 PAPER = {'voc': CONFIG_DIR / 'dd_voc.py', 'coco': CONFIG_DIR / 'dd_coco.py'}
-SHAPES_SYNTH = (CONFIG_DIR / 'shapes' /
-                'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
+SHAPES_SYNTH = (
+    CONFIG_DIR / 'shapes' /
+    'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
 
 
 def _ids(path: Path) -> str:
@@ -26,8 +26,8 @@ def _ids(path: Path) -> str:
 def _bases(path: Path) -> list:
     """The ``_base_`` entries of a config file, read without running it."""
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and getattr(
-                node.targets[0], 'id', None) == '_base_':
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id',
+                                                    None) == '_base_':
             value = ast.literal_eval(node.value)
             return [value] if isinstance(value, str) else list(value)
     return []
@@ -36,9 +36,10 @@ def _bases(path: Path) -> list:
 def _levels_to_mmseg(path: Path) -> int:
     """The longest chain of ``_base_`` steps from ``path`` to a file with no
     base or to one of mmseg's configs (``mmseg::``, counted as one step)."""
-    depths = [1 if base.startswith('mmseg::') else
-              1 + _levels_to_mmseg((path.parent / base).resolve())
-              for base in _bases(path)]
+    depths = [
+        1 if base.startswith('mmseg::') else 1 + _levels_to_mmseg(
+            (path.parent / base).resolve()) for base in _bases(path)
+    ]
     return max(depths, default=0)
 
 
@@ -93,8 +94,9 @@ def test_paper_settings(name):
 
 
 def test_voc_and_coco_share_one_generation_block():
-    voc, coco = (Config.fromfile(str(p)).train_dataloader.dataset
-                 for p in PAPER.values())
+    voc, coco = (
+        Config.fromfile(str(p)).train_dataloader.dataset
+        for p in PAPER.values())
     per_dataset = ('type', 'cache_dir', 'prompts_file')
     assert {k: v for k, v in voc.items() if k not in per_dataset} == \
         {k: v for k, v in coco.items() if k not in per_dataset}
@@ -106,8 +108,8 @@ def test_dataset_presets_carry_the_class_names():
                                SynthVOCDataset)
     from mmdd.diffusion.class_names import COCO_CLASSES, VOC_CLASSES
     from mmdd.shapes.world import SHAPES_CLASSES
-    for preset, classes in ((SynthVOCDataset, VOC_CLASSES),
-                            (SynthCOCODataset, COCO_CLASSES),
+    for preset, classes in ((SynthVOCDataset, VOC_CLASSES), (SynthCOCODataset,
+                                                             COCO_CLASSES),
                             (SynthShapesDataset, SHAPES_CLASSES)):
         assert preset.METAINFO['classes'] == classes
         assert len(preset.METAINFO['palette']) == len(classes)
@@ -119,12 +121,14 @@ def test_shapes_generation_block_is_the_models_settings():
     assert synth.type == 'SynthShapesDataset'
     assert synth.model == 'mmdd::shapes-t2i'
     assert dict(synth.generation) == {
-        key: value for key, value in vars(shapes_generation_config()).items()
-        if key in synth.generation}
-    assert set(synth.generation) >= {'num_inference_steps', 'guidance_scale',
-                                     'negative_prompt', 'tau',
-                                     'cross_attention_factor',
-                                     'self_attention_factor'}
+        key: value
+        for key, value in vars(shapes_generation_config()).items()
+        if key in synth.generation
+    }
+    assert set(synth.generation) >= {
+        'num_inference_steps', 'guidance_scale', 'negative_prompt', 'tau',
+        'cross_attention_factor', 'self_attention_factor'
+    }
 
 
 def test_users_config_inherits_the_shapes_block_by_path(tmp_path):
@@ -134,8 +138,8 @@ def test_users_config_inherits_the_shapes_block_by_path(tmp_path):
     example = re.search(r'```python\n(.*?)```', section, re.S)[1]
     config = tmp_path / 'elsewhere' / 'my_shapes.py'
     config.parent.mkdir()
-    config.write_text(example.replace('/path/to/mmdd/configs',
-                                      str(CONFIG_DIR)))
+    config.write_text(
+        example.replace('/path/to/mmdd/configs', str(CONFIG_DIR)))
     cfg = Config.fromfile(str(config))
     synth = cfg.train_dataloader.dataset
     assert synth.type == 'SynthShapesDataset'
