@@ -18,11 +18,12 @@ from mmengine.registry import init_default_scope
 import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.registry import DATASETS
 from mmdd.utils.cli import add_runner_args, load_config
+from mmdd.utils.dataset_cfgs import is_synth_dataset
 
 
 def synth_dataset_cfgs(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
     """Every SynthDataset config inside (possibly wrapped) dataset configs."""
-    if dataset_cfg.get('type') in ('SynthDataset', 'mmdd.SynthDataset'):
+    if is_synth_dataset(dataset_cfg):
         yield dataset_cfg
     if 'dataset' in dataset_cfg:
         yield from synth_dataset_cfgs(dataset_cfg.dataset)

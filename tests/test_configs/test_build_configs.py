@@ -14,7 +14,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
-from mmdd.utils.dataset_cfgs import iter_dataset_cfgs, type_name
+from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
+                                     type_name)
 from tests.conftest import CONFIG_DIR
 
 CONFIGS = sorted(
@@ -51,12 +52,11 @@ def _classes(dataset_cfg) -> tuple:
 
 def _prepare(loader_cfg, request, tmp_path: Path) -> None:
     """Point a dataloader's datasets (wrapped ones too) at test data."""
-    from mmdd.datasets import SynthDataset
     for dataset_cfg in iter_dataset_cfgs(loader_cfg.dataset):
         kind = type_name(dataset_cfg)
         if kind in ('ConcatDataset', 'RepeatDataset'):
             continue
-        if issubclass(DATASETS.get(dataset_cfg.type), SynthDataset):
+        if is_synth_dataset(dataset_cfg):
             _prepare_synth(dataset_cfg, request, tmp_path)
         elif kind in DATA_FIXTURES:
             dataset_cfg.data_root = request.getfixturevalue(

@@ -26,3 +26,15 @@ def test_whole_config_walk_skips_missing_loaders():
     for dataset_cfg in found:
         dataset_cfg['generate'] = False
     assert synth['generate'] is False
+
+
+def test_is_synth_dataset_knows_subclasses():
+    from mmengine.registry import init_default_scope
+
+    from mmdd.utils.dataset_cfgs import is_synth_dataset
+    init_default_scope('mmdd')
+    for name in ('SynthDataset', 'mmdd.SynthVOCDataset', 'SynthCOCODataset',
+                 'SynthShapesDataset'):
+        assert is_synth_dataset(dict(type=name)), name
+    for name in ('ShapesDataset', 'ConcatDataset', 'NoSuchDataset'):
+        assert not is_synth_dataset(dict(type=name)), name
