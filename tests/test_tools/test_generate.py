@@ -55,6 +55,7 @@ def reference(tiny_pipeline_dir, toy_prompts_file, tmp_path_factory):
     return files
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_gives_the_uninterrupted_files(
         reference, tiny_pipeline_dir, toy_prompts_file, tmp_path):
     cache = tmp_path / 'cache'
@@ -80,6 +81,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_files(
     assert not list(cache.glob('*/.*.tmp*')), 'temporary files left behind'
 
 
+@pytest.mark.slow
 def test_two_processes_split_the_samples(reference, tiny_pipeline_dir,
                                          toy_prompts_file, tmp_path,
                                          free_port):

@@ -38,6 +38,7 @@ def wheel_install(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_wheel_carries_tools_and_configs(wheel_install):
     mim_dir = wheel_install / 'mmdd' / '.mim'
     assert (mim_dir / 'tools' / 'train.py').is_file()
@@ -46,6 +47,7 @@ def test_wheel_carries_tools_and_configs(wheel_install):
             'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py').is_file()
 
 
+@pytest.mark.slow
 def test_mim_train_runs_from_the_installed_package(wheel_install,
                                                    toy_data_root, tmp_path):
     work_dir = tmp_path / 'work'

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from mmdd.diffusion.prompt_builder import read_prompts
 from mmdd.shapes.world import SHAPES_CLASSES
 from tests.conftest import REPO_ROOT
@@ -26,6 +28,7 @@ def test_make_dataset(tmp_path):
                                  ' '.join(record.classes))
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     out = _run(REPO_ROOT / 'tools' / 'demo.py', '--work-dir', tmp_path,
                '--synthetic', 4, '--test', 2, '--iters', 2)
@@ -36,6 +39,7 @@ def test_demo_end_to_end(tmp_path):
     assert len(list((tmp_path / 'synth' / 'mask').glob('*.png'))) == 4
 
 
+@pytest.mark.slow
 def test_label_quality_bench(tmp_path):
     pictures = tmp_path / 'labels.png'
     out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 2,
@@ -51,6 +55,7 @@ def test_label_quality_bench(tmp_path):
     assert pictures.stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
     """tools/train.py then tools/test.py with the shapes upper-bound config:
     the real split is an ordinary mmseg dataset."""
