@@ -6,7 +6,8 @@
 _base_ = [
     'mmseg::_base_/datasets/coco-stuff164k.py', '../generation/sd21_base.py'
 ]
-dataset_type = 'CocoObjectDataset'
+# 'mmdd.': the loader inherited through mmseg:: resolves in mmseg's scope.
+dataset_type = 'mmdd.CocoObjectDataset'
 data_root = 'data/coco'
 train_dataloader = dict(
     batch_size=2,
