@@ -42,7 +42,7 @@ def test_every_config_tests_with_tta(path, request):
 
 def test_config_without_tta_pipeline_is_named():
     cfg = Config.fromfile(str(DEMO_CONFIG))
-    del cfg['tta_pipeline']
+    cfg.pop('tta_pipeline')
     with pytest.raises(ValueError, match='no tta_pipeline'):
         enable_tta(cfg)
 
