@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,  # noqa
-                            SampleRequest, append_class_prompt,
-                            build_random_pipeline)
-from mmdd.diffusion.class_names import VOC_CLASSES  # noqa: E402
+from mmdd.diffusion import (GenerationConfig,  # noqa: E402
+                            LabelledImageGenerator, SampleRequest)
+from mmdd.prompts import VOC_CLASSES, append_class_prompt  # noqa: E402
+from mmdd.testing import build_random_pipeline  # noqa: E402
 
 CAPTIONS = [
     ('a dog sleeping on a couch in a living room', [12, 18]),

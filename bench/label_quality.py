@@ -94,8 +94,9 @@ def train_and_test(config: str, work_dir: str, iters: int,
     """
     from mmengine.config import Config
 
-    import mmdd  # noqa: F401
+    from mmdd.utils import register_all_modules
     from mmdd.utils.cli import build_runner, set_max_iters
+    register_all_modules(init_default_scope=False)
     cfg = set_max_iters(Config.fromfile(config), iters)
     cfg.work_dir = work_dir
     for loader in (cfg.val_dataloader, cfg.test_dataloader):

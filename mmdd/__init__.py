@@ -1,21 +1,27 @@
 """mmdd: Dataset Diffusion for MMSegmentation 1.x.
 
-``import mmdd`` (e.g. through ``custom_imports``) registers mmseg's and
-mmdd's modules when the OpenMMLab stack is installed.
-``mmdd.diffusion`` needs only torch + diffusers and works without it.
+``import mmdd`` is cheap: it loads no OpenMMLab package, so
+:mod:`mmdd.diffusion` and :mod:`mmdd.prompts` work (and import fast) on
+their own. Registration happens where mmseg is used: the tools call
+:func:`mmdd.utils.register_all_modules`, and when mmengine is already
+running, as under ``custom_imports=dict(imports=['mmdd'])`` or a config
+with ``default_scope='mmdd'``, importing mmdd registers mmseg's and mmdd's
+modules and applies mmdd's compatibility patches.
 """
-from .utils.version_check import check_mm_versions, mmseg_stack_installed
+import sys
+
 from .version import __version__, version_info
 
-if mmseg_stack_installed():
-    check_mm_versions()
-    from .utils.dist_compat import allow_cpu_distributed_init
-    from .utils.torch_compat import allow_mmengine_checkpoint_globals
-    allow_mmengine_checkpoint_globals()
-    allow_cpu_distributed_init()
-    # Registers mmseg's modules and mmdd's, so a config with
-    # default_scope='mmdd' (or custom_imports=['mmdd']) finds every type.
-    from .utils.register import register_all_modules
-    register_all_modules(init_default_scope=False)
+
+def _register_under_mmengine() -> None:
+    if 'mmengine' not in sys.modules:
+        return
+    from .utils.version_check import mmseg_stack_installed
+    if mmseg_stack_installed():
+        from .utils.register import register_all_modules
+        register_all_modules(init_default_scope=False)
+
+
+_register_under_mmengine()
 
 __all__ = ['__version__', 'version_info']

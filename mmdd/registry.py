@@ -30,13 +30,22 @@ from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import \
     WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 
+from mmdd.utils.register import prepare_openmmlab
+
+# Every path that builds an mmdd module passes here (tools, custom_imports,
+# default_scope='mmdd'), so the version check and patches always apply.
+prepare_openmmlab()
+
 RUNNERS = Registry('runner', parent=MMSEG_RUNNERS)
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMSEG_RUNNER_CONSTRUCTORS)
 LOOPS = Registry('loop', parent=MMSEG_LOOPS)
 HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=['mmdd.engine'])
+# mmdd.testing.toy_dataset: the demo toy config's ToyShapesDataset.
 DATASETS = Registry(
-    'dataset', parent=MMSEG_DATASETS, locations=['mmdd.datasets'])
+    'dataset',
+    parent=MMSEG_DATASETS,
+    locations=['mmdd.datasets', 'mmdd.testing.toy_dataset'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMSEG_DATA_SAMPLERS)
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, locations=['mmdd.datasets'])

@@ -10,10 +10,19 @@ DEMO_CONFIG = (CONFIG_DIR / 'demo' /
                'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py')
 
 
+@pytest.fixture(scope='session', autouse=True)
+def registered_modules() -> None:
+    """mmseg's and mmdd's modules registered, as the tools do first."""
+    from mmdd.utils.version_check import mmseg_stack_installed
+    if mmseg_stack_installed():
+        from mmdd.utils import register_all_modules
+        register_all_modules(init_default_scope=False)
+
+
 @pytest.fixture(scope='session')
 def toy_data_root(tmp_path_factory) -> str:
     """The demo's toy dataset, written once per test session."""
-    from mmdd.datasets import make_toy_dataset
+    from mmdd.testing import make_toy_dataset
     return make_toy_dataset(tmp_path_factory.mktemp('toy'), num_train=12,
                             num_val=3)
 
@@ -66,17 +75,16 @@ def point_dataloaders_at(cfg, data_root: str) -> None:
 
 
 def _set_data_root(dataset_cfg, data_root: str) -> None:
-    if dataset_cfg.get('type') == 'ConcatDataset':
-        for sub in dataset_cfg.datasets:
-            _set_data_root(sub, data_root)
-    else:
-        dataset_cfg.data_root = data_root
+    from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs
+    for leaf in iter_dataset_cfgs(dataset_cfg):
+        if not is_wrapper(leaf):
+            leaf.data_root = data_root
 
 
 @pytest.fixture(scope='session')
 def tiny_pipeline_dir(tmp_path_factory):
     """A saved tiny random-weight SD pipeline (loads via from_pretrained)."""
-    from mmdd.diffusion import save_random_pipeline
+    from mmdd.testing import save_random_pipeline
     return save_random_pipeline(tmp_path_factory.mktemp('tiny-sd'), 'tiny')
 
 
@@ -87,13 +95,12 @@ TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
 @pytest.fixture(scope='session')
 def toy_prompts_file(tmp_path_factory) -> str:
     """Three prompts over the toy classes, as tools/prompts/ would write."""
-    from mmdd.diffusion.prompt_builder import PromptRecord, write_prompts
+    from mmdd.prompts import PromptRecord, write_prompts
     rows = [('a red square', ['square']), ('a blue disc', ['disc']),
             ('a square beside a disc', ['square', 'disc'])]
     path = tmp_path_factory.mktemp('prompts') / 'prompts.jsonl'
     write_prompts([
-        PromptRecord(id=f'p{i}', caption=caption, classes=classes,
-                     prompt=f"{caption}; {' '.join(classes)}")
+        PromptRecord(id=f'p{i}', caption=caption, classes=classes)
         for i, (caption, classes) in enumerate(rows)
     ], path)
     return str(path)

@@ -33,8 +33,8 @@ from mmengine.utils import ProgressBar
 from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.registry import DATASETS
+from mmdd.utils import register_all_modules
 from mmdd.visualization import ClassStats, draw_sample, plot_class_stats
 
 SPLITS = ('train', 'val', 'test')
@@ -146,6 +146,7 @@ def browse(dataset, out_dir: Path, num: int, stats_num: Optional[int],
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    register_all_modules(init_default_scope=False)
     args = parse_args(argv)
     if args.num < 0 or (args.stats_num is not None and args.stats_num < 0):
         print(f'error: --num ({args.num}) and --stats-num ({args.stats_num}) '

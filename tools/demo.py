@@ -26,12 +26,12 @@ import torch
 from mmengine.config import Config
 from PIL import Image
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.datasets import SynthCache, write_shapes_split
 from mmdd.shapes import DEFAULT_MODEL
 from mmdd.shapes.confusion import ConfusionCounter
 from mmdd.shapes.prompts import write_shapes_prompts
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE, oracle_label
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import build_runner, set_max_iters
 from mmdd.visualization import label_strip, plot_confusion
 
@@ -92,6 +92,7 @@ def test_confusion(runner) -> np.ndarray:
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/demo_shapes')
     parser.add_argument('--model', default=DEFAULT_MODEL,

@@ -15,8 +15,8 @@ from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger, print_log
 from mmengine.registry import init_default_scope
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
 from mmdd.registry import DATASETS
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
 from mmdd.utils.dataset_cfgs import is_synth_dataset
 
@@ -32,6 +32,7 @@ def synth_dataset_cfgs(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='an mmdd config with a SynthDataset')
     add_runner_args(parser)

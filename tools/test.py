@@ -4,7 +4,7 @@ Same flags as mmseg's tools/test.py.
 """
 import argparse
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import (add_runner_args, build_runner, enable_tta,
                             load_config)
 
@@ -41,6 +41,7 @@ def enable_visualization(cfg, args) -> None:
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     args = parse_args()
     cfg = load_config(args)
     cfg.load_from = args.checkpoint

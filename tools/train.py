@@ -7,7 +7,7 @@ import logging
 
 from mmengine.logging import print_log
 
-import mmdd  # noqa: F401  (registers mmseg's and mmdd's modules)
+from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, build_runner, load_config
 
 
@@ -39,6 +39,7 @@ def enable_amp(cfg) -> None:
 
 
 def main() -> None:
+    register_all_modules(init_default_scope=False)
     args = parse_args()
     cfg = load_config(args)
     if args.amp:

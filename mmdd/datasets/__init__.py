@@ -5,11 +5,9 @@ from .synth_dataset import SynthDataset
 from .synth_presets import (SynthCOCODataset, SynthShapesDataset,
                             SynthVOCDataset)
 from .shapes_dataset import ShapesDataset, write_shapes_split
-from .toy_dataset import ToyShapesDataset, make_toy_dataset
 
 __all__ = [
     'CacheMismatchError', 'CocoObjectDataset', 'ShapesDataset', 'SynthCache',
     'SynthDataset', 'SynthCOCODataset', 'SynthShapesDataset',
-    'SynthVOCDataset', 'write_shapes_split',
-    'ToyShapesDataset', 'make_toy_dataset'
+    'SynthVOCDataset', 'write_shapes_split'
 ]

@@ -12,7 +12,7 @@ from typing import List
 
 from mmseg.datasets import BaseSegDataset
 
-from mmdd.diffusion.class_names import COCO_CLASSES, COCO_PALETTE
+from mmdd.prompts.class_names import COCO_CLASSES, COCO_PALETTE
 from mmdd.registry import DATASETS
 
 CONVERTER = 'tools/dataset_converters/coco_instances_to_semantic.py'

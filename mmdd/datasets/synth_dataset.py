@@ -93,7 +93,7 @@ class SynthDataset(BaseSegDataset):
 
     # -- what to generate -------------------------------------------------
     def _prompts(self):
-        from mmdd.diffusion.prompt_builder import read_prompts
+        from mmdd.prompts.records import read_prompts
         if not osp.isfile(self.prompts_file):
             raise FileNotFoundError(
                 f'prompts_file {self.prompts_file!r} does not exist; build '

@@ -126,11 +126,30 @@ class AttentionStore:
         return self.sums[kind] / (n_layers * calls.pop())
 
 
+# sha256 of ``inspect.getsource(AttnProcessor2_0.__call__)`` in diffusers
+# 0.42.1, the version RecordingAttnProcessor.__call__ was last compared with.
+UPSTREAM_PROCESSOR_SHA256 = (
+    'bf23ea5ae40404272695b752532af4cef782d7626168f17e9f0d6652a941dd67')
+
+
 class RecordingAttnProcessor:
     """``AttnProcessor2_0`` plus recording of the conditional half.
 
     The output path is the fused SDPA one, so the image is unchanged; the
     probabilities are computed on the side (softmax in float32).
+
+    Kept in step with ``diffusers.models.attention_processor.
+    AttnProcessor2_0.__call__`` (diffusers 0.42.1), in the spirit of
+    diffusers' "Copied from" comments: ``__call__`` is that function with
+    the ``scale`` deprecation and attention masks left out (SD's UNet passes
+    none; a mask raises) and ``self._record`` added before the SDPA call.
+    Two tests keep it honest: the outputs must equal ``AttnProcessor2_0``'s
+    exactly (tests/test_diffusion/test_attention.py), and
+    :data:`UPSTREAM_PROCESSOR_SHA256` must match the installed diffusers'
+    source, so a diffusers upgrade that changes the function fails until
+    someone has compared the two (``python -c "import inspect; from
+    diffusers.models.attention_processor import AttnProcessor2_0 as P;
+    print(inspect.getsource(P.__call__))"``) and updated the hash.
     """
 
     def __init__(self, store: AttentionStore, layer: AttentionLayer,

@@ -17,8 +17,8 @@ import torch
 from diffusers import StableDiffusionPipeline
 
 from .attention import CROSS, SELF, record_attention, select_layers
+from .class_tokens import SamplePrompt, build_sample_prompt
 from .labels import label_from_attention
-from .prompts import SamplePrompt, build_sample_prompt
 
 DEFAULT_NEGATIVE_PROMPT = (
     'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '

@@ -9,6 +9,17 @@ from typing import List
 import numpy as np
 
 
+def class_iou(matrix: np.ndarray) -> np.ndarray:
+    """Per-class IoU of a confusion matrix (rows: truth, columns:
+    prediction): hits / (row + column - hits); nan for a class that occurs
+    in neither."""
+    matrix = np.asarray(matrix, np.float64)
+    hits = np.diag(matrix)
+    union = matrix.sum(0) + matrix.sum(1) - hits
+    return np.divide(hits, union, out=np.full_like(hits, np.nan),
+                     where=union > 0)
+
+
 @dataclass
 class LabelScore:
     miou: float  # over classes present in labels or oracle, kept pixels
@@ -45,14 +56,10 @@ class ConfusionCounter:
             index, minlength=self.num_classes**2).reshape(self.matrix.shape)
 
     def score(self) -> LabelScore:
-        matrix = self.matrix
-        hits = np.diag(matrix).astype(float)
-        union = matrix.sum(0) + matrix.sum(1) - hits
-        with np.errstate(invalid='ignore', divide='ignore'):
-            iou = np.where(union > 0, hits / union, np.nan)
-        kept = matrix.sum()
+        iou = class_iou(self.matrix)
+        kept = self.matrix.sum()
         return LabelScore(
             miou=float(np.nanmean(iou)) if np.isfinite(iou).any() else 0.0,
-            precision=float(hits.sum() / kept) if kept else 0.0,
+            precision=float(np.trace(self.matrix) / kept) if kept else 0.0,
             ignored=self.ignored / self.total if self.total else 0.0,
             class_iou=[float(v) for v in iou])

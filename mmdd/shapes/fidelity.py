@@ -10,10 +10,9 @@ differ only in the labelling.
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from tqdm import tqdm
-
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
+from mmdd.utils.progress import progress_bar
 
 from .confusion import ConfusionCounter, LabelScore
 from .world import SHAPES_CLASSES, oracle_label, render_scene
@@ -63,8 +62,8 @@ def label_fidelity(generator: LabelledImageGenerator,
     counters = {lab: ConfusionCounter(len(SHAPES_CLASSES), ignore)
                 for lab in labellings}
     kept = []
-    bar = tqdm(total=len(requests), disable=not progress, desc='generate',
-               unit='img')
+    bar = progress_bar(total=len(requests), desc='generate',
+                       disable=not progress, unit='img')
     for start in range(0, len(requests), batch_size):
         batch = requests[start:start + batch_size]
         for sample in generator.generate(batch, keep_attention=True):

@@ -2,8 +2,7 @@
 from pathlib import Path
 from typing import Union
 
-from mmdd.diffusion.prompt_builder import (PromptRecord, append_class_prompt,
-                                           write_prompts)
+from mmdd.prompts.records import PromptRecord, write_prompts
 from .fidelity import PROMPT_SEED
 from .world import SHAPES_CLASSES, render_scene
 
@@ -20,6 +19,5 @@ def write_shapes_prompts(path: Union[str, Path], count: int,
         scene = render_scene(seed)
         classes = [SHAPES_CLASSES[c] for c in scene.class_ids]
         records.append(PromptRecord(
-            id=f'shapes{seed}', caption=scene.caption, classes=classes,
-            prompt=append_class_prompt(scene.caption, classes)))
+            id=f'shapes{seed}', caption=scene.caption, classes=classes))
     return write_prompts(records, path)

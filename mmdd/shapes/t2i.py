@@ -13,8 +13,6 @@ prediction, classifier-free guidance dropout, an EMA of the weights).
 """
 import json
 import math
-import os
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +26,8 @@ from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler,
 from diffusers.utils import logging as diffusers_logging
 from transformers import CLIPTextConfig, CLIPTextModel
 
-from mmdd.diffusion.tiny import clip_tokenizer
+from mmdd.diffusion.clip_tokenizer import clip_tokenizer
+from mmdd.utils.atomic import atomic_write_dir
 from .world import render_scene, vocabulary
 
 IMAGE_SIZE = 64
@@ -207,30 +206,28 @@ class _EMA:
 
 
 def save_model(pipeline: StableDiffusionPipeline, folder: Union[str, Path],
-               fp16: bool = True) -> Path:
-    """``save_pretrained`` into a temporary folder, then swap it in."""
-    folder = Path(folder)
-    tmp = folder.with_name(folder.name + '.tmp')
-    shutil.rmtree(tmp, ignore_errors=True)
+               fp16: bool = True,
+               settings: Optional[TrainSettings] = None) -> Path:
+    """``save_pretrained`` (plus ``train_settings.json`` when ``settings``
+    are given) with :func:`~mmdd.utils.atomic.atomic_write_dir`: a reader
+    sees the previous model or the new one, never half of one."""
+
+    def write(tmp: Path) -> None:
+        pipeline.save_pretrained(tmp, safe_serialization=True)
+        if settings is not None:
+            (tmp / 'train_settings.json').write_text(
+                json.dumps(asdict(settings), indent=2))
+
     verbosity = diffusers_logging.get_verbosity()
     diffusers_logging.set_verbosity_error()  # no notes on the fp16 cast
     try:
         if fp16:
             pipeline.to(torch.float16)
-        pipeline.save_pretrained(tmp, safe_serialization=True)
+        return atomic_write_dir(folder, write)
     finally:
         if fp16:
             pipeline.to(torch.float32)
         diffusers_logging.set_verbosity(verbosity)
-    if folder.exists():
-        old = folder.with_name(folder.name + '.old')
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, folder)
-    return folder
 
 
 def train(settings: TrainSettings, out_dir: Union[str, Path],
@@ -294,12 +291,10 @@ def _train(settings: TrainSettings, out_dir: Path, save_every: int,
         ema.swap()
         unet.eval()
         text_encoder.eval()
-        save_model(pipeline, out_dir)
+        save_model(pipeline, out_dir, settings=settings)
         ema.swap()
         unet.train()
         text_encoder.train()
-        (out_dir / 'train_settings.json').write_text(
-            json.dumps(asdict(settings), indent=2))
 
     for step in range(settings.steps):
         for group in optimizer.param_groups:

@@ -1,8 +1,12 @@
-from .register import register_all_modules
-from .torch_compat import allow_mmengine_checkpoint_globals
-from .version_check import check_mm_versions
+"""Small helpers; each is imported from its module on first use, so that
+``mmdd.utils.atomic`` (used by :mod:`mmdd.prompts`) loads neither torch nor
+OpenMMLab."""
+from .lazy import lazy_exports
 
-__all__ = [
-    'register_all_modules', 'allow_mmengine_checkpoint_globals',
-    'check_mm_versions'
-]
+_EXPORTS = {
+    'register': ('prepare_openmmlab', 'register_all_modules'),
+    'torch_compat': ('allow_mmengine_checkpoint_globals', ),
+    'version_check': ('check_mm_versions', ),
+}
+
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -8,6 +8,7 @@ host wrote it, so a cleaner can tell a live writer's file from a dead one's.
 """
 import os
 import re
+import shutil
 import socket
 from pathlib import Path
 from typing import Callable, Optional, Tuple, Union
@@ -101,3 +102,30 @@ def atomic_write_text(path: PathLike, text: str) -> int:
 def atomic_write_bytes(path: PathLike, data: bytes) -> int:
     """:func:`atomic_write` for bytes."""
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_dir(path: PathLike, write: Callable[[Path], None]) -> Path:
+    """:func:`atomic_write` for a folder (e.g. ``save_pretrained``).
+
+    ``write(tmp)`` fills a temporary folder beside ``path``; an existing
+    ``path`` is moved aside, the new one renamed in, the old one removed.
+    Readers see the old folder or the new one, never a half-written one;
+    a crash between the two renames leaves the old folder under a
+    temporary name that :func:`writer_alive` reports as dead.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    old = temporary_path(path.with_name(path.name + '.old'))
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        write(tmp)
+        for file in sorted(p for p in tmp.rglob('*') if p.is_file()):
+            _fsync(file)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    return path

@@ -6,11 +6,41 @@ so commands written for mmseg work unchanged with mmdd's tools.
 import argparse
 import os
 import os.path as osp
+import sys
+from typing import TYPE_CHECKING, Callable
 
-from mmengine.config import Config, DictAction
+# mmengine is imported where it is used: the prompt tools and the dataset
+# converter use this module without it.
+if TYPE_CHECKING:
+    from mmengine.config import Config
+
+BAD_INPUT = (OSError, ValueError)
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type`` for counts that must be at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
+def exit_code(run: Callable[[argparse.Namespace], None],
+              args: argparse.Namespace) -> int:
+    """A tool's exit status: 0 when ``run(args)`` finishes, 1 after
+    printing ``error: <message>`` when it rejects its input (a missing
+    file, a malformed line); the message names the bad value and the fix.
+    """
+    try:
+        run(args)
+    except BAD_INPUT as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    return 0
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    from mmengine.config import DictAction
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
     parser.add_argument(
         '--cfg-options',
@@ -27,8 +57,9 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(args: argparse.Namespace) -> Config:
+def load_config(args: argparse.Namespace) -> 'Config':
     """Read the config and apply the command line to it."""
+    from mmengine.config import Config
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     if not osp.isfile(args.config):
@@ -47,7 +78,7 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def build_runner(cfg: Config):
+def build_runner(cfg: 'Config'):
     """Build the runner a config asks for (``runner_type``) or mmengine's."""
     from mmengine.runner import Runner
 
@@ -57,7 +88,7 @@ def build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
-def set_max_iters(cfg: Config, iters: int) -> Config:
+def set_max_iters(cfg: 'Config', iters: int) -> 'Config':
     """Shorten or lengthen an iteration-based config consistently: the
     train loop, its one validation at the end, the first (poly) LR
     scheduler's end and the checkpoint interval."""

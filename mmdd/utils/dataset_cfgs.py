@@ -18,6 +18,12 @@ def type_name(dataset_cfg: MutableMapping) -> str:
         getattr(name, '__name__', '')
 
 
+def is_wrapper(dataset_cfg: MutableMapping) -> bool:
+    """Whether the config wraps other dataset configs."""
+    return isinstance(dataset_cfg.get('dataset'), MutableMapping) or bool(
+        dataset_cfg.get('datasets'))
+
+
 def iter_dataset_cfgs(dataset_cfg: MutableMapping,
                       types: Optional[Sequence[str]] = None
                       ) -> Iterator[MutableMapping]:

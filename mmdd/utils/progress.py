@@ -5,6 +5,7 @@ terminal shows one bar. ``MMDD_PROGRESS=0`` turns every bar off (CI logs).
 The bar is tqdm (it comes with transformers and diffusers).
 """
 import os
+import sys
 from typing import Iterable, Optional, TypeVar
 
 from tqdm.auto import tqdm
@@ -15,12 +16,11 @@ T = TypeVar('T')
 def process_rank() -> int:
     """This process's global rank: torch.distributed's once initialised,
     else the launcher's ``RANK`` variable, else 0."""
-    try:
-        import torch.distributed as dist
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_rank()
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+    # Only a loaded torch can have initialised a process group; the prompt
+    # tools never import torch, and a bar should not make them.
+    dist = getattr(sys.modules.get('torch'), 'distributed', None)
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
     return int(os.environ.get('RANK', 0))
 
 

@@ -3,17 +3,35 @@ import datetime
 import warnings
 
 
+def prepare_openmmlab() -> None:
+    """Check the OpenMMLab versions and apply mmdd's compatibility patches
+    (mmengine checkpoints under torch >= 2.6, CPU distributed init).
+
+    Idempotent; :mod:`mmdd.registry` calls it, so every path that builds an
+    mmdd module (tools, ``custom_imports``, ``default_scope='mmdd'``) has
+    them.
+    """
+    from .dist_compat import allow_cpu_distributed_init
+    from .torch_compat import allow_mmengine_checkpoint_globals
+    from .version_check import check_mm_versions
+    check_mm_versions()
+    allow_mmengine_checkpoint_globals()
+    allow_cpu_distributed_init()
+
+
 def register_all_modules(init_default_scope: bool = True) -> None:
     """Import every module that registers something, mmseg's and mmdd's.
 
     A child registry falls back to what is already registered in its parent
     but never imports the parent's ``locations``, so mmseg's modules are
-    imported here explicitly.
+    imported here explicitly. Importing :mod:`mmdd.registry` also runs
+    :func:`prepare_openmmlab`.
 
     Args:
         init_default_scope: set the global default scope to ``mmdd``.
     """
-    # Imported here, not at module level: mmdd.utils must import without mmengine.
+    # Imported here, not at module level: mmdd.utils must import without
+    # mmengine.
     from mmengine import DefaultScope
 
     import mmseg.datasets  # noqa: F401
@@ -26,6 +44,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmdd.datasets  # noqa: F401
     import mmdd.engine  # noqa: F401
     import mmdd.models  # noqa: F401
+    import mmdd.registry  # noqa: F401
 
     if not init_default_scope:
         return

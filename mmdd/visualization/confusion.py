@@ -4,6 +4,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from mmdd.shapes.confusion import class_iou
+
 
 def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
                    title: str = '') -> Figure:
@@ -19,10 +21,7 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
     rows = matrix.sum(1, keepdims=True)
     share = np.divide(100 * matrix, rows, out=np.zeros_like(matrix),
                       where=rows > 0)
-    hits = np.diag(matrix)
-    union = matrix.sum(0) + matrix.sum(1) - hits
-    iou = np.divide(100 * hits, union, out=np.full_like(hits, np.nan),
-                    where=union > 0)
+    iou = 100 * class_iou(matrix)
     size = 1.2 + 0.75 * len(classes)
     fig = Figure(figsize=(size + 1.5, size), layout='constrained')
     ax = fig.subplots()

@@ -14,8 +14,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
-from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
-                                     type_name)
+from mmdd.utils.dataset_cfgs import (is_synth_dataset, is_wrapper,
+                                     iter_dataset_cfgs, type_name)
 from tests.conftest import CONFIG_DIR
 
 CONFIGS = sorted(
@@ -36,7 +36,7 @@ def _without_pretrained_weights(model_cfg):
 
 
 def _template_prompts(classes, path: Path) -> str:
-    from mmdd.diffusion.prompt_builder import template_prompts, write_prompts
+    from mmdd.prompts import template_prompts, write_prompts
     write_prompts(template_prompts(list(classes), 4, seed=0), path)
     return str(path)
 
@@ -50,17 +50,16 @@ def _classes(dataset_cfg) -> tuple:
         or DATASETS.get(dataset_cfg.type).METAINFO['classes'])
 
 
-def _prepare(loader_cfg, request, tmp_path: Path) -> None:
-    """Point a dataloader's datasets (wrapped ones too) at test data."""
-    for dataset_cfg in iter_dataset_cfgs(loader_cfg.dataset):
-        kind = type_name(dataset_cfg)
-        if kind in ('ConcatDataset', 'RepeatDataset'):
+def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
+    """Point a dataset config (and wrapped ones) at test data."""
+    for leaf in iter_dataset_cfgs(dataset_cfg):
+        if is_wrapper(leaf):
             continue
-        if is_synth_dataset(dataset_cfg):
-            _prepare_synth(dataset_cfg, request, tmp_path)
+        kind = type_name(leaf)
+        if is_synth_dataset(leaf):
+            _prepare_synth(leaf, request, tmp_path)
         elif kind in DATA_FIXTURES:
-            dataset_cfg.data_root = request.getfixturevalue(
-                DATA_FIXTURES[kind])
+            leaf.data_root = request.getfixturevalue(DATA_FIXTURES[kind])
         else:
             pytest.fail(f'no test data for dataset type {kind!r}: add a '
                         'fixture')
@@ -124,7 +123,7 @@ def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
     assert model.decode_head.num_classes == num_classes
 
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        _prepare(cfg[key], request, tmp_path)
+        _prepare(cfg[key].dataset, request, tmp_path)
         dataset = DATASETS.build(cfg[key].dataset)
         assert len(dataset) > 0, key
         assert len(dataset.metainfo['classes']) == num_classes, key

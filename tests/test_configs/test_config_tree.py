@@ -106,7 +106,7 @@ def test_voc_and_coco_share_one_generation_block():
 def test_dataset_presets_carry_the_class_names():
     from mmdd.datasets import (SynthCOCODataset, SynthShapesDataset,
                                SynthVOCDataset)
-    from mmdd.diffusion.class_names import COCO_CLASSES, VOC_CLASSES
+    from mmdd.prompts.class_names import COCO_CLASSES, VOC_CLASSES
     from mmdd.shapes.world import SHAPES_CLASSES
     for preset, classes in ((SynthVOCDataset, VOC_CLASSES), (SynthCOCODataset,
                                                              COCO_CLASSES),

@@ -4,7 +4,7 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from mmdd.datasets import CocoObjectDataset
-from mmdd.diffusion.class_names import COCO_CLASSES, COCO_PALETTE
+from mmdd.prompts.class_names import COCO_CLASSES, COCO_PALETTE
 from mmdd.registry import DATASETS
 
 STEMS = ('000000000139', '000000000285')

@@ -7,7 +7,7 @@ from mmdd.diffusion.attention import (CROSS, SELF, AttentionLayer,
                                       AttentionStore, RecordingAttnProcessor,
                                       attention_layers, record_attention,
                                       select_layers)
-from mmdd.diffusion.tiny import SIZES
+from mmdd.testing.random_pipeline import SIZES
 
 
 def explicit_probs(attn, query_states, key_states):
@@ -201,3 +201,19 @@ def test_upcast_attention_keeps_fp16_logits_finite():
         assert store.average(SELF).isfinite().all() == upcast
     expected = explicit_probs(attn, hidden, hidden).float()
     assert torch.allclose(store.average(SELF), expected, atol=1e-3)
+
+
+def test_upstream_processor_unchanged_since_last_compared():
+    import hashlib
+    import inspect
+
+    import diffusers
+
+    from mmdd.diffusion.attention import UPSTREAM_PROCESSOR_SHA256
+    source = inspect.getsource(AttnProcessor2_0.__call__)
+    assert hashlib.sha256(source.encode()).hexdigest() == \
+        UPSTREAM_PROCESSOR_SHA256, (
+            f'diffusers {diffusers.__version__} changed '
+            'AttnProcessor2_0.__call__: compare it with '
+            'RecordingAttnProcessor.__call__, port what matters, then '
+            'update UPSTREAM_PROCESSOR_SHA256')

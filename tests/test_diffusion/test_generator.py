@@ -7,7 +7,7 @@ from diffusers.models.attention_processor import AttnProcessor2_0
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             PromptTruncatedWarning, SampleRequest,
                             load_pipeline)
-from mmdd.diffusion.class_names import VOC_CLASSES
+from mmdd.prompts import VOC_CLASSES
 
 DOG, SOFA, PERSON, PLANT, TV = 12, 18, 15, 16, 20
 REQUESTS = [

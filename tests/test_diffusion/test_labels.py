@@ -1,4 +1,5 @@
 """Each step of attention -> label, pinned with planted maps."""
+import numpy as np
 import pytest
 import torch
 
@@ -70,11 +71,40 @@ def test_token_class_maps_average_multi_token_classes():
     assert torch.equal(maps[1], torch.tensor([[0., .5], [.5, 0]]))
 
 
-def test_resize_is_bicubic():
-    maps = torch.rand(2, 4, 4)
-    expected = torch.nn.functional.interpolate(
-        maps[None], size=(8, 8), mode='bicubic', align_corners=False)[0]
-    assert torch.equal(resize(maps, (8, 8)), expected)
+def _keys_cubic_matrix(size_in: int, size_out: int, a: float = -0.75):
+    """Resampling matrix of Keys' cubic convolution with half-pixel
+    centres and replicated borders (OpenCV's INTER_CUBIC), written from the
+    formula: out = W @ in."""
+    def kernel(x):
+        x = abs(x)
+        if x <= 1:
+            return (a + 2) * x**3 - (a + 3) * x**2 + 1
+        if x < 2:
+            return a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a
+        return 0.0
+
+    weights = np.zeros((size_out, size_in))
+    for i in range(size_out):
+        centre = (i + 0.5) * size_in / size_out - 0.5
+        base = int(np.floor(centre))
+        for k in range(base - 1, base + 3):
+            weights[i, min(max(k, 0), size_in - 1)] += kernel(centre - k)
+    return weights
+
+
+@pytest.mark.parametrize('size', [(8, 8), (12, 6)])
+def test_resize_is_bicubic(size):
+    maps = torch.rand(2, 4, 3, dtype=torch.float64)
+    rows = _keys_cubic_matrix(4, size[0])
+    cols = _keys_cubic_matrix(3, size[1])
+    expected = np.einsum('hi,cij,wj->chw', rows, maps.numpy(), cols)
+    out = resize(maps, size)
+    assert out.shape == (2, *size)
+    assert np.allclose(out.numpy(), expected, atol=1e-10)
+    # Not bilinear: cubic overshoots a step edge.
+    step = torch.zeros(1, 1, 4, dtype=torch.float64)
+    step[..., 2:] = 1
+    assert resize(step, (1, 8)).min() < 0
 
 
 @pytest.mark.parametrize('score, label', [

@@ -29,3 +29,9 @@ def test_truth_ignore_is_left_out_and_absent_classes_are_nan():
 def test_shape_mismatch_is_reported():
     with pytest.raises(ValueError, match='differ in size'):
         ConfusionCounter(2).add(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_class_iou_of_a_matrix():
+    from mmdd.shapes.confusion import class_iou
+    iou = class_iou(np.array([[8, 2, 0], [1, 4, 0], [0, 0, 0]]))
+    assert iou[:2] == pytest.approx([8 / 11, 4 / 7]) and np.isnan(iou[2])

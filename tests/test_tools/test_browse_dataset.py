@@ -8,9 +8,8 @@ import pytest
 from PIL import Image
 
 from mmdd.datasets import SynthCache
-from mmdd.datasets.toy_dataset import TOY_CLASSES, TOY_PALETTE
-from mmdd.diffusion.prompt_builder import PromptRecord, write_prompts
-from mmdd.diffusion.prompts import append_class_prompt
+from mmdd.prompts import PromptRecord, write_prompts
+from mmdd.testing.toy_dataset import TOY_CLASSES, TOY_PALETTE
 from tests.conftest import DEMO_CONFIG, REPO_ROOT
 
 
@@ -101,8 +100,7 @@ def _write_cache(root, count):
                            TOY_PALETTE, meta=dict(prompt='test'))
         labels.append(label)
     classes = ['square', 'disc']
-    write_prompts([PromptRecord('p0', 'shapes', classes,
-                                append_class_prompt('shapes', classes))],
+    write_prompts([PromptRecord('p0', 'shapes', classes)],
                   root / 'prompts.jsonl')
     return labels
 

@@ -10,9 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmdd.diffusion.class_names import VOC_PALETTE
-from mmdd.diffusion.prompt_builder import read_prompts
-from mmdd.diffusion.prompts import append_class_prompt
+from mmdd.prompts import RECORD_KEYS, VOC_PALETTE, read_prompts
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools' / 'prompts'
@@ -36,8 +34,8 @@ def _run_cli(tool, *args):
 def _lines(path):
     records = [json.loads(line) for line in Path(path).read_text(
         encoding='utf-8').splitlines()]
-    for r in records:  # the prompt is always the caption + its classes
-        assert r['prompt'] == append_class_prompt(r['caption'], r['classes'])
+    for r in records:  # exactly the record keys: nothing derived is stored
+        assert tuple(r) == RECORD_KEYS
     return records
 
 
@@ -82,15 +80,11 @@ def voc_captions(tmp_path):
 
 VOC_EXPECTED = [
     {'id': '2007_000001', 'caption': 'two dogs sleeping on a couch',
-     'classes': ['dog', 'sofa'],
-     'prompt': 'two dogs sleeping on a couch; dog sofa'},
+     'classes': ['dog', 'sofa']},
     {'id': '2007_000002', 'caption': 'a photo of an aeroplane and a person',
-     'classes': ['aeroplane', 'person'],
-     'prompt': 'a photo of an aeroplane and a person; aeroplane person'},
+     'classes': ['aeroplane', 'person']},
     {'id': '2011_000003', 'caption': 'a man at a table with bottles',
-     'classes': ['bottle', 'chair', 'dining table', 'person'],
-     'prompt': 'a man at a table with bottles; '
-               'bottle chair dining table person'},
+     'classes': ['bottle', 'chair', 'dining table', 'person']},
 ]
 
 
@@ -202,14 +196,13 @@ def test_coco_tool_builds_prompts(coco_files, tmp_path, capsys):
                                 '--captions-per-image', '2')) == 0
     assert _lines(out) == [
         {'id': '000000000009', 'caption': 'A dog on a sofa.',
-         'classes': ['dog', 'couch'], 'prompt': 'A dog on a sofa.; dog couch'},
+         'classes': ['dog', 'couch']},
         {'id': '000000000009_1', 'caption': 'a puppy resting',
-         'classes': ['dog', 'couch'], 'prompt': 'a puppy resting; dog couch'},
+         'classes': ['dog', 'couch']},
         {'id': '000000000025', 'caption': 'a photo of a toothbrush',
-         'classes': ['toothbrush'],
-         'prompt': 'a photo of a toothbrush; toothbrush'},
+         'classes': ['toothbrush']},
         {'id': '000000000042', 'caption': 'a man surfing',
-         'classes': ['person'], 'prompt': 'a man surfing; person'}]
+         'classes': ['person']}]
     stdout = capsys.readouterr().out
     assert 'images: 4; 1 without annotations (skipped), 1 template' in stdout
     rows = {line.split()[0]: line.split() for line in stdout.splitlines()}

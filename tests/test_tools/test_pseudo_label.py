@@ -57,3 +57,37 @@ def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,
     trained_on = set(dataset[0]['data_samples'].gt_sem_seg.data.unique()
                      .tolist())
     assert trained_on <= values | {0, 1, 2, 255}
+
+
+def _run_tool(*args):
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools' / 'pseudo_label.py'),
+         *map(str, args)], capture_output=True, text=True, timeout=600,
+        check=False)
+
+
+def test_empty_dataset_is_a_clear_error(toy_prompts_file, tmp_path):
+    # Checked before the model loads: the checkpoint is never read.
+    out = _run_tool(
+        CONFIG, tmp_path / 'never_read.pth', '--cfg-options',
+        f'train_dataloader.dataset.prompts_file={toy_prompts_file}',
+        f'train_dataloader.dataset.cache_dir={tmp_path / "gen"}',
+        'train_dataloader.dataset.num_samples=0')
+    assert out.returncode != 0
+    assert 'has no samples (num_samples=0)' in out.stderr
+    assert 'tools/generate.py' in out.stderr
+
+
+def test_finds_the_synth_dataset_inside_wrappers(toy_prompts_file,
+                                                 tmp_path):
+    cfg = Config.fromfile(str(CONFIG))
+    synth = cfg.train_dataloader.dataset
+    synth.update(prompts_file=toy_prompts_file, num_samples=0,
+                 cache_dir=str(tmp_path / 'gen'))
+    cfg.train_dataloader.dataset = dict(
+        type='RepeatDataset', times=2,
+        dataset=dict(type='ConcatDataset', datasets=[synth]))
+    cfg.dump(tmp_path / 'wrapped.py')
+    out = _run_tool(tmp_path / 'wrapped.py', tmp_path / 'never_read.pth')
+    # The tool reached the SynthDataset two wrappers down.
+    assert 'has no samples (num_samples=0)' in out.stderr, out.stderr[-2000:]

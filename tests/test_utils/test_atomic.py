@@ -49,3 +49,28 @@ def test_dead_writer_is_detected(tmp_path):
     assert not writer_alive(dead)
     elsewhere = tmp_path / '.x.jpg.tmp-otherhost-1'
     assert writer_alive(elsewhere)  # another host's writer cannot be checked
+
+
+def test_folder_is_replaced_whole(tmp_path):
+    from mmdd.utils.atomic import atomic_write_dir
+    target = tmp_path / 'model'
+
+    def write(version):
+        def fill(tmp):
+            (tmp / 'unet').mkdir(parents=True)
+            (tmp / 'unet' / 'weights').write_text(version)
+        return fill
+
+    assert atomic_write_dir(target, write('v1')) == target
+    atomic_write_dir(target, write('v2'))
+    assert (target / 'unet' / 'weights').read_text() == 'v2'
+    assert [p.name for p in tmp_path.iterdir()] == ['model']
+
+    def broken(tmp):
+        write('v3')(tmp)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_dir(target, broken)
+    assert (target / 'unet' / 'weights').read_text() == 'v2'
+    assert [p.name for p in tmp_path.iterdir()] == ['model']

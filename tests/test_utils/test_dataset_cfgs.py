@@ -1,4 +1,4 @@
-from mmdd.utils.dataset_cfgs import (iter_dataset_cfgs,
+from mmdd.utils.dataset_cfgs import (is_wrapper, iter_dataset_cfgs,
                                      iter_loader_dataset_cfgs, type_name)
 
 
@@ -26,6 +26,13 @@ def test_whole_config_walk_skips_missing_loaders():
     for dataset_cfg in found:
         dataset_cfg['generate'] = False
     assert synth['generate'] is False
+
+
+def test_is_wrapper_tells_wrappers_from_leaves():
+    outer, synth, real = _wrapped()
+    assert [is_wrapper(d) for d in iter_dataset_cfgs(outer)] == [
+        True, True, False, False]
+    assert not is_wrapper(dict(type='ConcatDataset', datasets=[]))
 
 
 def test_is_synth_dataset_knows_subclasses():

@@ -15,3 +15,15 @@ def test_environment_turns_bars_off(monkeypatch):
     monkeypatch.setenv('RANK', '0')
     monkeypatch.setenv('MMDD_PROGRESS', '0')
     assert progress_bar(total=2).disable
+
+
+def test_a_bar_does_not_import_torch():
+    # The prompt tools draw bars without ever needing torch.
+    import subprocess
+    import sys
+    code = ('import sys\nfrom mmdd.utils.progress import progress_bar\n'
+            'assert list(progress_bar(range(2))) == [0, 1]\n'
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ['False']

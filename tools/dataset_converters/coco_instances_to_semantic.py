@@ -16,19 +16,20 @@ pycocotools approximates; RLE masks (uncompressed and COCO's compressed
 string form) are decoded here, so pycocotools is not needed.
 """
 import argparse
-import json
-import os
 import sys
-from collections import defaultdict
+from multiprocessing import Pool
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from matplotlib.path import Path as PolygonPath
-from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from mmdd.diffusion.class_names import COCO_CATEGORY_TO_LABEL, COCO_CLASSES
+from mmdd.prompts.class_names import COCO_CATEGORY_TO_LABEL
+from mmdd.prompts.coco_instances import load_coco_instances
+from mmdd.utils.atomic import atomic_write
+from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.progress import progress_bar
 
 IGNORE = 255
 Task = Tuple[dict, List[dict], str]
@@ -42,7 +43,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True, type=Path,
                         help='folder for the label PNGs, e.g. '
                         'data/coco/annotations/semantic_val2017')
-    parser.add_argument('--nproc', type=int, default=1,
+    parser.add_argument('--nproc', type=positive_int, default=1,
                         help='worker processes (default 1)')
     return parser.parse_args(argv)
 
@@ -146,74 +147,53 @@ def semantic_label(image: Dict, anns: Sequence[Dict]) -> np.ndarray:
 
 
 def convert_one(task: Task) -> None:
-    """Write one image's label PNG atomically (temp name, then rename)."""
+    """Write one image's label PNG with the atomic writer."""
     image, anns, out_dir = task
-    path = Path(out_dir, Path(image['file_name']).stem + '.png')
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    try:
-        Image.fromarray(semantic_label(image, anns)).save(tmp, format='PNG')
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    label = Image.fromarray(semantic_label(image, anns))
+    atomic_write(Path(out_dir, Path(image['file_name']).stem + '.png'),
+                 lambda tmp: label.save(tmp, format='PNG'))
 
 
 def load_tasks(path: Path, out_dir: Path) -> Tuple[List[Task], Dict]:
     """One task per image, and counts for the summary; checks the file."""
-    with open(path, encoding='utf-8') as f:
-        data = json.load(f)
-    missing = [k for k in ('images', 'annotations', 'categories')
-               if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ValueError(f'{path}: missing {missing}; expected COCO\'s '
-                         'instances_*.json (not captions or panoptic)')
-    for cat in data['categories']:
-        label = COCO_CATEGORY_TO_LABEL.get(cat['id'])
-        if label is None or COCO_CLASSES[label] != cat['name']:
-            raise ValueError(f'{path}: category {cat["id"]} {cat["name"]!r} '
-                             'is not one of COCO 2017\'s 80 things; this '
-                             'converter writes their fixed 1..80 labels')
-    by_image: Dict[int, List[dict]] = defaultdict(list)
-    image_ids = {image['id'] for image in data['images']}
-    for index, ann in enumerate(data['annotations']):
-        if ann['image_id'] not in image_ids:
-            raise ValueError(f'{path}: annotations[{index}] refers to image '
-                             f'{ann["image_id"]}, which is not in "images"')
-        if ann['category_id'] not in COCO_CATEGORY_TO_LABEL:
-            raise ValueError(f'{path}: annotations[{index}] has category '
-                             f'{ann["category_id"]}, not a COCO 2017 thing')
-        by_image[ann['image_id']].append(ann)
-    tasks = [(image, by_image[image['id']], str(out_dir))
-             for image in data['images']]
+    coco = load_coco_instances(path)
+    tasks = [(image, coco.annotations[image['id']], str(out_dir))
+             for image in coco.images]
+    anns = [ann for _, image_anns, _ in tasks for ann in image_anns]
     counts = dict(
         images=len(tasks),
-        without_annotations=sum(not anns for _, anns, _ in tasks),
-        crowd=sum(bool(a.get('iscrowd', 0)) for a in data['annotations']),
-        instances=sum(not a.get('iscrowd', 0) for a in data['annotations']))
+        without_annotations=sum(not image_anns for _, image_anns, _ in tasks),
+        crowd=sum(bool(a.get('iscrowd', 0)) for a in anns),
+        instances=sum(not a.get('iscrowd', 0) for a in anns))
     return tasks, counts
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    if args.nproc < 1:
-        print(f'error: --nproc must be >= 1, got {args.nproc}',
-              file=sys.stderr)
-        return 1
-    try:
-        tasks, counts = load_tasks(args.instances, args.out_dir)
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        if args.nproc == 1:
-            track_progress(convert_one, tasks, file=sys.stdout)
-        else:
-            track_parallel_progress(convert_one, tasks, args.nproc,
-                                    chunksize=8, file=sys.stdout)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    print(f'\n{counts["images"]} label maps in {args.out_dir} '
+def convert_all(tasks: Sequence[Task], nproc: int) -> None:
+    """Convert every task, in ``nproc`` worker processes when above 1."""
+    bar = progress_bar(total=len(tasks), desc='label maps')
+    if nproc == 1:
+        for task in tasks:
+            convert_one(task)
+            bar.update()
+    else:
+        with Pool(nproc) as pool:
+            for _ in pool.imap_unordered(convert_one, tasks, chunksize=8):
+                bar.update()
+    bar.close()
+
+
+def convert(args: argparse.Namespace) -> None:
+    tasks, counts = load_tasks(args.instances, args.out_dir)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    convert_all(tasks, args.nproc)
+    print(f'{counts["images"]} label maps in {args.out_dir} '
           f'({counts["instances"]} instances, {counts["crowd"]} crowd regions '
           f'as {IGNORE}, {counts["without_annotations"]} images without '
           'annotations are all background)')
-    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return exit_code(convert, parse_args(argv))
 
 
 if __name__ == '__main__':

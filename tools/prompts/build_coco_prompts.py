@@ -12,17 +12,17 @@ image's instance annotations, in COCO's 80-class order. A
         --out data/prompts/coco_train.jsonl --template-fraction 0.1
 """
 import argparse
-import json
 import random
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
-from mmdd.diffusion.class_names import COCO_CLASSES, COCO_CATEGORY_TO_LABEL
-from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
-                                           format_summary, iter_progress,
-                                           read_captions, template_record,
-                                           write_prompts)
+from mmdd.prompts import (COCO_CLASSES, PromptRecord, image_records,
+                          read_captions, template_record)
+from mmdd.prompts.coco_instances import load_coco_instances
+from mmdd.prompts.summary import write_and_summarize
+from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.progress import progress_bar
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -34,7 +34,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='instances_train2017.json')
     parser.add_argument('--out', required=True, type=Path,
                         help='output prompt file (.jsonl)')
-    parser.add_argument('--captions-per-image', type=int, default=1,
+    parser.add_argument('--captions-per-image', type=positive_int,
+                        default=1,
                         help='records per image (COCO has ~5 captions each)')
     parser.add_argument('--template-fraction', type=float, default=0.0,
                         help='share of captioned records whose caption is '
@@ -42,57 +43,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='seed choosing the template records')
     return parser.parse_args(argv)
-
-
-def load_instances(path: Path) -> Dict[str, List[str]]:
-    """Image id (file stem) -> COCO classes of its annotations, for every
-    image of the file (empty list for images without annotations)."""
-    with open(path, encoding='utf-8') as f:
-        data = json.load(f)
-    missing = [k for k in ('images', 'annotations', 'categories')
-               if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ValueError(f'{path}: missing {missing}; expected COCO\'s '
-                         f'instances_*.json (not the captions file)')
-    for cat in data['categories']:
-        label = COCO_CATEGORY_TO_LABEL.get(cat['id'])
-        if label is None or COCO_CLASSES[label] != cat['name']:
-            raise ValueError(
-                f'{path}: category {cat["id"]} {cat["name"]!r} is not COCO '
-                f'2017\'s ({COCO_CLASSES[label] if label else "no such id"}'
-                f'); this tool expects the 80 COCO 2017 thing categories')
-    stems = {img['id']: Path(img['file_name']).stem for img in data['images']}
-    labels: Dict[int, set] = {image_id: set() for image_id in stems}
-    for index, ann in enumerate(data['annotations']):
-        if ann['image_id'] not in labels:
-            raise ValueError(f'{path}: annotations[{index}] refers to image '
-                             f'{ann["image_id"]}, which is not in "images"')
-        label = COCO_CATEGORY_TO_LABEL.get(ann['category_id'])
-        if label is None:
-            raise ValueError(f'{path}: annotations[{index}] has category '
-                             f'{ann["category_id"]}, not a COCO 2017 one')
-        labels[ann['image_id']].add(label)
-    return {stems[i]: [COCO_CLASSES[v] for v in sorted(labels[i])]
-            for i in sorted(stems)}
-
-
-def build_records(classes: Dict[str, List[str]],
-                  captions: Dict[str, List[str]], captions_per_image: int
-                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
-    """Records, ids of template records (no caption), images skipped."""
-    records, templates, empty = [], [], []
-    for image_id, present in iter_progress(classes.items(),
-                                           total=len(classes),
-                                           desc='images'):
-        if not present:
-            empty.append(image_id)
-            continue
-        texts = captions.get(image_id, [])
-        if not texts:
-            templates.append(image_id)
-        records += caption_records(image_id, texts, present, COCO_CLASSES,
-                                   captions_per_image)
-    return records, templates, empty
 
 
 def apply_templates(records: List[PromptRecord], fraction: float,
@@ -111,30 +61,24 @@ def apply_templates(records: List[PromptRecord], fraction: float,
     return [records[i].id for i in chosen]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    try:
-        if args.captions_per_image < 1:
-            raise ValueError(f'--captions-per-image must be >= 1, got '
-                             f'{args.captions_per_image}')
-        if not 0.0 <= args.template_fraction <= 1.0:
-            raise ValueError(f'--template-fraction must be in [0, 1], got '
-                             f'{args.template_fraction}')
-        classes = load_instances(args.instances)
-        captions = read_captions(args.captions)
-        records, templates, empty = build_records(classes, captions,
-                                                  args.captions_per_image)
-        templates += apply_templates(records, args.template_fraction,
-                                     args.seed, skip=templates)
-        write_prompts(records, args.out)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def build(args: argparse.Namespace) -> None:
+    if not 0.0 <= args.template_fraction <= 1.0:
+        raise ValueError(f'--template-fraction must be in [0, 1], got '
+                         f'{args.template_fraction}')
+    classes = load_coco_instances(args.instances).classes_by_stem()
+    captions = read_captions(args.captions)
+    records, templates, empty = image_records(
+        progress_bar(classes.items(), total=len(classes), desc='images'),
+        captions, COCO_CLASSES, args.captions_per_image)
+    templates += apply_templates(records, args.template_fraction, args.seed,
+                                 skip=templates)
     print(f'images: {len(classes)}; {len(empty)} without annotations '
           f'(skipped), {len(templates)} template records')
-    print(format_summary(records, COCO_CLASSES, templates))
-    print(f'wrote {len(records)} prompts to {args.out}')
-    return 0
+    write_and_summarize(records, args.out, COCO_CLASSES, templates)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return exit_code(build, parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -12,15 +12,15 @@ caption (``a photo of a dog and a cat``). Example::
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
 
-from mmdd.diffusion.class_names import VOC_CLASSES
-from mmdd.diffusion.prompt_builder import (PromptRecord, caption_records,
-                                           format_summary, iter_progress,
-                                           read_captions, write_prompts)
+from mmdd.prompts import VOC_CLASSES, image_records, read_captions
+from mmdd.prompts.summary import write_and_summarize
+from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.progress import progress_bar
 
 IGNORE_INDEX = 255
 
@@ -41,7 +41,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--ann-dir', default='SegmentationClass',
                         help='label map folder under --voc-root '
                         '(SegmentationClassAug for the aug split)')
-    parser.add_argument('--captions-per-image', type=int, default=1,
+    parser.add_argument('--captions-per-image', type=positive_int,
+                        default=1,
                         help='records per image when it has several captions')
     return parser.parse_args(argv)
 
@@ -76,53 +77,35 @@ def classes_in_label_map(path: Path) -> List[str]:
     return [VOC_CLASSES[v] for v in values if 0 < v < len(VOC_CLASSES)]
 
 
-def build_records(voc_root: Path, ann_dir: str, ids: Sequence[str],
-                  captions: Dict[str, List[str]], captions_per_image: int
-                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
-    """Records, ids of template records, ids of images with no class."""
-    records, templates, empty = [], [], []
-    for image_id in iter_progress(ids, total=len(ids), desc='label maps'):
+def label_map_classes(voc_root: Path, ann_dir: str, ids: Sequence[str]
+                      ) -> Iterator[Tuple[str, List[str]]]:
+    """``(image id, classes present)`` of each listed image."""
+    for image_id in progress_bar(ids, desc='label maps'):
         path = voc_root / ann_dir / f'{image_id}.png'
         if not path.is_file():
             raise FileNotFoundError(
                 f'{path} not found but listed in the split; check --ann-dir '
                 f'(SegmentationClassAug for the aug lists)')
-        classes = classes_in_label_map(path)
-        if not classes:
-            empty.append(image_id)
-            continue
-        texts = captions.get(image_id, [])
-        if not texts:
-            templates.append(image_id)
-        records += caption_records(image_id, texts, classes, VOC_CLASSES,
-                                   captions_per_image)
-    return records, templates, empty
+        yield image_id, classes_in_label_map(path)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    try:
-        if args.captions_per_image < 1:
-            raise ValueError(f'--captions-per-image must be >= 1, got '
-                             f'{args.captions_per_image}')
-        ids = read_split(args.voc_root, args.split)
-        captions = read_captions(args.captions) if args.captions else {}
-        records, templates, empty = build_records(
-            args.voc_root, args.ann_dir, ids, captions,
-            args.captions_per_image)
-        write_prompts(records, args.out)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+def build(args: argparse.Namespace) -> None:
+    ids = read_split(args.voc_root, args.split)
+    captions = read_captions(args.captions) if args.captions else {}
+    records, templates, empty = image_records(
+        label_map_classes(args.voc_root, args.ann_dir, ids), captions,
+        VOC_CLASSES, args.captions_per_image)
     print(f'images: {len(ids)} in split {args.split!r}; {len(templates)} '
           f'without a caption (template), {len(empty)} without any object '
           f'(skipped)')
     unused = len(set(captions) - set(ids))
     if unused:
         print(f'captions of {unused} images outside the split were ignored')
-    print(format_summary(records, VOC_CLASSES, templates))
-    print(f'wrote {len(records)} prompts to {args.out}')
-    return 0
+    write_and_summarize(records, args.out, VOC_CLASSES, templates)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return exit_code(build, parse_args(argv))
 
 
 if __name__ == '__main__':

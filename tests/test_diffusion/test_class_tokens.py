@@ -2,9 +2,10 @@ import warnings
 
 import pytest
 
-from mmdd.diffusion.prompts import (PromptTruncatedWarning,
-                                    append_class_prompt, build_sample_prompt,
-                                    class_token_positions)
+from mmdd.diffusion.class_tokens import (PromptTruncatedWarning,
+                                         build_sample_prompt,
+                                         class_token_positions)
+from mmdd.prompts import append_class_prompt
 
 
 def test_real_clip_vocabulary(tokenizer):
@@ -51,6 +52,20 @@ def test_generation_text_is_what_the_pipeline_would_tokenize(tokenizer):
     assert prompt.text == append_class_prompt('a dog on a couch.',
                                               ['dog', 'sofa'])
     assert prompt.text_ids == tokenizer(prompt.text).input_ids
+
+
+@pytest.mark.parametrize('caption,classes', [
+    ('  a dog;  on a couch ; ', ['dog', 'sofa']),
+    ('a dog, ', ['dog']),
+    ('a  plain   caption', []),
+])
+def test_generation_text_uses_the_one_caption_cleaner(tokenizer, caption,
+                                                      classes):
+    # One separator, whatever the caption holds: the text the generator
+    # reads is exactly the prompt tools' text.
+    prompt = build_sample_prompt(tokenizer, caption, classes)
+    assert prompt.text == append_class_prompt(caption, classes)
+    assert prompt.text.count(';') == (1 if classes else 0)
 
 
 def test_no_append_conditions_on_the_caption(tokenizer):

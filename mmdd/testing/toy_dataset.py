@@ -1,6 +1,6 @@
 """A tiny on-disk segmentation dataset that mmdd writes itself.
 
-Used by the quick-start demo and the tests: red squares and blue discs on a
+Used by the demo toy config and the tests: red squares and blue discs on a
 grey noisy background, so a small segmenter learns it in a few dozen
 iterations on a CPU.
 """
@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Union
 
 import numpy as np
-from mmseg.datasets import BaseSegDataset
 
+from mmdd.datasets.shapes_dataset import ShapesDataset, write_split
 from mmdd.registry import DATASETS
 
 TOY_CLASSES = ('background', 'square', 'disc')
@@ -17,15 +17,11 @@ TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
 
 
 @DATASETS.register_module()
-class ToyShapesDataset(BaseSegDataset):
-    """``img_dir/<split>/*.png`` + ``ann_dir/<split>/*.png`` (class ids)."""
+class ToyShapesDataset(ShapesDataset):
+    """The layout of :class:`~mmdd.datasets.ShapesDataset` (PNG images and
+    class-id label maps) with the toy classes."""
 
     METAINFO = dict(classes=TOY_CLASSES, palette=TOY_PALETTE)
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault('img_suffix', '.png')
-        kwargs.setdefault('seg_map_suffix', '.png')
-        super().__init__(**kwargs)
 
 
 def _draw_sample(rng: np.random.Generator, size: int):
@@ -50,7 +46,6 @@ def make_toy_dataset(root: Union[str, Path],
                      size: int = 64,
                      seed: int = 0) -> str:
     """Write the toy dataset under ``root`` (idempotent) and return it."""
-    from .shapes_dataset import write_split
     rng = np.random.default_rng(seed)
     for split, count in (('train', num_train), ('val', num_val)):
         write_split(root, split, ((f'{i:04d}', *_draw_sample(rng, size))

@@ -1,9 +1,9 @@
-"""Prompt text and CLIP token ids for one sample.
-
-Two texts per sample:
+"""CLIP token ids of one sample's two texts, and where each class's tokens
+sit.
 
 - the *generation text* ``"<caption>; <class names>"`` (class-prompt
-  appending) that conditions the image as usual;
+  appending, written by :func:`mmdd.prompts.append_class_prompt`) that
+  conditions the image as usual;
 - the *class prompt* ``"<class names>"``, encoded on its own; its keys are
   scored against the image queries to read each class's cross-attention map
   (class-prompt cross-attention, see :mod:`mmdd.diffusion.attention`).
@@ -15,30 +15,14 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
-if TYPE_CHECKING:  # no transformers import for the text-only helpers
-    from transformers import PreTrainedTokenizerBase
+from mmdd.prompts.captions import CLASS_PROMPT_SEPARATOR, clean_caption
 
-CLASS_PROMPT_SEPARATOR = '; '
+if TYPE_CHECKING:  # annotations only: no transformers import here
+    from transformers import PreTrainedTokenizerBase
 
 
 class PromptTruncatedWarning(UserWarning):
     """The caption was cut to fit CLIP's context; class names were kept."""
-
-
-def _clean_caption(caption: str) -> str:
-    return caption.strip().rstrip(';').strip()
-
-
-def append_class_prompt(caption: str, class_names: Sequence[str]) -> str:
-    """Append the names of the classes present to a caption.
-
-    Every class gets at least one token of its own even when the caption
-    calls it something else (the paper's class-prompt appending).
-    """
-    if not class_names:
-        return _clean_caption(caption)
-    return _clean_caption(caption) + CLASS_PROMPT_SEPARATOR + ' '.join(
-        class_names)
 
 
 @dataclass(frozen=True)
@@ -122,9 +106,10 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
         raise ValueError(
             f'the class prompt has {len(class_ids)} tokens, more than the '
             f'{budget} CLIP reads: pass fewer classes ({list(class_names)})')
-    if append and class_names:
-        head = _clean_caption(caption)
-        tail = CLASS_PROMPT_SEPARATOR + ' '.join(class_names)
+    if append:  # head + tail == append_class_prompt(caption, class_names)
+        head = clean_caption(caption)
+        tail = (CLASS_PROMPT_SEPARATOR + ' '.join(class_names)
+                if class_names else '')
     else:
         head, tail = caption, ''
     return SamplePrompt(

@@ -2,7 +2,7 @@
 as the full one does."""
 import pytest
 
-from mmdd.diffusion.tiny import CLIP_VOCAB_SIZE, clip_tokenizer
+from mmdd.diffusion.clip_tokenizer import CLIP_VOCAB_SIZE, clip_tokenizer
 
 WORDS = ['circle', 'squares', 'aeroplane', 'potted', 'plant', 'a', ',', ';']
 

@@ -1,8 +1,8 @@
 """Words captions use for the VOC and COCO classes.
 
-Keyed by the class names of :mod:`mmdd.diffusion.class_names`. Only singular
+Keyed by the class names of :mod:`mmdd.prompts.class_names`. Only singular
 forms are listed: plurals are matched by stemming (see
-:func:`mmdd.diffusion.prompt_builder.normalize_word`). The class name itself
+:func:`mmdd.prompts.class_match.normalize_word`). The class name itself
 always matches and need not be listed. Multi-word entries match as phrases.
 """
 from typing import Dict, Tuple

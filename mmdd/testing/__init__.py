@@ -1,0 +1,19 @@
+"""Test fixtures that ship with mmdd (as ``mmyolo.testing`` does): random
+Stable Diffusion pipelines, the toy shapes dataset, class lists by name.
+
+Nothing in the runtime package imports this. The names below load on first
+use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
+``ToyShapesDataset`` when imported (the registry's ``locations`` import it
+for the demo config that names it).
+"""
+from mmdd.utils.lazy import lazy_exports
+
+_EXPORTS = {
+    'class_lists': ('get_classes', 'get_palette'),
+    'random_pipeline': ('SIZES', 'build_random_pipeline',
+                        'save_random_pipeline'),
+    'toy_dataset': ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset',
+                    'make_toy_dataset'),
+}
+
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)
