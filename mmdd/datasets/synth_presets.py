@@ -4,8 +4,8 @@ The class names (written into the prompts) and palette are the dataset's
 ``METAINFO``, so configs name the dataset type instead of copying the lists.
 A ``metainfo`` argument still overrides them, as for any mmseg dataset.
 """
-from mmdd.prompts.class_names import (COCO_CLASSES, COCO_PALETTE,
-                                      VOC_CLASSES, VOC_PALETTE)
+from mmdd.prompts.class_names import (COCO_CLASSES, COCO_PALETTE, VOC_CLASSES,
+                                      VOC_PALETTE)
 from mmdd.registry import DATASETS
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE
 from .synth_dataset import SynthDataset

@@ -99,7 +99,7 @@ def set_max_iters(cfg: 'Config', iters: int) -> 'Config':
     return cfg
 
 
-def enable_tta(cfg: Config) -> Config:
+def enable_tta(cfg: 'Config') -> 'Config':
     """Test with test-time augmentation, as mmseg's ``tools/test.py --tta``:
     the model wrapped in ``cfg.tta_model``, the test set read with
     ``cfg.tta_pipeline``. A config without them is refused by name."""
