@@ -112,8 +112,23 @@ def test_configs_found():
     } <= names
 
 
-@pytest.mark.parametrize(
-    'path', CONFIGS, ids=lambda p: str(p.relative_to(CONFIG_DIR)))
+def config_params(paths) -> list:
+    """``paths`` as test parameters; the 512x512 (R50/R101) configs are
+    marked slow: building those models takes seconds each."""
+    return [
+        pytest.param(
+            p, id=str(p.relative_to(CONFIG_DIR)),
+            marks=[pytest.mark.slow] if _is_large(p) else [])
+        for p in paths
+    ]
+
+
+def _is_large(path: Path) -> bool:
+    """A 512x512 config, or an alias naming one as its base."""
+    return '512x512' in path.name or '512x512' in path.read_text()
+
+
+@pytest.mark.parametrize('path', config_params(CONFIGS))
 def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmdd'

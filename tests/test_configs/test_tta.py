@@ -13,11 +13,11 @@ from mmdd.registry import DATASETS, MODELS
 from mmdd.utils.cli import enable_tta
 from tests.conftest import DEMO_CONFIG, REPO_ROOT
 from tests.test_configs.test_build_configs import (CONFIGS, DATA_FIXTURES,
-                                                   _without_pretrained_weights)
-from tests.test_configs.test_config_tree import _ids
+                                                   _without_pretrained_weights,
+                                                   config_params)
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=_ids)
+@pytest.mark.parametrize('path', config_params(CONFIGS))
 def test_every_config_tests_with_tta(path, request):
     cfg = enable_tta(Config.fromfile(str(path)))
     init_default_scope('mmdd')
