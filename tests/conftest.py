@@ -88,6 +88,13 @@ def tiny_pipeline_dir(tmp_path_factory):
     return save_random_pipeline(tmp_path_factory.mktemp('tiny-sd'), 'tiny')
 
 
+@pytest.fixture(scope='session')
+def tiny_sdxl_dir(tmp_path_factory):
+    """A saved tiny random-weight SDXL pipeline (128x128 images)."""
+    from mmdd.testing import save_random_sdxl_pipeline
+    return save_random_sdxl_pipeline(tmp_path_factory.mktemp('tiny-sdxl'))
+
+
 TOY_CLASSES = ('background', 'square', 'disc')
 TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
 

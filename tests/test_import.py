@@ -66,7 +66,7 @@ import mmengine  # loaded first, as under custom_imports or a runner
 import mmdd
 from mmdd.registry import DATASETS, MODELS, TRANSFORMS
 from mmseg.registry import MODELS as MMSEG_MODELS
-print('UncertaintyCELoss' in MODELS.module_dict,
+print('UncertaintyCrossEntropyLoss' in MODELS.module_dict,
       'SynthDataset' in DATASETS.module_dict,
       'LoadConfidenceMap' in TRANSFORMS.module_dict,
       'EncoderDecoder' in MMSEG_MODELS.module_dict)
@@ -82,3 +82,16 @@ def test_import_under_mmengine_registers_and_patches():
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ['True'] * 5
+
+
+def test_prompt_tool_help_loads_neither_nltk_nor_openmmlab():
+    out = subprocess.run(
+        [sys.executable, '-X', 'importtime',
+         str(REPO_ROOT / 'tools' / 'prompts' / 'build_coco_prompts.py'),
+         '--help'], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert '--template-fraction' in out.stdout
+    names = {line.rsplit('|', 1)[-1].strip().split('.')[0]
+             for line in out.stderr.splitlines()
+             if line.startswith('import time:') and '|' in line}
+    assert not names & {*OPENMMLAB, 'nltk', 'torch'}

@@ -51,7 +51,10 @@ def synth_datasets(cfg: Config) -> List:
                          'wrappers); pass the round-1 config')
     datasets = []
     for dataset_cfg in found:
-        dataset_cfg.update(generate=False, mask_folder='mask')
+        # One process reads it once: no serialisation (which also fails on
+        # an empty list before the check below could name the problem).
+        dataset_cfg.update(generate=False, mask_folder='mask',
+                           serialize_data=False)
         dataset = DATASETS.build(dataset_cfg)
         if len(dataset) == 0:
             raise SystemExit(

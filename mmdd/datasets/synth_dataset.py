@@ -37,7 +37,7 @@ class SynthDataset(BaseSegDataset):
     Args:
         cache_dir: the cache folder (see :mod:`mmdd.datasets.synth_cache`).
         prompts_file: JSONL prompts (``id``, ``caption``, ``classes``).
-        model: a diffusers SD 1.x/2.x hub id or local folder.
+        model: a diffusers SD 1.x/2.x or SDXL hub id or local folder.
         num_samples: how many samples; default one per prompt.
         seed: seed of sample 0 (the paper's 1111).
         generation: :class:`mmdd.diffusion.GenerationConfig` fields (steps,

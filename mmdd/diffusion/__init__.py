@@ -15,7 +15,8 @@ _EXPORTS = {
     'clip_tokenizer': ('clip_tokenizer', ),
     'generator': ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample',
                   'GenerationConfig', 'LabelledImageGenerator',
-                  'SampleAttention', 'SampleRequest', 'load_pipeline'),
+                  'SampleAttention', 'SampleRequest', 'load_pipeline',
+                  'pipeline_class'),
     'labels': ('label_from_attention', ),
 }
 

@@ -73,10 +73,16 @@ def attention_layers(unet: torch.nn.Module,
 
 
 def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
-                  factor: int) -> List[AttentionLayer]:
+                  factor: int,
+                  vae_scale_factor: Optional[int] = None
+                  ) -> List[AttentionLayer]:
     """The ``kind`` layers at ``latent_size / factor`` (factor a power of 2).
 
-    Raises a ValueError listing the sizes that do have such layers.
+    The grid is relative to the image, whatever the UNet: with SD's and
+    SDXL's VAE (``vae_scale_factor`` 8), factor 2 is 1/16 of the image side
+    (32x32 at 512 px, 64x64 at 1024 px) and factor 4 is 1/32. Raises a
+    ValueError listing the grids that do have such layers (SDXL has none at
+    1/8: its first level has no attention).
     """
     if factor < 1 or factor & (factor - 1):
         raise ValueError(
@@ -85,13 +91,20 @@ def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
               if layer.kind == kind]
     chosen = [layer for layer in layers if 2**layer.level == factor]
     if not chosen:
+        def image_part(level_factor: int) -> str:
+            if vae_scale_factor is None:
+                return ''
+            return f', 1/{vae_scale_factor * level_factor} of the image side'
+
         available = sorted({(layer.level, layer.size) for layer in layers})
-        options = ', '.join(f'{h}x{w} (factor {2**level})'
-                            for level, (h, w) in available) or 'none'
+        options = ', '.join(
+            f'{h}x{w} (factor {2**level}{image_part(2**level)})'
+            for level, (h, w) in available) or 'none'
         raise ValueError(
             f'no {kind}-attention layer at latent {latent_size[0]}x'
-            f'{latent_size[1]} / {factor}; {kind}-attention layers exist at: '
-            f'{options}. Set {kind}_attention_factor to one of those.')
+            f'{latent_size[1]} / {factor}{image_part(factor)}; {kind}-'
+            f'attention layers exist at: {options}. Set '
+            f'{kind}_attention_factor to one of those.')
     return chosen
 
 
@@ -161,6 +174,7 @@ class RecordingAttnProcessor:
         self.layer = layer
         self.batch_size = batch_size
         self.class_embeds = class_embeds
+        self._class_keys: Optional[torch.Tensor] = None
 
     def _conditional(self, tensor: torch.Tensor) -> torch.Tensor:
         # diffusers' SD pipelines batch [unconditional, conditional].
@@ -180,12 +194,7 @@ class RecordingAttnProcessor:
                 f'expected {height}x{width}: UNet layout not understood')
         query = self._conditional(query)
         if self.layer.kind == CROSS:
-            embeds = self.class_embeds.to(query.dtype)
-            if attn.norm_cross:
-                embeds = attn.norm_encoder_hidden_states(embeds)
-            key = _heads(attn.to_k(embeds), attn.heads)
-            if attn.norm_k is not None:
-                key = attn.norm_k(key)
+            key = self._keys_of_class_prompt(attn, query.dtype)
         else:
             key = self._conditional(key)
         if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
@@ -193,6 +202,21 @@ class RecordingAttnProcessor:
         scores = torch.matmul(query * attn.scale, key.transpose(-1, -2))
         probs = scores.softmax(dim=-1, dtype=torch.float32)
         self.store.add(self.layer, probs.mean(dim=1))
+
+    def _keys_of_class_prompt(self, attn: Attention,
+                              dtype: torch.dtype) -> torch.Tensor:
+        """The layer's keys of the class prompts, made once: neither the
+        weights nor the prompts change between denoising steps (SDXL runs
+        dozens of cross-attention layers at the recorded size)."""
+        if self._class_keys is None or self._class_keys.dtype != dtype:
+            embeds = self.class_embeds.to(dtype)
+            if attn.norm_cross:
+                embeds = attn.norm_encoder_hidden_states(embeds)
+            key = _heads(attn.to_k(embeds), attn.heads)
+            if attn.norm_k is not None:
+                key = attn.norm_k(key)
+            self._class_keys = key
+        return self._class_keys
 
     def __call__(self, attn: Attention, hidden_states: torch.Tensor,
                  encoder_hidden_states: Optional[torch.Tensor] = None,

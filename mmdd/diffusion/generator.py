@@ -1,11 +1,12 @@
 """Images and their label maps from one Stable Diffusion denoising pass.
 
 ``LabelledImageGenerator.generate`` runs an unmodified diffusers
-``StableDiffusionPipeline`` inside
+``StableDiffusionPipeline`` or ``StableDiffusionXLPipeline`` inside
 :func:`~mmdd.diffusion.attention.record_attention` and turns the recorded
-attention into labels (:mod:`mmdd.diffusion.labels`). Each sample has its
-own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the same
-alone or in any batch.
+attention into labels (:mod:`mmdd.diffusion.labels`). Text is encoded as the
+pipeline itself would (:mod:`mmdd.diffusion.conditioning`). Each sample has
+its own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the
+same alone or in any batch.
 """
 import os
 from dataclasses import dataclass
@@ -14,10 +15,12 @@ from typing import List, Optional, Sequence, Tuple, Union
 import diffusers
 import numpy as np
 import torch
-from diffusers import StableDiffusionPipeline
+from diffusers import (DiffusionPipeline, StableDiffusionPipeline,
+                       StableDiffusionXLPipeline)
 
 from .attention import CROSS, SELF, record_attention, select_layers
-from .class_tokens import SamplePrompt, build_sample_prompt
+from .class_tokens import SamplePrompt
+from .conditioning import text_conditioning
 from .labels import label_from_attention
 
 DEFAULT_NEGATIVE_PROMPT = (
@@ -44,8 +47,11 @@ class GenerationConfig:
     foreground_threshold: float = 0.6
     uncertain_threshold: float = 0.5
     ignore_index: int = 255  # label of the uncertain region
-    cross_attention_factor: int = 4  # record cross-attn at latent_size // 4
-    self_attention_factor: int = 2  # record self-attn at latent_size // 2
+    # Recorded layers: the latent / factor grid, i.e. image side / (8 x
+    # factor) for SD and SDXL (VAE factor 8): cross-attention at 1/32 (16x16
+    # at 512 px, 32x32 at 1024 px), self-attention at 1/16 (32x32, 64x64).
+    cross_attention_factor: int = 4
+    self_attention_factor: int = 2
     progress_bar: bool = False  # diffusers' own bar over denoising steps
 
     def __post_init__(self) -> None:
@@ -93,11 +99,26 @@ class GeneratedSample:
     attention: Optional[SampleAttention] = None  # with keep_attention=True
 
 
+PIPELINE_CLASSES = (StableDiffusionPipeline, StableDiffusionXLPipeline)
+
+
+def pipeline_class(model: str) -> type:
+    """The pipeline class named by the model's ``model_index.json``."""
+    name = DiffusionPipeline.load_config(model).get('_class_name')
+    for cls in PIPELINE_CLASSES:
+        if cls.__name__ == name:
+            return cls
+    raise ValueError(
+        f'{model} is a {name}; mmdd generates with '
+        f'{" or ".join(c.__name__ for c in PIPELINE_CLASSES)} checkpoints '
+        '(SD 1.x/2.x or SDXL base)')
+
+
 def load_pipeline(model: str,
                   torch_dtype: Union[torch.dtype, str] = torch.float32,
                   device: Union[str, torch.device] = 'cpu',
-                  scheduler: Optional[str] = None) -> StableDiffusionPipeline:
-    """An SD 1.x/2.x pipeline from a hub id or a local folder.
+                  scheduler: Optional[str] = None) -> DiffusionPipeline:
+    """An SD 1.x/2.x or SDXL pipeline from a hub id or a local folder.
 
     ``torch_dtype``: a torch dtype or one of ``fp32``, ``fp16``, ``bf16``.
     ``scheduler``: a diffusers scheduler class name compatible with the
@@ -110,8 +131,7 @@ def load_pipeline(model: str,
                              f'of {sorted(DTYPES)}')
         torch_dtype = DTYPES[torch_dtype]
     _check_local_model(model)
-    pipeline = StableDiffusionPipeline.from_pretrained(
-        model, dtype=torch_dtype)
+    pipeline = pipeline_class(model).from_pretrained(model, dtype=torch_dtype)
     if scheduler is not None:
         compatible = sorted(cls.__name__
                             for cls in pipeline.scheduler.compatibles)
@@ -142,12 +162,12 @@ def _check_local_model(model: str) -> None:
 
 
 class LabelledImageGenerator:
-    """Batches of (image, label, confidence) from a diffusers SD pipeline.
+    """Batches of (image, label, confidence) from an SD or SDXL pipeline.
 
     ``class_names[0]`` is the background; request class ids index the list.
     """
 
-    def __init__(self, pipeline: StableDiffusionPipeline,
+    def __init__(self, pipeline: DiffusionPipeline,
                  class_names: Sequence[str], config: GenerationConfig):
         if len(class_names) < 2:
             raise ValueError('class_names needs the background and at least '
@@ -159,6 +179,7 @@ class LabelledImageGenerator:
                 f'{len(class_names)} classes do not fit below ignore_index '
                 f'{config.ignore_index}')
         self.pipeline = pipeline
+        self.text = text_conditioning(pipeline)
         self.class_names = list(class_names)
         self.config = config
         scale = pipeline.vae_scale_factor
@@ -171,9 +192,9 @@ class LabelledImageGenerator:
                 f'{self.height}x{self.width}')
         latent = (self.height // scale, self.width // scale)
         cross = select_layers(pipeline.unet, latent, CROSS,
-                              config.cross_attention_factor)
+                              config.cross_attention_factor, scale)
         self_ = select_layers(pipeline.unet, latent, SELF,
-                              config.self_attention_factor)
+                              config.self_attention_factor, scale)
         self.layers = cross + self_
         self.cross_size, self.self_size = cross[0].size, self_[0].size
         pipeline.set_progress_bar_config(disable=not config.progress_bar)
@@ -187,20 +208,6 @@ class LabelledImageGenerator:
                     '(indices into class_names; 0, the background, is '
                     'implied and never listed)')
 
-    def _encode(self, token_ids: Sequence[List[int]]) -> torch.Tensor:
-        """Text-encoder states for token ids, as the pipeline encodes text."""
-        tokenizer = self.pipeline.tokenizer
-        encoder = self.pipeline.text_encoder
-        length = tokenizer.model_max_length
-        ids = torch.tensor([list(i) + [tokenizer.pad_token_id] *
-                            (length - len(i)) for i in token_ids])
-        mask = None
-        if getattr(encoder.config, 'use_attention_mask', False):
-            mask = torch.tensor([[1] * len(i) + [0] * (length - len(i))
-                                 for i in token_ids], device=encoder.device)
-        states = encoder(ids.to(encoder.device), attention_mask=mask)[0]
-        return states.to(encoder.dtype)
-
     def generate(self, requests: Sequence[SampleRequest],
                  keep_attention: bool = False) -> List[GeneratedSample]:
         """Generate one batch; samples come back in request order.
@@ -213,32 +220,39 @@ class LabelledImageGenerator:
         for request in requests:
             self._check(request)
         config, pipeline = self.config, self.pipeline
-        prompts: List[SamplePrompt] = [
-            build_sample_prompt(
-                pipeline.tokenizer, r.caption,
-                [self.class_names[i] for i in r.class_ids],
-                config.append_class_prompt) for r in requests]
-        negative_ids = pipeline.tokenizer(
-            config.negative_prompt, truncation=True,
-            max_length=pipeline.tokenizer.model_max_length).input_ids
+        # [sample][tokenizer]; positions and text from the first tokenizer.
+        texts = [self.text.sample_prompts(
+            r.caption, [self.class_names[i] for i in r.class_ids],
+            config.append_class_prompt) for r in requests]
+        prompts: List[SamplePrompt] = [t[0] for t in texts]
+        by_tokenizer = list(zip(*texts))
         batch = len(requests)
         with torch.no_grad():
-            text = self._encode([p.text_ids for p in prompts])
-            negative = self._encode([negative_ids]).expand(batch, -1, -1)
-            classes = self._encode([p.class_prompt_ids for p in prompts])
+            text = self.text.encode(
+                [[p.text_ids for p in ps] for ps in by_tokenizer])
+            # One per sample, as the pipelines encode it: a batch of one
+            # can round differently (SDXL's pooled projection does).
+            negative = self.text.encode(
+                [ids * batch
+                 for ids in self.text.negative_ids(config.negative_prompt)])
+            classes = self.text.encode(
+                [[p.class_prompt_ids for p in ps] for ps in by_tokenizer]
+            ).states
         generators = [torch.Generator('cpu').manual_seed(r.seed)
                       for r in requests]
         with record_attention(pipeline.unet, self.layers, batch,
                               classes) as store:
             output = pipeline(
-                prompt_embeds=text, negative_prompt_embeds=negative,
+                **self.text.pipeline_inputs(text, negative),
                 height=self.height, width=self.width,
                 num_inference_steps=config.num_inference_steps,
                 guidance_scale=config.guidance_scale, generator=generators,
                 output_type='np')
         cross, self_attention = store.average(CROSS), store.average(SELF)
         images = (output.images * 255).round().astype(np.uint8)
-        flagged = output.nsfw_content_detected or [False] * batch
+        # SDXL has no safety checker (and no such field).
+        flagged = (getattr(output, 'nsfw_content_detected', None)
+                   or [False] * batch)
         samples = []
         for i, (request, prompt) in enumerate(zip(requests, prompts)):
             class_ids = list(dict.fromkeys(request.class_ids))

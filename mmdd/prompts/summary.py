@@ -2,7 +2,6 @@
 import os
 from typing import Iterable, Mapping, Optional, Sequence, Union
 
-from .class_match import ClassMatcher
 from .class_names import BACKGROUND
 from .records import PromptRecord, write_prompts
 
@@ -15,6 +14,9 @@ def format_summary(records: Sequence[PromptRecord],
     """A table per class: records containing it, and how many of its
     captioned records already named it in the caption (the rest rely on
     the appended class prompt alone)."""
+    # Imported here: nltk (which loads scipy) takes seconds, and a tool's
+    # --help or a bad argument should not wait for it.
+    from .class_match import ClassMatcher
     templates = set(template_ids)
     match = ClassMatcher(class_names, synonyms)
     present = {c: 0 for c in class_names if c != BACKGROUND}

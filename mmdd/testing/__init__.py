@@ -1,5 +1,6 @@
 """Test fixtures that ship with mmdd (as ``mmyolo.testing`` does): random
-Stable Diffusion pipelines, the toy shapes dataset, class lists by name.
+Stable Diffusion and SDXL pipelines, the toy shapes dataset, class lists by
+name.
 
 Nothing in the runtime package imports this. The names below load on first
 use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
@@ -12,6 +13,8 @@ _EXPORTS = {
     'class_lists': ('get_classes', 'get_palette'),
     'random_pipeline': ('SIZES', 'build_random_pipeline',
                         'save_random_pipeline'),
+    'random_sdxl': ('SDXL_SIZES', 'build_random_sdxl_pipeline',
+                    'save_random_sdxl_pipeline'),
     'toy_dataset': ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset',
                     'make_toy_dataset'),
 }

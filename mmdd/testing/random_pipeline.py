@@ -11,6 +11,9 @@ Sizes:
 - ``small``: SD 1.x topology (4 levels, 3 with attention), narrow, 256x256.
 - ``sd15``: the full Stable Diffusion 1.5 architecture, 512x512 (860M-param
   UNet; for GPU benchmarks).
+- ``sd21-base``: the full Stable Diffusion 2.1-base architecture, 512x512
+  (per-level head counts, linear projections, the 1024-wide 23-layer
+  OpenCLIP ViT-H text encoder; for GPU benchmarks).
 """
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
@@ -66,7 +69,31 @@ SIZES: Dict[str, dict] = {
                          vae_channels=(128, 256, 512, 512), vae_layers=2,
                          text_layers=12, text_heads=12,
                          hidden_act='quick_gelu'),
+    'sd21-base': _sd_topology((320, 640, 1280, 1280), 64, width=1024,
+                              vae_channels=(128, 256, 512, 512),
+                              vae_layers=2, text_layers=23, text_heads=16,
+                              hidden_act='gelu'),
 }
+SIZES['sd21-base']['unet'].update(attention_head_dim=(5, 10, 20, 20),
+                                  use_linear_projection=True)
+
+
+def random_vae(preset: dict, latent_size: int, **extra) -> AutoencoderKL:
+    """A random VAE whose latent is ``latent_size`` (factor 2**(levels-1))."""
+    levels = len(preset['block_out_channels'])
+    return AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4,
+        down_block_types=('DownEncoderBlock2D', ) * levels,
+        up_block_types=('UpDecoderBlock2D', ) * levels,
+        sample_size=latent_size * 2**(levels - 1), **preset, **extra)
+
+
+def clip_text_config(**preset) -> CLIPTextConfig:
+    """A CLIP text config over the full CLIP vocabulary, 77 tokens."""
+    return CLIPTextConfig(
+        vocab_size=CLIP_VOCAB_SIZE, max_position_embeddings=77,
+        bos_token_id=CLIP_VOCAB_SIZE - 2, eos_token_id=CLIP_VOCAB_SIZE - 1,
+        pad_token_id=CLIP_VOCAB_SIZE - 1, **preset)
 
 
 def build_random_pipeline(size: str = 'tiny', seed: int = 0,
@@ -79,17 +106,8 @@ def build_random_pipeline(size: str = 'tiny', seed: int = 0,
     torch.manual_seed(seed)
     unet = UNet2DConditionModel(in_channels=4, out_channels=4,
                                 **preset['unet'])
-    levels = len(preset['vae']['block_out_channels'])
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4,
-        down_block_types=('DownEncoderBlock2D', ) * levels,
-        up_block_types=('UpDecoderBlock2D', ) * levels,
-        sample_size=preset['unet']['sample_size'] * 2**(levels - 1),
-        **preset['vae'])
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=CLIP_VOCAB_SIZE, max_position_embeddings=77,
-        bos_token_id=CLIP_VOCAB_SIZE - 2, eos_token_id=CLIP_VOCAB_SIZE - 1,
-        pad_token_id=CLIP_VOCAB_SIZE - 1, **preset['text']))
+    vae = random_vae(preset['vae'], preset['unet']['sample_size'])
+    text_encoder = CLIPTextModel(clip_text_config(**preset['text']))
     scheduler = DDIMScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear',
         clip_sample=False, set_alpha_to_one=False, steps_offset=1)

@@ -79,8 +79,12 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
             batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
         return
+    sdxl = '-xl-' in dataset_cfg.model
+    dataset_cfg.generation.pop('height', None)  # the tiny model's own
+    dataset_cfg.generation.pop('width', None)
     dataset_cfg.update(
-        model=str(request.getfixturevalue('tiny_pipeline_dir')),
+        model=str(request.getfixturevalue(
+            'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
         prompts_file=_template_prompts(
             _classes(dataset_cfg), tmp_path / 'prompts.jsonl'),
         cache_dir=str(tmp_path / 'cache'),

@@ -73,14 +73,16 @@ def test_caption_only_conditioning(tiny_pipeline):
     assert np.array_equal(sample.image, image)
 
 
+@pytest.mark.parametrize('model', ['tiny_pipeline_dir', 'tiny_sdxl_dir'])
 @pytest.mark.parametrize('scheduler',
                          [None, 'EulerAncestralDiscreteScheduler'])
-def test_a_sample_is_the_same_alone_or_in_any_batch(tiny_pipeline_dir,
-                                                    scheduler):
-    """Per-sample generators: same noise whatever the batch. Labels use
-    tau=0 here: random weights give near-uniform self-attention, whose
-    refined maps min-max would blow fp noise of batched kernels up."""
-    pipeline = load_pipeline(str(tiny_pipeline_dir), scheduler=scheduler)
+def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler,
+                                                    request):
+    """Per-sample generators: same noise whatever the batch (SD and SDXL).
+    Labels use tau=0 here: random weights give near-uniform self-attention,
+    whose refined maps min-max would blow fp noise of batched kernels up."""
+    pipeline = load_pipeline(str(request.getfixturevalue(model)),
+                             scheduler=scheduler)
     gen = generator(pipeline, tau=0, num_inference_steps=3)
     batch = gen.generate(REQUESTS)
     reordered = gen.generate([REQUESTS[2], REQUESTS[1]])
@@ -125,17 +127,20 @@ def test_long_prompt_warns_and_generates(tiny_pipeline):
     assert sample.prompt.endswith('; dog sofa')
 
 
-def test_processors_restored_when_the_pipeline_fails(tiny_pipeline,
+@pytest.mark.parametrize('model', ['tiny_pipeline_dir', 'tiny_sdxl_dir'])
+def test_processors_restored_when_the_pipeline_fails(model, request,
                                                      monkeypatch):
-    before = tiny_pipeline.unet.attn_processors
+    pipeline = load_pipeline(str(request.getfixturevalue(model)))
+    before = pipeline.unet.attn_processors
 
     def broken_decode(*args, **kwargs):
         raise RuntimeError('decoder failed')
 
-    monkeypatch.setattr(tiny_pipeline.vae, 'decode', broken_decode)
+    monkeypatch.setattr(pipeline.vae, 'decode', broken_decode)
     with pytest.raises(RuntimeError, match='decoder failed'):
-        generator(tiny_pipeline).generate(REQUESTS[:1])
-    assert tiny_pipeline.unet.attn_processors == before
+        generator(pipeline).generate(REQUESTS[:1])
+    assert pipeline.unet.attn_processors == before
+    assert all(type(p) is AttnProcessor2_0 for p in before.values())
 
 
 @pytest.mark.parametrize('class_ids, message', [
@@ -150,7 +155,8 @@ def test_bad_class_ids(tiny_pipeline, class_ids, message):
 def test_bad_configs(tiny_pipeline):
     with pytest.raises(ValueError, match='uncertain_threshold=0.7'):
         GenerationConfig(uncertain_threshold=0.7, foreground_threshold=0.6)
-    with pytest.raises(ValueError, match=r'8x8 \(factor 4\)'):
+    with pytest.raises(ValueError,
+                       match=r'8x8 \(factor 4, 1/8 of the image side\)'):
         generator(tiny_pipeline, cross_attention_factor=8)
     with pytest.raises(ValueError, match='multiples of 2'):
         generator(tiny_pipeline, height=63)

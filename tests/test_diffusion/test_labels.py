@@ -151,3 +151,55 @@ def test_label_from_planted_attention():
     assert label.eq(0).any() and label.eq(255).any()
     # Confidence is the max score: >= 0.6 exactly where a class won.
     assert torch.equal(confidence >= 0.6, (label == 5) | (label == 11))
+
+
+def test_argmax_runs_over_unclamped_scores():
+    """Bicubic upsampling pushes both classes above 1 beside a plateau's
+    edge; the class with the larger score must win there, not the first."""
+    profile_a = torch.tensor([1., 1, 1, 0])  # along x, same in every row
+    profile_b = torch.tensor([0., 1, 1, 0])
+    cross = torch.zeros(4 * 4, 77)
+    cross[:, 1] = profile_a.repeat(4)
+    cross[:, 2] = profile_b.repeat(4)
+    scores = resize(torch.stack([profile_a.repeat(4, 1),
+                                 profile_b.repeat(4, 1)]), (16, 16))
+    both_over_one = (scores > 1).all(dim=0)
+    assert both_over_one.any()  # the case this test is about
+    assert (scores[1] > scores[0])[both_over_one].all()
+    label, confidence = label_from_attention(
+        cross, torch.eye(16), [[1], [2]], [5, 11], cross_size=(4, 4),
+        self_size=(4, 4), image_size=(16, 16), tau=1)
+    assert label[both_over_one].eq(11).all()
+    assert confidence[both_over_one].eq(1).all()  # clamped
+    assert confidence.min() >= 0 and confidence.max() <= 1
+
+
+def _float64_reference_label(cross, s, positions, class_ids, tau):
+    """The whole labelling in float64, with a matrix power for S^tau."""
+    maps = resize(token_class_maps(cross.double(), positions, (8, 8)),
+                  (16, 16)).flatten(1).T
+    maps = (torch.linalg.matrix_power(s.double(), tau) @ maps).T
+    scores = resize(min_max(maps.reshape(-1, 16, 16)), (64, 64))
+    best_score, best = scores.max(dim=0)
+    ids = torch.tensor(class_ids)
+    return torch.where(best_score >= 0.6, ids[best],
+                       torch.where(best_score >= 0.5, 255, 0))
+
+
+def test_tau_products_match_a_float64_reference():
+    """A near-uniform S makes S^4 a_c nearly constant: the classes differ by
+    a sliver of the maps' mean that float32 products do not resolve, and
+    labels from float32 products differ from the float64 reference."""
+    generator = torch.Generator().manual_seed(0)
+    s = torch.randn(256, 256, generator=generator).softmax(dim=1)
+    cross = torch.rand(64, 4, generator=generator).softmax(dim=1)
+    positions, class_ids = [[1], [2], [3]], [1, 2, 3]
+    maps = resize(token_class_maps(cross, positions, (8, 8)), (16, 16))
+    in_float32 = min_max(refine(s, maps, 4)).double()
+    in_float64 = min_max(refine(s.double(), maps.double(), 4))
+    assert (in_float32 - in_float64).abs().max() > 1e-3  # float32 is off
+    reference = _float64_reference_label(cross, s, positions, class_ids, 4)
+    label, _ = label_from_attention(
+        cross, s, positions, class_ids, cross_size=(8, 8),
+        self_size=(16, 16), image_size=(64, 64), tau=4)
+    assert torch.equal(label.long(), reference)

@@ -1,0 +1,67 @@
+"""The GPU rehearsal's CPU path end to end (tiny sizes, in a subprocess)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope='module')
+def rehearsal(tmp_path_factory):
+    out = tmp_path_factory.mktemp('rehearsal')
+    command = [
+        sys.executable, str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device',
+        'cpu', '--archs', 'tiny', 'not-an-arch', '--batch', '1', '--steps',
+        '2', '--repeats', '1', '--label-grid', '4', '--label-repeats', '2',
+        '--threads', '1', '--peak-tflops', '1.0', '--out', str(out)]
+    path = os.pathsep.join(filter(None, [str(ROOT),
+                                         os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
+    proc = subprocess.run(command, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return out, json.loads((out / 'results.json').read_text())
+
+
+def test_tables_cover_every_section(rehearsal):
+    out, results = rehearsal
+    assert results['failed'] == []
+    (row, ) = results['generation']
+    assert row['architecture'] == 'tiny' and row['batch'] == 1
+    assert row['size'] == 64 and row['dtype'] == 'fp32'
+    for variant in ('plain', 'labelled', 'reference'):
+        assert row[f'{variant}_s'] > 0 and row[f'{variant}_peak_mib'] > 0
+        assert row[f'{variant}_cpu_s'] > 0  # CPU time beside wall time
+        assert len(row['wall_runs'][variant]) == 1
+    assert row['time_ratio'] == pytest.approx(row['labelled_s'] /
+                                              row['plain_s'], rel=1e-3)
+    (reference, ) = results['reference']
+    assert reference['predicted_kept_mib'] > 0
+    (flops, ) = results['flops']
+    assert flops['unet_gflop_per_step'] > 0
+    assert flops['fraction_unet'] == pytest.approx(
+        flops['achieved_tflops'], rel=0.05)  # --peak-tflops 1.0
+    assert [r['labelling'] for r in results['labels']] == [
+        'mmdd (float64 products)',
+        'float32 products, clamped argmax (before)',
+        'S^tau products + min-max only, float64',
+        'S^tau products + min-max only, float32']
+    assert results['labels'][0]['image'] == '64x64'
+    assert any(s.startswith('not-an-arch: unknown architecture')
+               for s in results['skipped'])
+    markdown = (out / 'results.md').read_text()
+    for heading in ('Plain pipeline vs labelled generation',
+                    'attention-store pattern', 'FLOP bound',
+                    'Label computation per image', 'Targets', 'Skipped'):
+        assert heading in markdown
+    assert '| tiny | 1 | 2 | 64 | fp32 |' in markdown
+
+
+def test_imports_no_openmmlab_package(rehearsal):
+    """The GPU machine has no mmcv, mmengine or mmseg."""
+    _, results = rehearsal
+    assert results['environment']['openmmlab_modules'] == []
