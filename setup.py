@@ -75,11 +75,15 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'mmdd': ['.mim/**/*', '.mim/*',
                                'shapes/pretrained/**/*']},
-        python_requires='>=3.8',
+        # diffusers>=0.40 and transformers>=5.0 (requirements/runtime.txt)
+        # need 3.10; the pinned set in constraints.txt needs 3.11.
+        python_requires='>=3.10',
         license='Apache License 2.0',
         classifiers=[
             'License :: OSI Approved :: Apache Software License',
             'Programming Language :: Python :: 3',
+            'Programming Language :: Python :: 3.10',
+            'Programming Language :: Python :: 3.11',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
         install_requires=(parse_requirements('runtime') +
@@ -90,6 +94,7 @@ if __name__ == '__main__':
                     parse_requirements('tests') +
                     parse_requirements('optional')),
             'tests': parse_requirements('tests'),
+            'lint': parse_requirements('lint'),
             'optional': parse_requirements('optional'),
             'mim': parse_requirements('mminstall'),
         },

@@ -35,9 +35,9 @@ from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
 
 SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')
 REAL_CONFIG = osp.join(SHAPES_CONFIGS,
-                       'deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py')
+                       'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
 SYNTH_CONFIG = osp.join(SHAPES_CONFIGS,
-                        'dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py')
+                        'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
 
 
 def labellings(taus: List[int], foreground: float,

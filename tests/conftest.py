@@ -6,7 +6,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / 'configs'
-DEMO_CONFIG = CONFIG_DIR / 'demo' / 'deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py'
+DEMO_CONFIG = (CONFIG_DIR / 'demo' /
+               'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py')
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -37,7 +37,7 @@ from mmdd.visualization import label_strip, plot_confusion
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(ROOT, 'configs', 'shapes',
-                       'dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py')
+                       'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
 
 
 def demo_config(work_dir: str, model: str, num_synthetic: int,

@@ -20,7 +20,8 @@ from mmdd.engine.preflight import preflight_problems
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs
+from mmdd.utils.dataset_cfgs import (is_synth_dataset,
+                                     iter_loader_dataset_cfgs)
 
 
 def main() -> None:
@@ -35,8 +36,8 @@ def main() -> None:
     MMLogger.get_instance('mmdd-generate', log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmdd'))
 
-    found = list(iter_loader_dataset_cfgs(cfg, ['SynthDataset'],
-                                          ['train_dataloader']))
+    found = [dataset_cfg for dataset_cfg in iter_loader_dataset_cfgs(
+        cfg, loaders=['train_dataloader']) if is_synth_dataset(dataset_cfg)]
     if not found:
         raise SystemExit(f'{args.config} trains on no SynthDataset; nothing '
                          'to generate.')

@@ -61,8 +61,8 @@ else
   "${PIP[@]}" -q -c "$ROOT/requirements/constraints.txt" "$wheel"
 fi
 
-log "mmdd (editable) with its runtime and test requirements"
-"${PIP[@]}" -q -c "$ROOT/requirements/constraints.txt" -e "$ROOT[tests]"
+log "mmdd (editable) with its runtime, test and lint requirements"
+"${PIP[@]}" -q -c "$ROOT/requirements/constraints.txt" -e "$ROOT[tests,lint]"
 
 # openmim's own dependency list pulls openxlab, which downgrades setuptools.
 log "openmim without openxlab"

@@ -23,7 +23,7 @@ from mmengine.registry import init_default_scope
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-from mmdd.utils.dataset_cfgs import iter_dataset_cfgs
+from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_dataset_cfgs
 from mmdd.utils.progress import progress_bar
 
 
@@ -43,8 +43,8 @@ def parse_args() -> argparse.Namespace:
 def synth_datasets(cfg: Config) -> List:
     """Every SynthDataset of the training data, reading its attention
     labels from the cache (never generating); each must hold samples."""
-    found = list(iter_dataset_cfgs(cfg.train_dataloader.dataset,
-                                   types=('SynthDataset', )))
+    found = [d for d in iter_dataset_cfgs(cfg.train_dataloader.dataset)
+             if is_synth_dataset(d)]  # SynthVOCDataset and other subclasses
     if not found:
         raise SystemExit('error: train_dataloader.dataset holds no '
                          'SynthDataset (also looked inside dataset '

@@ -5,7 +5,8 @@ Same flags as mmseg's tools/test.py.
 import argparse
 
 from mmdd.utils import register_all_modules
-from mmdd.utils.cli import add_runner_args, build_runner, load_config
+from mmdd.utils.cli import (add_runner_args, build_runner, enable_tta,
+                            load_config)
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,9 +48,7 @@ def main() -> None:
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+        enable_tta(cfg)
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True

@@ -1,5 +1,8 @@
 # mmdd's runtime: like mmseg's, but types resolve in mmdd's scope first
-# (mmseg's types stay reachable through the parent registries).
+# (mmseg's types stay reachable through the parent registries), a fixed
+# training seed (generation has its own, in the dataset), and a test-time
+# augmentation model for `tools/test.py --tta` (the datasets' bases give
+# the tta_pipeline).
 default_scope = 'mmdd'
 env_cfg = dict(
     cudnn_benchmark=True,
@@ -13,6 +16,7 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+randomness = dict(seed=0)
 tta_model = dict(type='SegTTAModel')
 # mmengine's DDP wrapper that also runs CPU (gloo) jobs; identical on GPUs.
 # (Scoped name: the Runner looks the type up in mmengine's root registry.)

@@ -4,8 +4,8 @@
 # iterations, batch 8 in total (4 GPUs x 2), crop 512.
 _base_ = [
     'mmseg::_base_/models/deeplabv3_r50-d8.py',
-    'mmseg::_base_/datasets/pascal_voc12.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/adamw_poly_20k.py'
+    'mmseg::_base_/datasets/pascal_voc12.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/adamw_poly_20k.py'
 ]
 crop_size = (512, 512)
 model = dict(

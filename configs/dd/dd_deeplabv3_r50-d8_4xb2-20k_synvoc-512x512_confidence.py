@@ -1,25 +1,22 @@
 # mmdd extension: as the R50 VOC recipe, but each pixel's cross-entropy is
 # weighted by its label confidence (floor 0.1) instead of only ignoring the
-# uncertain band. See docs/uncertainty_loss.md.
+# uncertain band. See docs/uncertainty_loss.md. The train pipeline is the
+# recipe's, with the confidence map loaded after the labels, cropped by
+# mmdd's RandomCrop (it counts classes on the label only) and packed apart.
 _base_ = ['./dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512.py']
-crop_size = (512, 512)
 weighted = dict(confidence_weighting=True, confidence_floor=0.1)
 model = dict(
     type='mmdd.ConfidenceEncoderDecoder',
     decode_head=dict(loss_decode=weighted),
     auxiliary_head=dict(loss_decode=weighted))
+augment = [
+    dict(step, type='mmdd.RandomCrop') if step.type == 'RandomCrop' else step
+    for step in _base_.train_pipeline[2:-1]
+]
 train_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'),
+        *_base_.train_pipeline[:2],
         dict(type='mmdd.LoadConfidenceMap'),
-        dict(
-            type='RandomResize',
-            scale=(2048, 512),
-            ratio_range=(0.5, 2.0),
-            keep_ratio=True),
-        dict(type='mmdd.RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='PhotoMetricDistortion'),
-        dict(type='mmdd.PackSegInputsWithConfidence')
+        *augment,
+        dict(type='mmdd.PackSegInputsWithConfidence'),
     ]))

@@ -4,4 +4,5 @@
 # round-1 weights. Steps: docs/method.md, "Self-training".
 _base_ = ['./dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512.py']
 train_dataloader = dict(dataset=dict(mask_folder='mask_selftrain'))
-load_from = 'work_dirs/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512/iter_20000.pth'
+round_one = 'work_dirs/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512'
+load_from = f'{round_one}/iter_20000.pth'

@@ -164,7 +164,7 @@ def _check_local_model(model: str) -> None:
             f'at the working directory, {os.getcwd()}). Pass an existing '
             'diffusers folder or a hub id such as '
             '"stabilityai/stable-diffusion-2-1-base"; the shapes model that '
-            'ships with mmdd is at mmdd.shapes.DEFAULT_MODEL.')
+            'ships with mmdd is named "mmdd::shapes-t2i".')
 
 
 class LabelledImageGenerator:

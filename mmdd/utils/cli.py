@@ -127,3 +127,23 @@ def set_max_iters(cfg: 'Config', iters: int) -> 'Config':
     cfg.param_scheduler[0].end = iters
     cfg.default_hooks.checkpoint.interval = iters
     return cfg
+
+
+def enable_tta(cfg: 'Config') -> 'Config':
+    """Test with test-time augmentation, as mmseg's ``tools/test.py --tta``:
+    the model wrapped in ``cfg.tta_model``, the test set read with
+    ``cfg.tta_pipeline``. A config without them is refused by name."""
+    missing = [
+        key for key in ('tta_model', 'tta_pipeline') if not cfg.get(key)
+    ]
+    if missing:
+        raise ValueError(
+            f'--tta: the config has no {" and no ".join(missing)}. Inherit '
+            "configs/_base_/default_runtime.py (tta_model=dict(type="
+            "'SegTTAModel')) and a dataset base that has a tta_pipeline "
+            "(mmseg's, or configs/_base_/datasets/toy_shapes.py), define "
+            'them in the config, or test without --tta.')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+    return cfg

@@ -51,3 +51,15 @@ def iter_loader_dataset_cfgs(cfg: MutableMapping,
         loader_cfg = cfg.get(loader)
         if loader_cfg and loader_cfg.get('dataset') is not None:
             yield from iter_dataset_cfgs(loader_cfg['dataset'], types)
+
+
+def is_synth_dataset(dataset_cfg: MutableMapping) -> bool:
+    """Whether ``dataset_cfg`` builds a SynthDataset or a subclass of it
+    (``SynthVOCDataset``, a user's own), as the registry of the current
+    default scope resolves its type."""
+    from mmdd.datasets import SynthDataset
+    from mmdd.registry import DATASETS
+    dataset_type = dataset_cfg.get('type')
+    cls = DATASETS.get(dataset_type) if isinstance(dataset_type,
+                                                   str) else dataset_type
+    return isinstance(cls, type) and issubclass(cls, SynthDataset)

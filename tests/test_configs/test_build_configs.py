@@ -1,8 +1,9 @@
 """Every config under configs/ builds its model and datasets under scope mmdd.
 
 Pretrained weights are dropped (nothing can be downloaded); each dataset
-reads a small fixture of its kind; SynthDataset generates 2 samples with a
-tiny random-weight SD pipeline instead of the config's real model.
+reads a small fixture of its kind; a SynthDataset generates 2 samples with
+a tiny random-weight SD pipeline instead of the config's real model (the
+shipped shapes model, ``'mmdd::shapes-t2i'``, is used for real).
 """
 import copy
 import shutil
@@ -13,11 +14,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
-from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs, type_name
+from mmdd.utils.dataset_cfgs import (is_synth_dataset, is_wrapper,
+                                     iter_dataset_cfgs, type_name)
 from tests.conftest import CONFIG_DIR
 
-CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py')
-                 if '_base_' not in p.parts)
+CONFIGS = sorted(
+    p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 DATA_FIXTURES = {
     'ToyShapesDataset': 'toy_data_root',
     'ShapesDataset': 'shapes_data_root',
@@ -39,61 +41,97 @@ def _template_prompts(classes, path: Path) -> str:
     return str(path)
 
 
+def _classes(dataset_cfg) -> tuple:
+    """The classes a dataset config will have: its metainfo, else its
+    type's METAINFO (the SynthVOCDataset-style presets)."""
+    metainfo = dataset_cfg.get('metainfo') or {}
+    return tuple(
+        metainfo.get('classes')
+        or DATASETS.get(dataset_cfg.type).METAINFO['classes'])
+
+
 def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
     """Point a dataset config (and wrapped ones) at test data."""
     for leaf in iter_dataset_cfgs(dataset_cfg):
-        if not is_wrapper(leaf):
-            _prepare_leaf(leaf, request, tmp_path)
+        if is_wrapper(leaf):
+            continue
+        kind = type_name(leaf)
+        if is_synth_dataset(leaf):
+            _prepare_synth(leaf, request, tmp_path)
+        elif kind in DATA_FIXTURES:
+            leaf.data_root = request.getfixturevalue(DATA_FIXTURES[kind])
+        else:
+            pytest.fail(f'no test data for dataset type {kind!r}: add a '
+                        'fixture')
 
 
-def _prepare_leaf(dataset_cfg, request, tmp_path: Path) -> None:
-    kind = type_name(dataset_cfg)
-    if kind == 'SynthDataset' and 'shapes-t2i' in dataset_cfg.model:
-        # The shapes world's model ships with mmdd: use it for real.
-        from mmdd.shapes import DEFAULT_MODEL
+def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
+    if dataset_cfg.model == 'mmdd::shapes-t2i':
+        # The shapes world's model ships with mmdd: use it for real, by the
+        # name the config gives it.
         from mmdd.shapes.prompts import write_shapes_prompts
         dataset_cfg.update(
-            model=DEFAULT_MODEL, prompts_file=str(write_shapes_prompts(
-                tmp_path / 'prompts.jsonl', 4)),
-            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
+            prompts_file=str(
+                write_shapes_prompts(tmp_path / 'prompts.jsonl', 4)),
+            cache_dir=str(tmp_path / 'cache'),
+            num_samples=2,
+            batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
-    elif kind == 'SynthDataset':
-        sdxl = '-xl-' in dataset_cfg.model
-        dataset_cfg.generation.pop('height', None)  # the tiny model's own
-        dataset_cfg.generation.pop('width', None)
-        dataset_cfg.update(
-            model=str(request.getfixturevalue(
-                'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
-            prompts_file=_template_prompts(dataset_cfg.metainfo.classes,
-                                           tmp_path / 'prompts.jsonl'),
-            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2,
-            torch_dtype='fp32', device='cpu')
-        dataset_cfg.generation.num_inference_steps = 1
-        mask_folder = dataset_cfg.get('mask_folder', 'mask')
-        if mask_folder != 'mask':  # a self-training round: make its labels
-            first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
-            target = tmp_path / 'cache' / mask_folder
-            target.mkdir()
-            for index in range(len(first_round)):
-                source = Path(first_round.get_data_info(index)['seg_map_path'])
-                shutil.copy(source, target / source.name)
-    elif kind in DATA_FIXTURES:
-        dataset_cfg.data_root = request.getfixturevalue(DATA_FIXTURES[kind])
-    else:
-        pytest.fail(f'no test data for dataset type {kind!r}: add a fixture')
+        return
+    sdxl = '-xl-' in dataset_cfg.model
+    dataset_cfg.generation.pop('height', None)  # the tiny model's own
+    dataset_cfg.generation.pop('width', None)
+    dataset_cfg.update(
+        model=str(request.getfixturevalue(
+            'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
+        prompts_file=_template_prompts(
+            _classes(dataset_cfg), tmp_path / 'prompts.jsonl'),
+        cache_dir=str(tmp_path / 'cache'),
+        num_samples=2,
+        batch_size=2,
+        torch_dtype='fp32',
+        device='cpu')
+    dataset_cfg.generation.num_inference_steps = 1
+    mask_folder = dataset_cfg.get('mask_folder', 'mask')
+    if mask_folder != 'mask':  # a self-training round: make its labels
+        first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
+        target = tmp_path / 'cache' / mask_folder
+        target.mkdir()
+        for index in range(len(first_round)):
+            source = Path(first_round.get_data_info(index)['seg_map_path'])
+            shutil.copy(source, target / source.name)
 
 
 def test_configs_found():
     names = {str(p.relative_to(CONFIG_DIR)) for p in CONFIGS}
-    assert {'dd_voc.py', 'dd_coco.py',
-            'demo/deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py',
-            'shapes/deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py',
-            'shapes/dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py',
-            'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'} <= names
+    assert {
+        'dd_voc.py', 'dd_coco.py',
+        'dd/dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py',
+        'dd/dd_deeplabv3_r101-d8_4xb2-40k_syncoco-512x512.py',
+        'demo/deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py',
+        'shapes/deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
+        'shapes/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py',
+        'baselines/deeplabv3_r50-d8_4xb2-20k_voc12-512x512.py'
+    } <= names
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(
-    p.relative_to(CONFIG_DIR)))
+def config_params(paths) -> list:
+    """``paths`` as test parameters; the 512x512 (R50/R101) configs are
+    marked slow: building those models takes seconds each."""
+    return [
+        pytest.param(
+            p, id=str(p.relative_to(CONFIG_DIR)),
+            marks=[pytest.mark.slow] if _is_large(p) else [])
+        for p in paths
+    ]
+
+
+def _is_large(path: Path) -> bool:
+    """A 512x512 config, or an alias naming one as its base."""
+    return '512x512' in path.name or '512x512' in path.read_text()
+
+
+@pytest.mark.parametrize('path', config_params(CONFIGS))
 def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmdd'
@@ -109,53 +147,3 @@ def test_config_builds_model_and_datasets(path: Path, request, tmp_path):
         assert len(dataset.metainfo['classes']) == num_classes, key
         sample = dataset[0]
         assert sample['data_samples'].gt_sem_seg.data.ndim == 3
-
-
-def test_paper_settings_in_the_short_configs():
-    voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
-    coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
-    for cfg, iters, classes in ((voc, 20000, 21), (coco, 40000, 81)):
-        assert cfg.model.backbone.depth == 101
-        assert cfg.model.pretrained == 'open-mmlab://resnet101_v1c'
-        assert cfg.train_cfg.max_iters == iters
-        assert cfg.optim_wrapper.optimizer.type == 'AdamW'
-        assert cfg.optim_wrapper.optimizer.lr == 1e-4
-        assert cfg.optim_wrapper.optimizer.weight_decay == 1e-4
-        assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult \
-            == 0.1
-        assert cfg.model.auxiliary_head.loss_decode.loss_weight == 0.4
-        synth = cfg.train_dataloader.dataset
-        assert synth.type == 'SynthDataset'
-        assert synth.num_samples == 40000 and synth.seed == 1111
-        assert synth.generation.num_inference_steps == 100
-        assert synth.generation.guidance_scale == 7.5
-        assert len(synth.metainfo.classes) == classes
-        assert cfg.train_dataloader.batch_size * 4 == 8  # 4 GPUs x 2
-
-
-def test_config_class_lists_match_mmdd_class_names():
-    from mmdd.prompts import (COCO_CLASSES, COCO_PALETTE, VOC_CLASSES,
-                              VOC_PALETTE)
-    voc = Config.fromfile(str(CONFIG_DIR / 'dd_voc.py'))
-    coco = Config.fromfile(str(CONFIG_DIR / 'dd_coco.py'))
-    assert tuple(voc.synth_classes) == tuple(VOC_CLASSES)
-    assert [list(c) for c in voc.synth_palette] == [list(c)
-                                                      for c in VOC_PALETTE]
-    assert tuple(coco.synth_classes) == tuple(COCO_CLASSES)
-    assert [list(c) for c in coco.synth_palette] == [list(c)
-                                                       for c in COCO_PALETTE]
-
-
-def test_shapes_configs_name_the_world_classes():
-    from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE
-    cfg = Config.fromfile(str(
-        CONFIG_DIR / 'shapes' /
-        'dd_deeplabv3_r18-d8_1xb8-600it_shapes-synth-64x64.py'))
-    for key in ('train_dataloader', 'test_dataloader'):
-        metainfo = cfg[key].dataset.metainfo
-        assert tuple(metainfo.classes) == SHAPES_CLASSES
-        assert [list(c) for c in metainfo.palette] == SHAPES_PALETTE
-    from mmdd.shapes.fidelity import shapes_generation_config
-    expected = vars(shapes_generation_config())
-    for key, value in cfg.train_dataloader.dataset.generation.items():
-        assert expected[key] == value, key

@@ -3,6 +3,7 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from mmengine.config import Config
 
 from mmdd.utils.cli import build_runner, set_max_iters
@@ -26,6 +27,7 @@ def logged(runner, key: str) -> list:
     return [row[key] for row in rows if key in row]
 
 
+@pytest.mark.slow
 def test_loss_decreases_and_validation_runs(toy_data_root, tmp_path):
     runner = build_runner(demo_cfg(toy_data_root, tmp_path, iters=40))
     runner.train()
@@ -38,6 +40,7 @@ def test_loss_decreases_and_validation_runs(toy_data_root, tmp_path):
     assert len(miou) == 1 and 0 <= miou[0] <= 100
 
 
+@pytest.mark.slow
 def test_resume_continues_from_the_last_checkpoint(toy_data_root, tmp_path):
     """Also proves the torch>=2.6 weights_only fix: resume loads the
     message hub's HistoryBuffer and numpy objects from the checkpoint."""
@@ -56,12 +59,13 @@ def test_resume_continues_from_the_last_checkpoint(toy_data_root, tmp_path):
     assert len(history.data[0]) == 6
 
 
+@pytest.mark.slow
 def test_runner_trains_on_synth_dataset_end_to_end(
         tiny_pipeline_dir, toy_prompts_file, toy_data_root, tmp_path):
     """SynthDataset generates inside the Runner, then the segmenter trains
     with the uncertainty-aware loss and is evaluated on real data."""
-    cfg = Config.fromfile(str(DEMO_CONFIG.parent /
-                              'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'))
+    cfg = Config.fromfile(str(
+        DEMO_CONFIG.parent / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
     synth = cfg.train_dataloader.dataset
     synth.update(model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
                  cache_dir=str(tmp_path / 'gen'), num_samples=4,

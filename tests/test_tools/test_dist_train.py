@@ -3,9 +3,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import DEMO_CONFIG, REPO_ROOT
 
 
+@pytest.mark.slow
 def test_dist_train_two_processes_on_cpu(toy_data_root, tmp_path, free_port):
     work_dir = tmp_path / 'work'
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port),

@@ -15,7 +15,7 @@ from mmdd.utils.atomic import temporary_path
 from tests.conftest import REPO_ROOT
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
-    'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'
+    'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'
 NUM_SAMPLES = 8
 # Every run uses one thread, as each process of a distributed job does:
 # float rounding depends on the thread count, and the files are compared
@@ -58,6 +58,7 @@ def reference(tiny_pipeline_dir, toy_prompts_file, tmp_path_factory):
     return files
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_gives_the_uninterrupted_files(
         reference, tiny_pipeline_dir, toy_prompts_file, tmp_path):
     cache = tmp_path / 'cache'
@@ -95,6 +96,7 @@ def _start(args: list, log: Path) -> subprocess.Popen:
         stdout=log.open('w'), stderr=subprocess.STDOUT, env=ENV)
 
 
+@pytest.mark.slow
 def test_two_runs_started_together_do_the_work_once(
         reference, tiny_pipeline_dir, toy_prompts_file, tmp_path):
     cache = tmp_path / 'cache'
@@ -109,6 +111,7 @@ def test_two_runs_started_together_do_the_work_once(
     assert sample_files(cache) == reference
 
 
+@pytest.mark.slow
 def test_a_run_waits_for_a_live_writer_and_keeps_its_files(
         reference, tiny_pipeline_dir, toy_prompts_file, tmp_path):
     """The slow-writer case: this test process holds the cache's lock and
@@ -134,6 +137,7 @@ def test_a_run_waits_for_a_live_writer_and_keeps_its_files(
     assert sample_files(cache) == reference
 
 
+@pytest.mark.slow
 def test_two_processes_split_the_samples(reference, tiny_pipeline_dir,
                                          toy_prompts_file, tmp_path,
                                          free_port):

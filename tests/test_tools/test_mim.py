@@ -39,20 +39,22 @@ def wheel_install(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_wheel_carries_tools_and_configs(wheel_install):
     mim_dir = wheel_install / 'mmdd' / '.mim'
     assert (mim_dir / 'tools' / 'train.py').is_file()
     assert not (mim_dir / 'tools').is_symlink()
     assert (mim_dir / 'configs' / 'demo' /
-            'deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py').is_file()
+            'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py').is_file()
 
 
+@pytest.mark.slow
 def test_mim_train_runs_from_the_installed_package(wheel_install,
                                                    toy_data_root, tmp_path):
     work_dir = tmp_path / 'work'
     env = dict(os.environ, PYTHONPATH=str(wheel_install))
     cmd = [str(MIM), 'train', 'mmdd',
-           'deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py', '--work-dir',
+           'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py', '--work-dir',
            str(work_dir), '--cfg-options', 'train_cfg.max_iters=2',
            'default_hooks.logger.interval=1'] + [
                f'{split}_dataloader.dataset.data_root={toy_data_root}'

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
@@ -12,9 +13,10 @@ from mmdd.utils.cli import build_runner
 from tests.conftest import REPO_ROOT, isolate_runner
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
-    'dd_deeplabv3_r18-d8_1xb4-40it_tinysd-64x64.py'
+    'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'
 
 
+@pytest.mark.slow
 def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,
                                            toy_prompts_file, toy_data_root,
                                            tmp_path):

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from mmdd.prompts import read_prompts
 from mmdd.shapes.world import SHAPES_CLASSES
 from tests.conftest import REPO_ROOT
@@ -25,6 +27,7 @@ def test_make_dataset(tmp_path):
         assert record.caption and record.classes
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     out = _run(REPO_ROOT / 'tools' / 'demo.py', '--work-dir', tmp_path,
                '--synthetic', 4, '--test', 2, '--iters', 2)
@@ -35,6 +38,7 @@ def test_demo_end_to_end(tmp_path):
     assert len(list((tmp_path / 'synth' / 'mask').glob('*.png'))) == 4
 
 
+@pytest.mark.slow
 def test_label_quality_bench(tmp_path):
     pictures = tmp_path / 'labels.png'
     out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 2,
@@ -50,11 +54,12 @@ def test_label_quality_bench(tmp_path):
     assert pictures.stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
     """tools/train.py then tools/test.py with the shapes upper-bound config:
     the real split is an ordinary mmseg dataset."""
     config = (REPO_ROOT / 'configs' / 'shapes' /
-              'deeplabv3_r18-d8_1xb8-600it_shapes-real-64x64.py')
+              'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
     data = [f'{key}.dataset.data_root={shapes_data_root}'
             for key in ('train_dataloader', 'val_dataloader',
                         'test_dataloader')]

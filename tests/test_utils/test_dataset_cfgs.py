@@ -33,3 +33,15 @@ def test_is_wrapper_tells_wrappers_from_leaves():
     assert [is_wrapper(d) for d in iter_dataset_cfgs(outer)] == [
         True, True, False, False]
     assert not is_wrapper(dict(type='ConcatDataset', datasets=[]))
+
+
+def test_is_synth_dataset_knows_subclasses():
+    from mmengine.registry import init_default_scope
+
+    from mmdd.utils.dataset_cfgs import is_synth_dataset
+    init_default_scope('mmdd')
+    for name in ('SynthDataset', 'mmdd.SynthVOCDataset', 'SynthCOCODataset',
+                 'SynthShapesDataset'):
+        assert is_synth_dataset(dict(type=name)), name
+    for name in ('ShapesDataset', 'ConcatDataset', 'NoSuchDataset'):
+        assert not is_synth_dataset(dict(type=name)), name

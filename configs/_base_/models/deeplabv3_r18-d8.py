@@ -7,6 +7,8 @@ model = dict(
     pretrained=None,
     backbone=dict(depth=18, norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=512, channels=128, dilations=(1, 6, 12, 18),
+        in_channels=512,
+        channels=128,
+        dilations=(1, 6, 12, 18),
         norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=256, channels=64, norm_cfg=norm_cfg))

@@ -5,8 +5,12 @@
 # 40 iterations with the uncertainty-aware loss and is evaluated on the toy
 # val split. Random weights draw noise, not shapes: for a demo whose labels
 # mean something see configs/shapes/ (`make demo`).
-_base_ = ['./deeplabv3_r18-d8_1xb4-80it_toyshapes-64x64.py']
+_base_ = [
+    './deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py',
+    '../_base_/models/uncertainty_loss.py'
+]
 work_root = 'work_dirs/demo_dd'
+iters = 40
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
@@ -15,23 +19,13 @@ train_dataloader = dict(
         prompts_file=f'{work_root}/prompts.jsonl',
         model=f'{work_root}/tiny-sd',
         num_samples=16,
-        seed=1111,
         batch_size=4,
         torch_dtype='fp32',
         generation=dict(num_inference_steps=10, guidance_scale=7.5),
         metainfo=dict(
             classes=('background', 'square', 'disc'),
             palette=[[0, 0, 0], [220, 20, 60], [0, 0, 230]]),
-        pipeline={{_base_.train_pipeline}}))
-model = dict(
-    decode_head=dict(
-        loss_decode=dict(
-            _delete_=True, type='mmdd.UncertaintyCrossEntropyLoss', loss_weight=1.0)),
-    auxiliary_head=dict(
-        loss_decode=dict(
-            _delete_=True, type='mmdd.UncertaintyCrossEntropyLoss', loss_weight=0.4)))
-param_scheduler = [
-    dict(type='PolyLR', power=0.9, begin=0, end=40, eta_min=1e-5,
-         by_epoch=False)
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=40, val_interval=40)
+        pipeline=_base_.train_pipeline))
+model = _base_.uncertainty_heads
+param_scheduler = [dict(_base_.param_scheduler[0], end=iters)]
+train_cfg = dict(max_iters=iters, val_interval=iters)
