@@ -41,6 +41,8 @@ def check_model(model: str, generation: Dict) -> None:
     from mmdd.diffusion.model_check import (check_image_size,
                                             check_model_folder,
                                             is_local_model)
+    from mmdd.diffusion.model_names import resolve_model_name
+    model = resolve_model_name(model)
     if is_local_model(model):
         check_model_folder(model)
         check_image_size(model, generation.get('height'),

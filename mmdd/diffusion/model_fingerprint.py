@@ -138,9 +138,11 @@ def model_identity(model: PathLike, online: bool = True) -> Dict:
     """What to record in a cache's manifest about ``model``.
 
     Local folder: its :func:`folder_fingerprint`. Hub id:
-    ``{'fingerprint': 'hub:<id>@<commit>'}``.
+    ``{'fingerprint': 'hub:<id>@<commit>'}``. A shipped ``mmdd::`` name
+    is its folder.
     """
-    path = os.path.expanduser(str(model))
+    from .model_names import resolve_model_name
+    path = os.path.expanduser(resolve_model_name(str(model)))
     if os.path.isdir(path):
         return folder_fingerprint(path)
     if os.path.exists(path):
