@@ -8,7 +8,6 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -36,8 +35,9 @@ def parse_requirements(name: str) -> list:
 def add_mim_extension() -> None:
     if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):
         mode = 'symlink'
-    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build',
-                                         'build_py', 'install')):
+    elif any(
+            cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build',
+                                        'build_py', 'install')):
         mode = 'copy'
     else:
         return
@@ -53,8 +53,10 @@ def add_mim_extension() -> None:
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_dir), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.pyc'))
+            shutil.copytree(
+                src,
+                dst,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src, dst)
 
@@ -69,12 +71,12 @@ if __name__ == '__main__':
         long_description=open(osp.join(HERE, 'README.md')).read(),
         long_description_content_type='text/markdown',
         keywords='semantic segmentation, diffusion, synthetic data, openmmlab',
-        packages=find_packages(exclude=('configs', 'tools', 'tests', 'tests.*',
-                                        'bench',
-                                        'docs')),
+        packages=find_packages(
+            exclude=('configs', 'tools', 'tests', 'tests.*', 'bench', 'docs')),
         include_package_data=True,
-        package_data={'mmdd': ['.mim/**/*', '.mim/*',
-                               'shapes/pretrained/**/*']},
+        package_data={
+            'mmdd': ['.mim/**/*', '.mim/*', 'shapes/pretrained/**/*']
+        },
         # diffusers>=0.40 and transformers>=5.0 (requirements/runtime.txt)
         # need 3.10; the pinned set in constraints.txt needs 3.11.
         python_requires='>=3.10',
@@ -89,13 +91,16 @@ if __name__ == '__main__':
         install_requires=(parse_requirements('runtime') +
                           parse_requirements('mminstall')),
         extras_require={
-            'all': (parse_requirements('runtime') +
-                    parse_requirements('mminstall') +
-                    parse_requirements('tests') +
-                    parse_requirements('optional')),
-            'tests': parse_requirements('tests'),
-            'lint': parse_requirements('lint'),
-            'optional': parse_requirements('optional'),
-            'mim': parse_requirements('mminstall'),
+            'all':
+            (parse_requirements('runtime') + parse_requirements('mminstall') +
+             parse_requirements('tests') + parse_requirements('optional')),
+            'tests':
+            parse_requirements('tests'),
+            'lint':
+            parse_requirements('lint'),
+            'optional':
+            parse_requirements('optional'),
+            'mim':
+            parse_requirements('mminstall'),
         },
         zip_safe=False)

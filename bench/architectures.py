@@ -16,9 +16,10 @@ import torch
 # family -> (module, presets dict, builder function)
 FAMILIES = {
     'sd': ('mmdd.testing.random_pipeline', 'SIZES', 'build_random_pipeline'),
-    'sdxl': ('mmdd.testing.random_sdxl', 'SDXL_SIZES',
-             'build_random_sdxl_pipeline'),
+    'sdxl':
+    ('mmdd.testing.random_sdxl', 'SDXL_SIZES', 'build_random_sdxl_pipeline'),
 }
+
 
 @dataclass(frozen=True)
 class Architecture:
@@ -29,17 +30,24 @@ class Architecture:
 
 
 ARCHITECTURES: Dict[str, Architecture] = {
-    'tiny': Architecture('tiny', 'tiny (1.7M-param UNet, 64x64)'),
-    'small': Architecture('small', 'small (SD 1.x topology, 256x256)'),
-    'sd15': Architecture('sd15', 'SD 1.5 architecture, 512x512'),
-    'sd21-base': Architecture('sd21-base',
-                              'SD 2.1-base architecture, 512x512'),
-    'sdxl': Architecture('sdxl', 'SDXL base architecture, 1024x1024',
-                         gpu_batch=2, family='sdxl'),
-    'sdxl-tiny': Architecture('tiny', 'tiny SDXL topology, 128x128',
-                              family='sdxl'),
-    'sdxl-small': Architecture('small', 'small SDXL topology, 256x256',
-                               family='sdxl'),
+    'tiny':
+    Architecture('tiny', 'tiny (1.7M-param UNet, 64x64)'),
+    'small':
+    Architecture('small', 'small (SD 1.x topology, 256x256)'),
+    'sd15':
+    Architecture('sd15', 'SD 1.5 architecture, 512x512'),
+    'sd21-base':
+    Architecture('sd21-base', 'SD 2.1-base architecture, 512x512'),
+    'sdxl':
+    Architecture(
+        'sdxl',
+        'SDXL base architecture, 1024x1024',
+        gpu_batch=2,
+        family='sdxl'),
+    'sdxl-tiny':
+    Architecture('tiny', 'tiny SDXL topology, 128x128', family='sdxl'),
+    'sdxl-small':
+    Architecture('small', 'small SDXL topology, 256x256', family='sdxl'),
 }
 
 
@@ -66,7 +74,8 @@ def unavailable(name: str) -> Optional[str]:
     return None
 
 
-def build_pipeline(name: str, device: str = 'cpu',
+def build_pipeline(name: str,
+                   device: str = 'cpu',
                    dtype: torch.dtype = torch.float32,
                    bpe_path: Optional[str] = None):
     """The random-weight pipeline of architecture ``name`` on ``device``

@@ -70,14 +70,15 @@ class ExplicitStoringAttnProcessor(AttnProcessor):
 
 
 @contextmanager
-def store_all_attention(unet: torch.nn.Module, max_size: int = 64
-                        ) -> Iterator[StepAttentionStore]:
+def store_all_attention(unet: torch.nn.Module,
+                        max_size: int = 64) -> Iterator[StepAttentionStore]:
     """Every attention layer of ``unet`` explicit and stored while inside;
     the original processors come back on exit."""
     store = StepAttentionStore(max_size * max_size)
     original = unet.attn_processors
-    unet.set_attn_processor({name: ExplicitStoringAttnProcessor(store, name)
-                             for name in original})
+    unet.set_attn_processor(
+        {name: ExplicitStoringAttnProcessor(store, name)
+         for name in original})
     hook = unet.register_forward_hook(lambda *_: store.end_step())
     try:
         yield store
@@ -86,7 +87,8 @@ def store_all_attention(unet: torch.nn.Module, max_size: int = 64
         unet.set_attn_processor(dict(original))
 
 
-def map_shapes(unet: torch.nn.Module, latent_size: Tuple[int, int],
+def map_shapes(unet: torch.nn.Module,
+               latent_size: Tuple[int, int],
                text_tokens: int = 77) -> List[Tuple[int, int, int]]:
     """(heads, queries, keys) of every attention layer's probabilities."""
     shapes = []
@@ -98,8 +100,11 @@ def map_shapes(unet: torch.nn.Module, latent_size: Tuple[int, int],
     return shapes
 
 
-def predicted_bytes(unet: torch.nn.Module, latent_size: Tuple[int, int],
-                    rows: int, itemsize: int, max_size: int = 64) -> int:
+def predicted_bytes(unet: torch.nn.Module,
+                    latent_size: Tuple[int, int],
+                    rows: int,
+                    itemsize: int,
+                    max_size: int = 64) -> int:
     """What the pattern keeps, by arithmetic from tensor shapes: a step
     store plus a running sum of (rows * heads, queries, keys) per layer."""
     return sum(2 * rows * heads * queries * keys * itemsize

@@ -31,9 +31,9 @@ def _sample(rng: np.random.Generator, size: int):
     """A smooth image (JPEG-sized like a real one) with a blob label."""
     small = rng.integers(0, 256, (size // 32, size // 32, 3), np.uint8)
     image = np.kron(small, np.ones((32, 32, 1), np.uint8))
-    image = np.clip(image.astype(np.int16) +
-                    rng.integers(-20, 20, image.shape), 0, 255).astype(
-                        np.uint8)
+    image = np.clip(
+        image.astype(np.int16) + rng.integers(-20, 20, image.shape), 0,
+        255).astype(np.uint8)
     yy, xx = np.mgrid[:size, :size]
     label = np.where((yy - size / 2)**2 + (xx - size / 3)**2 < (size / 4)**2,
                      rng.integers(1, 21), 0).astype(np.uint8)
@@ -47,10 +47,11 @@ def verification(samples: int, size: int) -> None:
     with tempfile.TemporaryDirectory() as root:
         cache = SynthCache(root)
         for index in range(samples):
-            cache.write_sample(cache.sample_id(index), *_sample(rng, size),
-                               PALETTE, dict(prompt='bench'))
-        megabytes = sum(p.stat().st_size for p in Path(root).rglob('*')
-                        if p.is_file()) / 2**20
+            cache.write_sample(
+                cache.sample_id(index), *_sample(rng, size), PALETTE,
+                dict(prompt='bench'))
+        megabytes = sum(p.stat().st_size
+                        for p in Path(root).rglob('*') if p.is_file()) / 2**20
         print(f'{samples} samples at {size}x{size}: {megabytes:.1f} MiB '
               f'({megabytes / samples * 10000 / 1024:.2f} GiB per 10k)')
         print('| verify | per 10k samples (s) |\n| --- | --- |')

@@ -25,7 +25,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -34,45 +33,61 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from architectures import ARCHITECTURES, build_pipeline  # noqa: E402
 from flop_bound import unet_inputs  # noqa: E402
-from measure import (alternate, medians, peak_memory, ratio,  # noqa: E402
-                     timed)
+from measure import alternate, medians, peak_memory, ratio, timed  # noqa: E402
 from workloads import generation_runs  # noqa: E402
 
-from mmdd.diffusion import (GenerationConfig,  # noqa: E402
-                            LabelledImageGenerator, record_attention)
+from mmdd.diffusion import GenerationConfig  # noqa: E402
+from mmdd.diffusion import LabelledImageGenerator  # noqa: E402
+from mmdd.diffusion import record_attention  # noqa: E402
 from mmdd.prompts import VOC_CLASSES  # noqa: E402
 
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16,
-          'bf16': torch.bfloat16}
+DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--size', default='small',
-                        choices=sorted(ARCHITECTURES),
-                        help='architecture (bench/architectures.py)')
-    parser.add_argument('--full-size', action='store_true',
-                        help='the SD 1.5 architecture: --size sd15, fp16, '
-                        'batch 8 unless given')
+    parser.add_argument(
+        '--size',
+        default='small',
+        choices=sorted(ARCHITECTURES),
+        help='architecture (bench/architectures.py)')
+    parser.add_argument(
+        '--full-size',
+        action='store_true',
+        help='the SD 1.5 architecture: --size sd15, fp16, '
+        'batch 8 unless given')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--dtype', choices=sorted(DTYPES))
     parser.add_argument('--batch', type=int)
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--memory-repeats', type=int, default=2,
-                        help='fresh-process memory probes per variant (CPU)')
-    parser.add_argument('--memory-only', action='store_true',
-                        help='only the fresh-process memory probes (CPU)')
-    parser.add_argument('--breakdown', action='store_true',
-                        help='also time UNet steps with and without '
-                        'recording')
+    parser.add_argument(
+        '--memory-repeats',
+        type=int,
+        default=2,
+        help='fresh-process memory probes per variant (CPU)')
+    parser.add_argument(
+        '--memory-only',
+        action='store_true',
+        help='only the fresh-process memory probes (CPU)')
+    parser.add_argument(
+        '--breakdown',
+        action='store_true',
+        help='also time UNet steps with and without '
+        'recording')
     parser.add_argument('--seed', type=int, default=1111)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads (0: torch\'s default)')
-    parser.add_argument('--bpe', help='CLIP BPE merges file (default: the '
-                        'one in mmsegmentation\'s wheel)')
-    parser.add_argument('--probe', choices=['plain', 'labelled'],
-                        help=argparse.SUPPRESS)  # child: one run, print RSS
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch CPU threads (0: torch\'s default)')
+    parser.add_argument(
+        '--bpe',
+        help='CLIP BPE merges file (default: the '
+        'one in mmsegmentation\'s wheel)')
+    parser.add_argument(
+        '--probe', choices=['plain', 'labelled'],
+        help=argparse.SUPPRESS)  # child: one run, print RSS
     args = parser.parse_args(argv)
     if args.full_size:
         args.size = 'sd15'
@@ -104,16 +119,22 @@ def cpu_peaks(argv: List[str], repeats: int) -> Dict[str, Dict[str, float]]:
         for variant in list(probes)[::(-1)**repeat]:
             out = subprocess.run(
                 [sys.executable, __file__, *argv, '--probe', variant],
-                check=True, capture_output=True, text=True).stdout
+                check=True,
+                capture_output=True,
+                text=True).stdout
             probes[variant].append(json.loads(out.strip().splitlines()[-1]))
     for variant, runs in probes.items():
-        print(f'{variant} probes (peak / baseline MiB): ' + ', '.join(
-            f'{p["peak"]:.0f} / {p["baseline"]:.0f}' for p in runs))
-    return {variant: dict(peak=statistics.median(p['peak'] for p in runs),
-                          baseline=statistics.median(p['baseline']
-                                                     for p in runs),
-                          reset=all(p['reset'] for p in runs))
-            for variant, runs in probes.items()}
+        print(f'{variant} probes (peak / baseline MiB): ' +
+              ', '.join(f'{p["peak"]:.0f} / {p["baseline"]:.0f}'
+                        for p in runs))
+    return {
+        variant:
+        dict(
+            peak=statistics.median(p['peak'] for p in runs),
+            baseline=statistics.median(p['baseline'] for p in runs),
+            reset=all(p['reset'] for p in runs))
+        for variant, runs in probes.items()
+    }
 
 
 def memory_line(peaks: Dict[str, Dict[str, float]]) -> str:
@@ -140,10 +161,11 @@ def step_breakdown(pipeline, args) -> Dict[str, float]:
             for name in list(times)[::(-1)**repeat]:
                 with contextlib.ExitStack() as stack:
                     if name == 'unet_recording':
-                        stack.enter_context(record_attention(
-                            unet, layers, args.batch, classes))
-                    times[name].append(timed(lambda: unet(**inputs),
-                                             args.device))
+                        stack.enter_context(
+                            record_attention(unet, layers, args.batch,
+                                             classes))
+                    times[name].append(
+                        timed(lambda: unet(**inputs), args.device))
     return {name: medians(t[1:]) for name, t in times.items()}  # warm-up
 
 
@@ -163,20 +185,23 @@ def main(argv=None) -> None:
           f'{args.dtype}, batch {args.batch}, {args.steps} steps, torch '
           f'threads {torch.get_num_threads()}')
     if on_cuda:
-        peaks = {variant: peak_memory(run, args.device)
-                 for variant, run in runs.items()}
+        peaks = {
+            variant: peak_memory(run, args.device)
+            for variant, run in runs.items()
+        }
     times = alternate(runs, args.repeats, args.device, warm_up=not on_cuda)
     median = {name: medians(t) for name, t in times.items()}
     for name in runs:
         walls = ', '.join(f'{t["wall"]:.2f}' for t in times[name])
-        print(f'{name:>9}: median ' + ', '.join(
-            f'{clock} {value:.3f} s' for clock, value in median[name].items())
-            + f' (wall runs {walls}); peak {peaks[name]["peak"]:.0f} MiB '
-            f'(baseline {peaks[name]["baseline"]:.0f} MiB)')
-    print('time ratio ' + ', '.join(
-        f'{clock} {ratio(median["labelled"][clock], value):.3f}x'
-        for clock, value in median['plain'].items()) + '; ' +
-        memory_line(peaks))
+        print(f'{name:>9}: median ' +
+              ', '.join(f'{clock} {value:.3f} s'
+                        for clock, value in median[name].items()) +
+              f' (wall runs {walls}); peak {peaks[name]["peak"]:.0f} MiB '
+              f'(baseline {peaks[name]["baseline"]:.0f} MiB)')
+    print('time ratio ' +
+          ', '.join(f'{clock} {ratio(median["labelled"][clock], value):.3f}x'
+                    for clock, value in median['plain'].items()) + '; ' +
+          memory_line(peaks))
     if args.breakdown:
         clock = 'cpu' if 'cpu' in median['plain'] else 'wall'
         step = step_breakdown(pipeline, args)

@@ -24,62 +24,88 @@ from typing import Dict, List, Optional
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from architectures import (ARCHITECTURES, build_pipeline,  # noqa: E402
-                           unavailable)
-from attention_store_probe import (largest_map_bytes,  # noqa: E402
-                                   predicted_bytes, store_all_attention)
+from architectures import (
+    ARCHITECTURES,
+    build_pipeline,  # noqa: E402
+    unavailable)
+from attention_store_probe import largest_map_bytes  # noqa: E402
+from attention_store_probe import predicted_bytes, store_all_attention
 from flop_bound import flop_bound_row  # noqa: E402
 from label_timing import label_timing_rows  # noqa: E402
 from measure import MiB, alternate, medians, peak_memory, ratio  # noqa
 from rehearsal_tables import write_tables  # noqa: E402
 from workloads import generation_runs  # noqa: E402
 
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16,
-          'bf16': torch.bfloat16}
+DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 SECTIONS = ('generation', 'labels')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', required=True,
-                        help='folder for results.md and results.json')
+    parser.add_argument(
+        '--out', required=True, help='folder for results.md and results.json')
     parser.add_argument('--device', default='cuda')
-    parser.add_argument('--archs', nargs='+',
-                        default=['sd21-base', 'sd15', 'sdxl'],
-                        help=f'from {sorted(ARCHITECTURES)}')
-    parser.add_argument('--reference-archs', nargs='*',
-                        default=['sd21-base', 'sd15', 'tiny'],
-                        help='architectures that also run the paper '
-                        'code\'s attention-store pattern')
-    parser.add_argument('--sections', nargs='+', default=list(SECTIONS),
-                        choices=SECTIONS)
-    parser.add_argument('--batch', type=int,
-                        help='default: each architecture\'s GPU batch')
+    parser.add_argument(
+        '--archs',
+        nargs='+',
+        default=['sd21-base', 'sd15', 'sdxl'],
+        help=f'from {sorted(ARCHITECTURES)}')
+    parser.add_argument(
+        '--reference-archs',
+        nargs='*',
+        default=['sd21-base', 'sd15', 'tiny'],
+        help='architectures that also run the paper '
+        'code\'s attention-store pattern')
+    parser.add_argument(
+        '--sections', nargs='+', default=list(SECTIONS), choices=SECTIONS)
+    parser.add_argument(
+        '--batch', type=int, help='default: each architecture\'s GPU batch')
     parser.add_argument('--steps', type=int, default=50)
     parser.add_argument('--guidance', type=float, default=7.5)
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed rounds after the warm-up')
-    parser.add_argument('--dtype', choices=sorted(DTYPES),
-                        help='default fp16 on CUDA, fp32 elsewhere')
-    parser.add_argument('--unet-calls', type=int, default=10,
-                        help='timed UNet calls of the FLOP-bound section')
-    parser.add_argument('--label-grid', type=int, default=32,
-                        help='self-attention grid of the label timing '
-                        '(cross-attention half of it, image 16x it)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='timed rounds after the warm-up')
+    parser.add_argument(
+        '--dtype',
+        choices=sorted(DTYPES),
+        help='default fp16 on CUDA, fp32 elsewhere')
+    parser.add_argument(
+        '--unet-calls',
+        type=int,
+        default=10,
+        help='timed UNet calls of the FLOP-bound section')
+    parser.add_argument(
+        '--label-grid',
+        type=int,
+        default=32,
+        help='self-attention grid of the label timing '
+        '(cross-attention half of it, image 16x it)')
     parser.add_argument('--label-repeats', type=int, default=30)
-    parser.add_argument('--budget-s', type=float, default=450,
-                        help='start no architecture that would end after '
-                        'this many seconds (guessed from the previous one)')
-    parser.add_argument('--peak-tflops', type=float,
-                        help='the card\'s dense fp16/bf16 peak, where the '
-                        'built-in table does not know it')
-    parser.add_argument('--bpe', help='CLIP BPE merges file (default: the '
-                        'one in mmsegmentation\'s wheel)')
-    parser.add_argument('--threads', type=int, default=0,
-                        help='torch CPU threads (0: torch\'s default)')
+    parser.add_argument(
+        '--budget-s',
+        type=float,
+        default=450,
+        help='start no architecture that would end after '
+        'this many seconds (guessed from the previous one)')
+    parser.add_argument(
+        '--peak-tflops',
+        type=float,
+        help='the card\'s dense fp16/bf16 peak, where the '
+        'built-in table does not know it')
+    parser.add_argument(
+        '--bpe',
+        help='CLIP BPE merges file (default: the '
+        'one in mmsegmentation\'s wheel)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=0,
+        help='torch CPU threads (0: torch\'s default)')
     args = parser.parse_args(argv)
-    args.dtype = args.dtype or ('fp16' if args.device.startswith('cuda')
-                                else 'fp32')
+    args.dtype = args.dtype or ('fp16'
+                                if args.device.startswith('cuda') else 'fp32')
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error('--device cuda but torch sees no GPU; use --device cpu')
     return args
@@ -88,22 +114,30 @@ def parse_args(argv=None) -> argparse.Namespace:
 def environment(args: argparse.Namespace) -> Dict[str, str]:
     import diffusers
     import transformers
-    env = dict(python=platform.python_version(), torch=torch.__version__,
-               diffusers=diffusers.__version__,
-               transformers=transformers.__version__,
-               command=' '.join(sys.argv), threads=torch.get_num_threads(),
-               device=args.device)
+    env = dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        diffusers=diffusers.__version__,
+        transformers=transformers.__version__,
+        command=' '.join(sys.argv),
+        threads=torch.get_num_threads(),
+        device=args.device)
     if args.device.startswith('cuda'):
         props = torch.cuda.get_device_properties(args.device)
-        env.update(device=props.name, cuda=torch.version.cuda,
-                   gpu_memory_gib=round(props.total_memory / 2**30, 1))
+        env.update(
+            device=props.name,
+            cuda=torch.version.cuda,
+            gpu_memory_gib=round(props.total_memory / 2**30, 1))
     return env
 
 
 def openmmlab_modules() -> List[str]:
     """OpenMMLab packages this process has imported (should be none)."""
-    return sorted({name.split('.')[0] for name in sys.modules
-                   if name.split('.')[0] in ('mmcv', 'mmengine', 'mmseg')})
+    return sorted({
+        name.split('.')[0]
+        for name in sys.modules
+        if name.split('.')[0] in ('mmcv', 'mmengine', 'mmseg')
+    })
 
 
 def reference_fits(pipeline, batch: int, device: str) -> Optional[str]:
@@ -141,16 +175,20 @@ def run_architecture(name: str, args: argparse.Namespace,
                      results: Dict) -> None:
     device, dtype = args.device, DTYPES[args.dtype]
     arch = ARCHITECTURES[name]
-    batch = args.batch or (arch.gpu_batch if device.startswith('cuda')
-                           else 1)
+    batch = args.batch or (arch.gpu_batch if device.startswith('cuda') else 1)
     start = time.perf_counter()
     pipeline = build_pipeline(name, device, dtype, args.bpe)
     built_s = time.perf_counter() - start
     runs = generation_runs(pipeline, batch, args.steps, guidance=args.guidance)
     latent = pipeline.unet.config.sample_size
-    setting = dict(architecture=name, title=arch.title, batch=batch,
-                   steps=args.steps, size=latent * pipeline.vae_scale_factor,
-                   dtype=args.dtype, build_s=round(built_s, 1))
+    setting = dict(
+        architecture=name,
+        title=arch.title,
+        batch=batch,
+        steps=args.steps,
+        size=latent * pipeline.vae_scale_factor,
+        dtype=args.dtype,
+        build_s=round(built_s, 1))
     if name in args.reference_archs:
         too_big = reference_fits(pipeline, batch, device)
         if too_big:
@@ -159,7 +197,9 @@ def run_architecture(name: str, args: argparse.Namespace,
             plain = runs['plain']
 
             def reference():
-                with store_all_attention(pipeline.unet):
+                # pipeline is deleted only after the runs (pyflakes
+                # cannot see that order).
+                with store_all_attention(pipeline.unet):  # noqa: F821
                     return plain()
 
             runs['reference'] = reference
@@ -180,35 +220,51 @@ def run_architecture(name: str, args: argparse.Namespace,
             torch.cuda.empty_cache()
     times = alternate(runs, args.repeats, device, warm_up=False)
     median = {variant: medians(t)['wall'] for variant, t in times.items()}
-    cpu = {f'{variant}_cpu_s': round(medians(t)['cpu'], 4)  # off CUDA
-           for variant, t in times.items() if 'cpu' in t[0]}
+    cpu = {
+        f'{variant}_cpu_s': round(medians(t)['cpu'], 4)  # off CUDA
+        for variant, t in times.items() if 'cpu' in t[0]
+    }
     extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
-    results['generation'].append(dict(
-        setting, **{f'{v}_s': round(median[v], 4) for v in runs}, **cpu,
-        **{f'{v}_images_per_s': round(batch / median[v], 3) for v in runs},
-        **{f'{v}_peak_mib': round(peaks[v]['peak'], 1) for v in runs},
-        **{f'{v}_extra_mib': round(extra[v], 1) for v in runs},
-        time_ratio=ratio(median['labelled'], median['plain']),
-        peak_ratio=ratio(peaks['labelled']['peak'], peaks['plain']['peak']),
-        extra_ratio=ratio(extra['labelled'], extra['plain']),
-        wall_runs={v: [round(t['wall'], 3) for t in ts]
-                   for v, ts in times.items()},
-        memory='torch.cuda.max_memory_allocated'
-        if device.startswith('cuda') else 'in-process VmHWM (indicative)'))
+    results['generation'].append(
+        dict(
+            setting,
+            **{f'{v}_s': round(median[v], 4)
+               for v in runs},
+            **cpu,
+            **{f'{v}_images_per_s': round(batch / median[v], 3)
+               for v in runs},
+            **{f'{v}_peak_mib': round(peaks[v]['peak'], 1)
+               for v in runs},
+            **{f'{v}_extra_mib': round(extra[v], 1)
+               for v in runs},
+            time_ratio=ratio(median['labelled'], median['plain']),
+            peak_ratio=ratio(peaks['labelled']['peak'],
+                             peaks['plain']['peak']),
+            extra_ratio=ratio(extra['labelled'], extra['plain']),
+            wall_runs={
+                v: [round(t['wall'], 3) for t in ts]
+                for v, ts in times.items()
+            },
+            memory='torch.cuda.max_memory_allocated'
+            if device.startswith('cuda') else 'in-process VmHWM (indicative)'))
     if 'reference' in runs:
-        results['reference'].append(dict(
-            setting, reference_s=round(median['reference'], 4),
-            labelled_s=round(median['labelled'], 4),
-            time_ratio=ratio(median['reference'], median['labelled']),
-            reference_extra_mib=round(extra['reference'], 1),
-            labelled_extra_mib=round(extra['labelled'], 1),
-            extra_ratio=ratio(extra['reference'], extra['labelled']),
-            predicted_kept_mib=round(predicted_bytes(
-                pipeline.unet, (latent, latent), 2 * batch,
-                pipeline.unet.dtype.itemsize) / MiB, 1)))
-    results['flops'].append(dict(setting, **flop_bound_row(
-        pipeline, batch, device, args.peak_tflops, median['plain'],
-        args.steps, args.unet_calls)))
+        results['reference'].append(
+            dict(
+                setting,
+                reference_s=round(median['reference'], 4),
+                labelled_s=round(median['labelled'], 4),
+                time_ratio=ratio(median['reference'], median['labelled']),
+                reference_extra_mib=round(extra['reference'], 1),
+                labelled_extra_mib=round(extra['labelled'], 1),
+                extra_ratio=ratio(extra['reference'], extra['labelled']),
+                predicted_kept_mib=round(
+                    predicted_bytes(pipeline.unet, (latent, latent), 2 * batch,
+                                    pipeline.unet.dtype.itemsize) / MiB, 1)))
+    results['flops'].append(
+        dict(
+            setting,
+            **flop_bound_row(pipeline, batch, device, args.peak_tflops,
+                             median['plain'], args.steps, args.unet_calls)))
     del pipeline, runs
     gc.collect()
     if device.startswith('cuda'):
@@ -221,9 +277,15 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()
     out = Path(args.out)
-    results = dict(environment=environment(args), settings=vars(args).copy(),
-                   generation=[], reference=[], flops=[], labels=[],
-                   skipped=[], failed=[])
+    results = dict(
+        environment=environment(args),
+        settings=vars(args).copy(),
+        generation=[],
+        reference=[],
+        flops=[],
+        labels=[],
+        skipped=[],
+        failed=[])
     if 'generation' in args.sections:
         last_s = 0.0  # the previous architecture's time: the next's guess
         for name in args.archs:
@@ -244,9 +306,9 @@ def main(argv: Optional[List[str]] = None) -> Dict:
                 time.perf_counter() - start, 1)
             print(write_tables(out, results), flush=True)
     if 'labels' in args.sections:
-        results['labels'] = attempt(
-            'label timing', results['failed'], label_timing_rows,
-            args.device, args.label_grid, args.label_repeats) or []
+        results['labels'] = attempt('label timing', results['failed'],
+                                    label_timing_rows, args.device,
+                                    args.label_grid, args.label_repeats) or []
     results['environment'].update(
         elapsed_s=round(time.perf_counter() - start, 1),
         openmmlab_modules=openmmlab_modules())

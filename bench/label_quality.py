@@ -29,8 +29,9 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
-from mmdd.shapes.fidelity import (Labelling, label_fidelity,  # noqa: E402
-                                  shapes_generation_config, shapes_requests)
+from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
+from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
+from mmdd.shapes.fidelity import shapes_requests  # noqa: E402
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
 
 SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')
@@ -45,8 +46,10 @@ def labellings(taus: List[int], foreground: float,
     """Each tau with the paper's band, and with one threshold in the
     middle of the band instead (no uncertain region)."""
     middle = round((foreground + uncertain) / 2, 3)
-    return [Labelling(tau, f, u) for tau in taus
-            for f, u in ((foreground, uncertain), (middle, middle))]
+    return [
+        Labelling(tau, f, u) for tau in taus
+        for f, u in ((foreground, uncertain), (middle, middle))
+    ]
 
 
 def fidelity(args) -> str:
@@ -54,31 +57,37 @@ def fidelity(args) -> str:
     from mmdd.visualization import label_strip
     pipeline = load_pipeline(args.model, 'fp32', args.device)
     requests = shapes_requests(args.samples)
-    lines = ['| steps | labelling | mIoU | precision | ignored |',
-             '| --- | --- | --- | --- | --- |']
+    lines = [
+        '| steps | labelling | mIoU | precision | ignored |',
+        '| --- | --- | --- | --- | --- |'
+    ]
     for steps in args.steps:
-        config = shapes_generation_config(num_inference_steps=steps,
-                                          guidance_scale=args.guidance)
+        config = shapes_generation_config(
+            num_inference_steps=steps, guidance_scale=args.guidance)
         generator = LabelledImageGenerator(pipeline, SHAPES_CLASSES, config)
         start = time.time()
         scores, kept = label_fidelity(
-            generator, requests,
+            generator,
+            requests,
             labellings(args.taus, config.foreground_threshold,
                        config.uncertain_threshold),
-            batch_size=args.batch_size, keep=args.pictures_rows)
+            batch_size=args.batch_size,
+            keep=args.pictures_rows)
         seconds = time.time() - start
         for labelling, score in scores.items():
             lines.append(f'| {steps} | {labelling.name} | '
                          f'{100 * score.miou:.1f} | '
                          f'{100 * score.precision:.1f} | '
                          f'{100 * score.ignored:.1f}% |')
-        print(f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
-              flush=True)
+        print(
+            f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
+            flush=True)
         if args.pictures and steps == args.steps[0]:
-            rows = [label_strip(sample.image, [truth, sample.label],
-                                SHAPES_PALETTE) for sample, truth in kept]
-            os.makedirs(osp.dirname(osp.abspath(args.pictures)),
-                        exist_ok=True)
+            rows = [
+                label_strip(sample.image, [truth, sample.label],
+                            SHAPES_PALETTE) for sample, truth in kept
+            ]
+            os.makedirs(osp.dirname(osp.abspath(args.pictures)), exist_ok=True)
             Image.fromarray(np.concatenate(rows)).save(args.pictures)
             print(f'pictures (image | oracle | attention label): '
                   f'{args.pictures}')
@@ -113,31 +122,38 @@ def downstream(args) -> str:
     from mmdd.shapes.prompts import write_shapes_prompts
     work = osp.abspath(args.work_dir)
     data_root = osp.join(work, 'data')
-    for split, count in (('train', args.real_train), ('val', 10),
-                         ('test', args.test)):
+    for split, count in (('train', args.real_train), ('val', 10), ('test',
+                                                                   args.test)):
         write_shapes_split(data_root, split, count)
-    prompts = write_shapes_prompts(osp.join(work, 'prompts.jsonl'),
-                                   args.synthetic)
+    prompts = write_shapes_prompts(
+        osp.join(work, 'prompts.jsonl'), args.synthetic)
     results = {}
-    for name, config, extra in (
-            ('real', REAL_CONFIG, {}),
-            ('synthetic', SYNTH_CONFIG,
-             dict(model=osp.abspath(args.model), prompts_file=str(prompts),
-                  cache_dir=osp.join(work, 'synth'),
-                  num_samples=args.synthetic))):
+    for name, config, extra in (('real', REAL_CONFIG, {}),
+                                ('synthetic', SYNTH_CONFIG,
+                                 dict(
+                                     model=osp.abspath(args.model),
+                                     prompts_file=str(prompts),
+                                     cache_dir=osp.join(work, 'synth'),
+                                     num_samples=args.synthetic))):
         start = time.time()
-        results[name] = train_and_test(config, osp.join(work, name),
-                                       args.iters, data_root=data_root,
-                                       **extra)
-        print(f'{name}: mIoU {results[name]["mIoU"]:.1f} '
-              f'({time.time() - start:.0f} s)', flush=True)
+        results[name] = train_and_test(
+            config,
+            osp.join(work, name),
+            args.iters,
+            data_root=data_root,
+            **extra)
+        print(
+            f'{name}: mIoU {results[name]["mIoU"]:.1f} '
+            f'({time.time() - start:.0f} s)',
+            flush=True)
     real, synth = results['real']['mIoU'], results['synthetic']['mIoU']
     return '\n'.join([
         '| training data | images | test mIoU |', '| --- | --- | --- |',
         f'| real procedural scenes (upper bound) | {args.real_train} | '
         f'{real:.1f} |',
         f'| mmdd synthetic (shapes model) | {args.synthetic} | {synth:.1f} |',
-        f'| synthetic / real | | {100 * synth / real:.1f}% |'])
+        f'| synthetic / real | | {100 * synth / real:.1f}% |'
+    ])
 
 
 def main() -> None:
@@ -147,11 +163,15 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=96)
     parser.add_argument('--steps', type=int, nargs='+', default=[25, 100])
     parser.add_argument('--taus', type=int, nargs='+', default=[0, 1, 2, 4])
-    parser.add_argument('--guidance', type=float,
-                        default=shapes_generation_config().guidance_scale)
+    parser.add_argument(
+        '--guidance',
+        type=float,
+        default=shapes_generation_config().guidance_scale)
     parser.add_argument('--batch-size', type=int, default=16)
-    parser.add_argument('--pictures', default=None,
-                        help='PNG of samples: image | oracle | label')
+    parser.add_argument(
+        '--pictures',
+        default=None,
+        help='PNG of samples: image | oracle | label')
     parser.add_argument('--pictures-rows', type=int, default=6)
     parser.add_argument('--skip-fidelity', action='store_true')
     parser.add_argument('--skip-downstream', action='store_true')
@@ -163,13 +183,14 @@ def main() -> None:
     args = parser.parse_args()
     tables = []
     if not args.skip_fidelity:
-        tables.append('Label fidelity against the oracle, '
-                      f'{args.samples} samples, guidance {args.guidance}:\n\n'
-                      + fidelity(args))
+        tables.append(
+            'Label fidelity against the oracle, '
+            f'{args.samples} samples, guidance {args.guidance}:\n\n' +
+            fidelity(args))
     if not args.skip_downstream:
         tables.append(f'Downstream, DeepLabV3-R18, {args.iters} iterations '
-                      f'x batch 8, tested on {args.test} real scenes:\n\n'
-                      + downstream(args))
+                      f'x batch 8, tested on {args.test} real scenes:\n\n' +
+                      downstream(args))
     print('\n\n'.join(tables))
 
 

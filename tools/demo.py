@@ -40,18 +40,19 @@ DEMO_CONFIG = osp.join(ROOT, 'configs', 'shapes',
                        'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
 
 
-def demo_config(work_dir: str, model: str, num_synthetic: int,
-                num_test: int, iters: int) -> Config:
+def demo_config(work_dir: str, model: str, num_synthetic: int, num_test: int,
+                iters: int) -> Config:
     """The shapes DD config pointed at the demo's own files."""
-    data_root = write_shapes_split(osp.join(work_dir, 'data'), 'test',
-                                   num_test)
+    data_root = write_shapes_split(
+        osp.join(work_dir, 'data'), 'test', num_test)
     write_shapes_split(data_root, 'val', 10)
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.work_dir = work_dir
     synth = cfg.train_dataloader.dataset
     synth.model = model
-    synth.prompts_file = str(write_shapes_prompts(
-        osp.join(work_dir, 'prompts.jsonl'), num_synthetic))
+    synth.prompts_file = str(
+        write_shapes_prompts(
+            osp.join(work_dir, 'prompts.jsonl'), num_synthetic))
     synth.cache_dir = osp.join(work_dir, 'synth')
     synth.num_samples = num_synthetic
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
@@ -69,11 +70,11 @@ def synthetic_samples_picture(cache_dir: str, count: int, path: str) -> str:
     cache, rows = SynthCache(cache_dir), []
     for index in range(count):
         sample_id = cache.sample_id(index)
-        image = np.asarray(Image.open(cache.path('image', sample_id)).convert(
-            'RGB'))
+        image = np.asarray(
+            Image.open(cache.path('image', sample_id)).convert('RGB'))
         label = np.asarray(Image.open(cache.path('mask', sample_id)))
-        rows.append(label_strip(image, [label, oracle_label(image)],
-                                SHAPES_PALETTE))
+        rows.append(
+            label_strip(image, [label, oracle_label(image)], SHAPES_PALETTE))
     Image.fromarray(np.concatenate(rows)).save(path)
     return path
 
@@ -95,12 +96,17 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/demo_shapes')
-    parser.add_argument('--model', default=DEFAULT_MODEL,
-                        help='diffusers folder or hub id of the t2i model')
-    parser.add_argument('--synthetic', type=int, default=400,
-                        help='synthetic samples to generate')
-    parser.add_argument('--test', type=int, default=200,
-                        help='real test scenes')
+    parser.add_argument(
+        '--model',
+        default=DEFAULT_MODEL,
+        help='diffusers folder or hub id of the t2i model')
+    parser.add_argument(
+        '--synthetic',
+        type=int,
+        default=400,
+        help='synthetic samples to generate')
+    parser.add_argument(
+        '--test', type=int, default=200, help='real test scenes')
     parser.add_argument('--iters', type=int, default=600)
     args = parser.parse_args()
 
@@ -115,9 +121,12 @@ def main() -> None:
         cache_dir, min(8, args.synthetic),
         osp.join(args.work_dir, 'synthetic_samples.png'))
     confusion = osp.join(args.work_dir, 'confusion.png')
-    plot_confusion(test_confusion(runner), SHAPES_CLASSES,
-                   title='DeepLabV3-R18 trained on mmdd synthetic data, '
-                   'real test split').savefig(confusion, dpi=100)
+    plot_confusion(
+        test_confusion(runner),
+        SHAPES_CLASSES,
+        title='DeepLabV3-R18 trained on mmdd synthetic data, '
+        'real test split').savefig(
+            confusion, dpi=100)
     print(f'\nDemo finished in {time.time() - start:.0f} s: mIoU '
           f'{metrics["mIoU"]:.1f} on {args.test} real test scenes, trained '
           f'only on {args.synthetic} generated ones.'

@@ -20,8 +20,7 @@ from mmdd.engine.preflight import preflight_problems
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-from mmdd.utils.dataset_cfgs import (is_synth_dataset,
-                                     iter_loader_dataset_cfgs)
+from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_loader_dataset_cfgs
 
 
 def main() -> None:
@@ -36,21 +35,27 @@ def main() -> None:
     MMLogger.get_instance('mmdd-generate', log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmdd'))
 
-    found = [dataset_cfg for dataset_cfg in iter_loader_dataset_cfgs(
-        cfg, loaders=['train_dataloader']) if is_synth_dataset(dataset_cfg)]
+    found = [
+        dataset_cfg for dataset_cfg in iter_loader_dataset_cfgs(
+            cfg, loaders=['train_dataloader']) if is_synth_dataset(dataset_cfg)
+    ]
     if not found:
         raise SystemExit(f'{args.config} trains on no SynthDataset; nothing '
                          'to generate.')
     rank, world_size = get_dist_info()
     if rank == 0:
         for problem in preflight_problems(cfg):
-            print_log(f'Training on this data will fail: {problem}',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'Training on this data will fail: {problem}',
+                logger='current',
+                level=logging.WARNING)
     for dataset_cfg in found:
         dataset = DATASETS.build(dataset_cfg)  # full_init generates
         if rank == 0:
-            print_log(f'{dataset.cache.root}: {len(dataset)} samples ready '
-                      f'({world_size} process(es)).', logger='current')
+            print_log(
+                f'{dataset.cache.root}: {len(dataset)} samples ready '
+                f'({world_size} process(es)).',
+                logger='current')
 
 
 if __name__ == '__main__':

@@ -1,9 +1,10 @@
 """Self-training, step 2: relabel the synthetic images with a trained model.
 
-    python tools/train.py configs/dd/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512.py
-    python tools/pseudo_label.py configs/dd/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512.py \\
-        work_dirs/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512/iter_20000.pth
-    python tools/train.py configs/dd/dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512_selftrain.py
+    CFG=dd_deeplabv3_r50-d8_4xb2-20k_synvoc-512x512
+    python tools/train.py configs/dd/$CFG.py
+    python tools/pseudo_label.py configs/dd/$CFG.py \\
+        work_dirs/$CFG/iter_20000.pth
+    python tools/train.py configs/dd/${CFG}_selftrain.py
 
 Writes ``<cache>/<mask-folder>/<id>.png`` (palette PNGs, atomic writes) for
 every sample of each SynthDataset of the config's training data (also inside
@@ -32,10 +33,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='the round-1 config (a SynthDataset)')
     parser.add_argument('checkpoint', help='the round-1 checkpoint')
     parser.add_argument('--mask-folder', default='mask_selftrain')
-    parser.add_argument('--min-prob', type=float, default=0.0,
-                        help='below this top probability a pixel gets 255')
-    parser.add_argument('--device', default='cuda:0'
-                        if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--min-prob',
+        type=float,
+        default=0.0,
+        help='below this top probability a pixel gets 255')
+    parser.add_argument(
+        '--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -43,8 +47,10 @@ def parse_args() -> argparse.Namespace:
 def synth_datasets(cfg: Config) -> List:
     """Every SynthDataset of the training data, reading its attention
     labels from the cache (never generating); each must hold samples."""
-    found = [d for d in iter_dataset_cfgs(cfg.train_dataloader.dataset)
-             if is_synth_dataset(d)]  # SynthVOCDataset and other subclasses
+    found = [
+        d for d in iter_dataset_cfgs(cfg.train_dataloader.dataset)
+        if is_synth_dataset(d)
+    ]  # SynthVOCDataset and other subclasses
     if not found:
         raise SystemExit('error: train_dataloader.dataset holds no '
                          'SynthDataset (also looked inside dataset '
@@ -53,8 +59,8 @@ def synth_datasets(cfg: Config) -> List:
     for dataset_cfg in found:
         # One process reads it once: no serialisation (which also fails on
         # an empty list before the check below could name the problem).
-        dataset_cfg.update(generate=False, mask_folder='mask',
-                           serialize_data=False)
+        dataset_cfg.update(
+            generate=False, mask_folder='mask', serialize_data=False)
         dataset = DATASETS.build(dataset_cfg)
         if len(dataset) == 0:
             raise SystemExit(

@@ -28,8 +28,10 @@ def parse_args() -> argparse.Namespace:
 def enable_amp(cfg) -> None:
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
-        print_log('AMP is already enabled in the config.', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'AMP is already enabled in the config.',
+            logger='current',
+            level=logging.WARNING)
         return
     if wrapper != 'OptimWrapper':
         raise ValueError(f'--amp needs optim_wrapper.type="OptimWrapper", the '

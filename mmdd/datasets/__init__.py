@@ -1,10 +1,10 @@
-from .transforms import *  # noqa: F401,F403
 from .coco_object import CocoObjectDataset
+from .shapes_dataset import ShapesDataset, write_shapes_split
 from .synth_cache import CacheMismatchError, SynthCache
 from .synth_dataset import SynthDataset
 from .synth_presets import (SynthCOCODataset, SynthShapesDataset,
                             SynthVOCDataset)
-from .shapes_dataset import ShapesDataset, write_shapes_split
+from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'CacheMismatchError', 'CocoObjectDataset', 'ShapesDataset', 'SynthCache',

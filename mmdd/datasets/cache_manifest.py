@@ -66,9 +66,14 @@ def read_manifest(path: Path) -> Optional[dict]:
 
 
 def write_manifest(path: Path, settings: Dict, sources: Dict) -> None:
-    atomic_write_text(path, json.dumps(dict(
-        version=MANIFEST_VERSION, settings=normalise(settings),
-        sources=normalise(sources)), indent=2))
+    atomic_write_text(
+        path,
+        json.dumps(
+            dict(
+                version=MANIFEST_VERSION,
+                settings=normalise(settings),
+                sources=normalise(sources)),
+            indent=2))
 
 
 def check_manifest(path: Path, settings: Dict, sources: Dict,
@@ -79,8 +84,7 @@ def check_manifest(path: Path, settings: Dict, sources: Dict,
     found = read_manifest(path)
     if found is None:
         return None
-    old = {k: v for k, v in found.get('settings', {}).items()
-           if k not in skip}
+    old = {k: v for k, v in found.get('settings', {}).items() if k not in skip}
     new = {k: v for k, v in normalise(settings).items() if k not in skip}
     lines = differences(old, new)
     if found.get('version', 1) < MANIFEST_VERSION and 'model' in old:

@@ -40,7 +40,9 @@ def write_split(root: Union[str, Path], split: str, samples) -> None:
             Image.fromarray(array).save(path)
 
 
-def write_shapes_split(root: Union[str, Path], split: str, count: int,
+def write_shapes_split(root: Union[str, Path],
+                       split: str,
+                       count: int,
                        size: int = 64) -> str:
     """Render ``count`` scenes of ``split`` under ``root``; idempotent."""
     if split not in SPLIT_SEEDS:
@@ -48,8 +50,8 @@ def write_shapes_split(root: Union[str, Path], split: str, count: int,
     first = SPLIT_SEEDS[split]
     done = Path(root) / 'ann_dir' / split / f'{count - 1:05d}.png'
     if not done.is_file():
-        write_split(root, split, (
-            (f'{i:05d}', scene.image, scene.label)
-            for i, scene in ((i, render_scene(first + i, size))
-                             for i in range(count))))
+        write_split(root, split,
+                    ((f'{i:05d}', scene.image, scene.label)
+                     for i, scene in ((i, render_scene(first + i, size))
+                                      for i in range(count))))
     return str(root)

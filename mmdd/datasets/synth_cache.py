@@ -29,20 +29,21 @@ from PIL import Image
 
 from mmdd.diffusion.model_fingerprint import sha256_of
 from mmdd.utils.atomic import atomic_write, atomic_write_text, writer_alive
-from .cache_manifest import (CacheMismatchError, check_manifest,
-                             write_manifest)
+from .cache_manifest import CacheMismatchError, check_manifest, write_manifest
 
 UNCERTAIN_COLOR = (224, 224, 192)  # VOC's colour for 255 ("void")
 FOLDERS = {'image': '.jpg', 'mask': '.png', 'confidence': '.png'}
 JPEG_QUALITY = 95
 VERIFY_MODES = ('size', 'sha256', 'full')
 
-__all__ = ['CacheMismatchError', 'SynthCache', 'VERIFY_MODES', 'sha256_of',
-           'palette_image']
+__all__ = [
+    'CacheMismatchError', 'SynthCache', 'VERIFY_MODES', 'sha256_of',
+    'palette_image'
+]
 
 
-def palette_image(label: np.ndarray, palette: Sequence[Sequence[int]]
-                  ) -> Image.Image:
+def palette_image(label: np.ndarray,
+                  palette: Sequence[Sequence[int]]) -> Image.Image:
     """A palette PNG image of class ids (255 in VOC's void colour)."""
     flat = np.zeros((256, 3), np.uint8)
     flat[:len(palette)] = np.asarray(palette, np.uint8)
@@ -74,8 +75,8 @@ class SynthCache:
     # -- the folder ---------------------------------------------------------
     def prepare_folder(self) -> None:
         """Create the folder, or say clearly why it cannot be written."""
-        existing = next(p for p in (self.root, *self.root.parents)
-                        if p.exists())
+        existing = next(
+            p for p in (self.root, *self.root.parents) if p.exists())
         if not existing.is_dir():
             raise NotADirectoryError(
                 f'cache_dir {str(self.root)!r} cannot be created: '
@@ -99,8 +100,9 @@ class SynthCache:
     def manifest_path(self) -> Path:
         return self.root / 'manifest.json'
 
-    def ensure_manifest(self, settings: Dict, sources: Optional[Dict] = None
-                        ) -> None:
+    def ensure_manifest(self,
+                        settings: Dict,
+                        sources: Optional[Dict] = None) -> None:
         """Check the manifest against ``settings``, or write it.
 
         A manifest over a folder without any finished sample binds nothing:
@@ -112,7 +114,9 @@ class SynthCache:
                 return
         write_manifest(self.manifest_path, settings, sources)
 
-    def check_manifest(self, settings: Dict, sources: Optional[Dict] = None,
+    def check_manifest(self,
+                       settings: Dict,
+                       sources: Optional[Dict] = None,
                        skip: tuple = ()) -> Optional[dict]:
         """Compare only (for reads); see :func:`check_manifest`."""
         return check_manifest(self.manifest_path, settings, sources or {},
@@ -124,13 +128,15 @@ class SynthCache:
                      palette: Sequence[Sequence[int]], meta: Dict) -> None:
         """Write one sample atomically; ``meta`` last marks it finished."""
         writers = {
-            'image': lambda p: Image.fromarray(image).save(
+            'image':
+            lambda p: Image.fromarray(image).save(
                 p, format='JPEG', quality=JPEG_QUALITY),
-            'mask': lambda p: palette_image(label, palette).save(
-                p, format='PNG'),
-            'confidence': lambda p: Image.fromarray(
-                np.round(np.clip(confidence, 0, 1) * 255).astype(
-                    np.uint8)).save(p, format='PNG'),
+            'mask':
+            lambda p: palette_image(label, palette).save(p, format='PNG'),
+            'confidence':
+            lambda p: Image.fromarray(
+                np.round(np.clip(confidence, 0, 1) * 255).astype(np.uint8)).
+            save(p, format='PNG'),
         }
         sizes, digests = {}, {}
         for folder, write in writers.items():
@@ -139,19 +145,19 @@ class SynthCache:
             digests[folder] = sha256_of(path)
         atomic_write_text(
             self.path('meta', sample_id),
-            json.dumps(dict(meta, id=sample_id, sizes=sizes, sha256=digests),
-                       indent=1))
+            json.dumps(
+                dict(meta, id=sample_id, sizes=sizes, sha256=digests),
+                indent=1))
 
     def write_label(self, folder: str, sample_id: str, label: np.ndarray,
                     palette: Sequence[Sequence[int]]) -> None:
         """Write another palette label of a sample (e.g. a self-training
         round's) atomically under ``<cache>/<folder>/``."""
-        atomic_write(self.root / folder / f'{sample_id}.png',
-                     lambda p: palette_image(label, palette).save(
-                         p, format='PNG'))
+        atomic_write(
+            self.root / folder / f'{sample_id}.png',
+            lambda p: palette_image(label, palette).save(p, format='PNG'))
 
-    def problem(self, sample_id: str, verify: str = 'sha256'
-                ) -> Optional[str]:
+    def problem(self, sample_id: str, verify: str = 'sha256') -> Optional[str]:
         """Why a sample is not usable ('missing' when it was never
         finished), or None when it is. Damage names the file."""
         meta_path = self.path('meta', sample_id)
@@ -189,14 +195,17 @@ class SynthCache:
         """Delete temporary files whose writer is gone; return how many.
 
         A live writer's files (this host) and other hosts' are kept."""
-        stale = [p for pattern in ('.*.tmp*', '*/.*.tmp*')
-                 for p in self.root.glob(pattern) if not writer_alive(p)]
+        stale = [
+            p for pattern in ('.*.tmp*', '*/.*.tmp*')
+            for p in self.root.glob(pattern) if not writer_alive(p)
+        ]
         for path in stale:
             path.unlink(missing_ok=True)
         return len(stale)
 
-    def unfinished(self, indices: Iterable[int], verify: str = 'sha256'
-                   ) -> List[int]:
+    def unfinished(self,
+                   indices: Iterable[int],
+                   verify: str = 'sha256') -> List[int]:
         """Indices still to generate; damaged samples are reported (by
         file) and removed."""
         check_verify(verify)
@@ -207,9 +216,11 @@ class SynthCache:
             if problem is None:
                 continue
             if problem != 'missing':
-                print_log(f'Cache sample {sample_id} is damaged ({problem}); '
-                          'it will be generated again.', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    f'Cache sample {sample_id} is damaged ({problem}); '
+                    'it will be generated again.',
+                    logger='current',
+                    level=logging.WARNING)
                 self.discard(sample_id)
             todo.append(index)
         return todo

@@ -111,8 +111,7 @@ class SynthDataset(BaseSegDataset):
 
     # -- what to generate -------------------------------------------------
     def _prompts(self) -> list:
-        return read_prompt_records(self.prompts_file,
-                                   self.metainfo['classes'])
+        return read_prompt_records(self.prompts_file, self.metainfo['classes'])
 
     def _count(self, prompts: Sequence) -> int:
         count = len(prompts) if self.num_samples is None else self.num_samples
@@ -126,7 +125,8 @@ class SynthDataset(BaseSegDataset):
             self._identity = model_identity(self.model, online)
         return self._identity
 
-    def settings(self, with_model: bool = True,
+    def settings(self,
+                 with_model: bool = True,
                  online: bool = True) -> Tuple[Dict, Dict]:
         """What decides the samples' content (compared with the manifest),
         and where it came from (recorded, never compared)."""
@@ -134,10 +134,13 @@ class SynthDataset(BaseSegDataset):
         generation = vars(GenerationConfig(**self.generation))
         generation.pop('progress_bar')
         settings = dict(
-            scheduler=self.scheduler, torch_dtype=self.torch_dtype,
-            seed=self.seed, batch_size=self.batch_size,
+            scheduler=self.scheduler,
+            torch_dtype=self.torch_dtype,
+            seed=self.seed,
+            batch_size=self.batch_size,
             prompts_sha256=sha256_of(self.prompts_file),
-            classes=list(self.metainfo['classes']), generation=generation)
+            classes=list(self.metainfo['classes']),
+            generation=generation)
         sources = dict(model=self.model)
         if with_model:
             identity = self._model_identity(online)
@@ -166,9 +169,11 @@ class SynthDataset(BaseSegDataset):
             settings, sources = self.settings(online=False)
             skip = ()
         except (OSError, ValueError) as err:
-            print_log(f'Cannot check which model made {self.cache.root} '
-                      f'({err}); the other settings are checked.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'Cannot check which model made {self.cache.root} '
+                f'({err}); the other settings are checked.',
+                logger='current',
+                level=logging.WARNING)
             settings, sources = self.settings(with_model=False)
             skip = ('model', )
         self.cache.check_manifest(settings, sources, skip)
@@ -179,8 +184,8 @@ class SynthDataset(BaseSegDataset):
         if not self._generated:
             self._check_read()
         # Just generated: every sample was verified; sizes suffice.
-        report = self.cache.survey(
-            count, 'size' if self._generated else self.verify)
+        report = self.cache.survey(count,
+                                   'size' if self._generated else self.verify)
         ready = self._ready_indices(count, report)
         data_list = []
         for index in ready:
@@ -193,32 +198,34 @@ class SynthDataset(BaseSegDataset):
                     ' labels with tools/pseudo_label.py CONFIG CHECKPOINT '
                     f'--mask-folder {self.mask_folder}, or use '
                     "mask_folder='mask'.")
-            data_list.append(dict(
-                img_path=str(self.cache.path('image', sample_id)),
-                seg_map_path=str(seg_map_path),
-                confidence_path=str(self.cache.path('confidence', sample_id)),
-                label_map=self.label_map,
-                reduce_zero_label=self.reduce_zero_label,
-                seg_fields=[]))
+            data_list.append(
+                dict(
+                    img_path=str(self.cache.path('image', sample_id)),
+                    seg_map_path=str(seg_map_path),
+                    confidence_path=str(
+                        self.cache.path('confidence', sample_id)),
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[]))
         return data_list
 
-    def _ready_indices(self, count: int, report: Dict[str, list]
-                       ) -> List[int]:
+    def _ready_indices(self, count: int, report: Dict[str, list]) -> List[int]:
         missing, damaged = report['missing'], report['damaged']
         if not missing and not damaged:
             return list(range(count))
         summary = (f'{count - len(missing) - len(damaged)} of {count} '
                    f'samples of {self.cache.root} are ready; '
-                   f'{len(missing)} missing'
-                   + (f' (first: {missing[0]})' if missing else '')
-                   + f', {len(damaged)} damaged'
-                   + ''.join(f'\n  {line}' for line in damaged[:20])
-                   + ('\n  ...' if len(damaged) > 20 else ''))
+                   f'{len(missing)} missing' +
+                   (f' (first: {missing[0]})' if missing else '') +
+                   f', {len(damaged)} damaged' +
+                   ''.join(f'\n  {line}' for line in damaged[:20]) +
+                   ('\n  ...' if len(damaged) > 20 else ''))
         if self.allow_partial:
             print_log(summary, logger='current', level=logging.WARNING)
             bad = set(missing) | {line.split(':')[0] for line in damaged}
-            return [i for i in range(count)
-                    if self.cache.sample_id(i) not in bad]
+            return [
+                i for i in range(count) if self.cache.sample_id(i) not in bad
+            ]
         raise FileNotFoundError(
             summary + '\nGenerate or repair them with tools/generate.py '
             'CONFIG, or set generate=True in the dataset config.')

@@ -39,8 +39,7 @@ def check_model(model: str, generation: Dict) -> None:
     """For a local model folder: every part there, and an image size the
     model can make (JSON files only; nothing is loaded)."""
     from mmdd.diffusion.model_check import (check_image_size,
-                                            check_model_folder,
-                                            is_local_model)
+                                            check_model_folder, is_local_model)
     from mmdd.diffusion.model_names import resolve_model_name
     model = resolve_model_name(model)
     if is_local_model(model):
@@ -58,9 +57,12 @@ def provenance(device: str, torch_dtype: str) -> Dict:
         name = torch.cuda.get_device_name(dev)
     else:
         name = platform.processor() or platform.machine()
-    return dict(device=f'{dev.type}: {name}', dtype=torch_dtype,
-                torch=torch.__version__, diffusers=diffusers.__version__,
-                threads=torch.get_num_threads())
+    return dict(
+        device=f'{dev.type}: {name}',
+        dtype=torch_dtype,
+        torch=torch.__version__,
+        diffusers=diffusers.__version__,
+        threads=torch.get_num_threads())
 
 
 def fill_cache(dataset, prompts: Sequence, count: int) -> None:
@@ -92,8 +94,10 @@ def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
         cache.ensure_manifest(settings, sources)
         removed = cache.remove_temporaries()
         if removed:
-            print_log(f'Removed {removed} temporary files of an '
-                      'interrupted run.', logger='current')
+            print_log(
+                f'Removed {removed} temporary files of an '
+                'interrupted run.',
+                logger='current')
     long_barrier('waiting for rank 0 to check the cache',
                  dataset.barrier_timeout)
     if rank != 0:
@@ -106,8 +110,10 @@ def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
 def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
                         world_size: int) -> None:
     size = dataset.batch_size
-    blocks = [range(first, min(first + size, count))
-              for first in range(0, count, size)]
+    blocks = [
+        range(first, min(first + size, count))
+        for first in range(0, count, size)
+    ]
     mine = blocks[rank::world_size]
     todo = []
     for block in mine:
@@ -115,15 +121,17 @@ def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
         if missing:
             todo.append((block, set(missing)))
     to_write = sum(len(missing) for _, missing in todo)
-    print_log(f'[rank {rank}/{world_size}] {count} samples in '
-              f'{dataset.cache.root}: {to_write} of this rank\'s '
-              f'{sum(map(len, mine))} to generate.', logger='current')
+    print_log(
+        f'[rank {rank}/{world_size}] {count} samples in '
+        f'{dataset.cache.root}: {to_write} of this rank\'s '
+        f'{sum(map(len, mine))} to generate.',
+        logger='current')
     if todo:
         generate_blocks(dataset, prompts, todo, rank)
 
 
-def generate_blocks(dataset, prompts: Sequence,
-                    todo: List[Tuple[range, set]], rank: int) -> None:
+def generate_blocks(dataset, prompts: Sequence, todo: List[Tuple[range, set]],
+                    rank: int) -> None:
     """Denoise each whole block (so its bytes do not depend on what was
     missing) and write only its missing samples: the others stay
     untouched."""
@@ -149,9 +157,11 @@ def generate_blocks(dataset, prompts: Sequence,
     with redirect, bar:
         for block, missing in todo:
             records = [prompts[i % len(prompts)] for i in block]
-            requests = [SampleRequest(r.caption, r.class_ids(classes),
-                                      dataset.seed + i)
-                        for r, i in zip(records, block)]
+            requests = [
+                SampleRequest(r.caption, r.class_ids(classes),
+                              dataset.seed + i)
+                for r, i in zip(records, block)
+            ]
             for index, record, sample in zip(block, records,
                                              generator.generate(requests)):
                 if index not in missing:
@@ -159,14 +169,19 @@ def generate_blocks(dataset, prompts: Sequence,
                 dataset.cache.write_sample(
                     dataset.cache.sample_id(index), sample.image, sample.label,
                     sample.confidence, palette,
-                    dict(prompt=sample.prompt, prompt_id=record.id,
-                         caption=record.caption, classes=record.classes,
-                         seed=sample.seed, rank=rank, provenance=made_with))
+                    dict(
+                        prompt=sample.prompt,
+                        prompt_id=record.id,
+                        caption=record.caption,
+                        classes=record.classes,
+                        seed=sample.seed,
+                        rank=rank,
+                        provenance=made_with))
                 bar.update()
                 done += 1
             if done % log_every < len(missing) or done == total:
-                print_log(f'[rank {rank}] {done}/{total} written, last sample '
-                          f'{dataset.cache.sample_id(block[-1])}, '
-                          f'{done / (time.time() - start):.2f} samples/s',
-                          logger='current')
-
+                print_log(
+                    f'[rank {rank}] {done}/{total} written, last sample '
+                    f'{dataset.cache.sample_id(block[-1])}, '
+                    f'{done / (time.time() - start):.2f} samples/s',
+                    logger='current')

@@ -13,10 +13,10 @@ _EXPORTS = {
     'class_tokens': ('PromptTruncatedWarning', 'SamplePrompt',
                      'build_sample_prompt', 'class_token_positions'),
     'clip_tokenizer': ('clip_tokenizer', ),
-    'generator': ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample',
-                  'GenerationConfig', 'LabelledImageGenerator',
-                  'SampleAttention', 'SampleRequest', 'load_pipeline',
-                  'pipeline_class'),
+    'generator':
+    ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample', 'GenerationConfig',
+     'LabelledImageGenerator', 'SampleAttention', 'SampleRequest',
+     'load_pipeline', 'pipeline_class'),
     'labels': ('label_from_attention', ),
     'model_names': ('resolve_model_name', ),
 }

@@ -66,16 +66,19 @@ def attention_layers(unet: torch.nn.Module,
             level = int(match.group(2))
         else:
             level = len(sizes) - 1 - int(match.group(2))
-        layers.append(AttentionLayer(
-            f'{name}.processor', CROSS if module.is_cross_attention else SELF,
-            level, sizes[level]))
+        layers.append(
+            AttentionLayer(f'{name}.processor',
+                           CROSS if module.is_cross_attention else SELF, level,
+                           sizes[level]))
     return layers
 
 
-def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
-                  factor: int,
-                  vae_scale_factor: Optional[int] = None
-                  ) -> List[AttentionLayer]:
+def select_layers(
+        unet: torch.nn.Module,
+        latent_size: Size,
+        kind: str,
+        factor: int,
+        vae_scale_factor: Optional[int] = None) -> List[AttentionLayer]:
     """The ``kind`` layers at ``latent_size / factor`` (factor a power of 2).
 
     The grid is relative to the image, whatever the UNet: with SD's and
@@ -87,10 +90,13 @@ def select_layers(unet: torch.nn.Module, latent_size: Size, kind: str,
     if factor < 1 or factor & (factor - 1):
         raise ValueError(
             f'{kind}_attention_factor must be a power of 2, got {factor}')
-    layers = [layer for layer in attention_layers(unet, latent_size)
-              if layer.kind == kind]
+    layers = [
+        layer for layer in attention_layers(unet, latent_size)
+        if layer.kind == kind
+    ]
     chosen = [layer for layer in layers if 2**layer.level == factor]
     if not chosen:
+
         def image_part(level_factor: int) -> str:
             if vae_scale_factor is None:
                 return ''
@@ -129,8 +135,10 @@ class AttentionStore:
         self.calls[layer.name] += 1
 
     def average(self, kind: str) -> torch.Tensor:
-        calls = {self.calls[name] for name, layer in self.layers.items()
-                 if layer.kind == kind}
+        calls = {
+            self.calls[name]
+            for name, layer in self.layers.items() if layer.kind == kind
+        }
         if len(calls) != 1 or 0 in calls:
             raise RuntimeError(
                 f'{kind}-attention layers were called unequal or zero times '
@@ -165,7 +173,9 @@ class RecordingAttnProcessor:
     print(inspect.getsource(P.__call__))"``) and updated the hash.
     """
 
-    def __init__(self, store: AttentionStore, layer: AttentionLayer,
+    def __init__(self,
+                 store: AttentionStore,
+                 layer: AttentionLayer,
                  batch_size: int,
                  class_embeds: Optional[torch.Tensor] = None):
         if layer.kind == CROSS and class_embeds is None:
@@ -218,10 +228,13 @@ class RecordingAttnProcessor:
             self._class_keys = key
         return self._class_keys
 
-    def __call__(self, attn: Attention, hidden_states: torch.Tensor,
+    def __call__(self,
+                 attn: Attention,
+                 hidden_states: torch.Tensor,
                  encoder_hidden_states: Optional[torch.Tensor] = None,
                  attention_mask: Optional[torch.Tensor] = None,
-                 temb: Optional[torch.Tensor] = None, *args,
+                 temb: Optional[torch.Tensor] = None,
+                 *args,
                  **kwargs) -> torch.Tensor:
         if attention_mask is not None:
             raise NotImplementedError(
@@ -232,12 +245,12 @@ class RecordingAttnProcessor:
         input_ndim = hidden_states.ndim
         if input_ndim == 4:
             batch_size, channel, height, width = hidden_states.shape
-            hidden_states = hidden_states.view(
-                batch_size, channel, height * width).transpose(1, 2)
+            hidden_states = hidden_states.view(batch_size, channel,
+                                               height * width).transpose(1, 2)
         batch_size = hidden_states.shape[0]
         if attn.group_norm is not None:
-            hidden_states = attn.group_norm(
-                hidden_states.transpose(1, 2)).transpose(1, 2)
+            hidden_states = attn.group_norm(hidden_states.transpose(
+                1, 2)).transpose(1, 2)
 
         query = attn.to_q(hidden_states)
         if encoder_hidden_states is None:
@@ -247,8 +260,8 @@ class RecordingAttnProcessor:
                 encoder_hidden_states)
         key = attn.to_k(encoder_hidden_states)
         value = attn.to_v(encoder_hidden_states)
-        query, key, value = (_heads(t, attn.heads)
-                             for t in (query, key, value))
+        query, key, value = (
+            _heads(t, attn.heads) for t in (query, key, value))
         if attn.norm_q is not None:
             query = attn.norm_q(query)
         if attn.norm_k is not None:
@@ -276,10 +289,12 @@ def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:
 
 
 @contextmanager
-def record_attention(unet: torch.nn.Module,
-                     layers: Sequence[AttentionLayer], batch_size: int,
-                     class_embeds: Optional[torch.Tensor] = None
-                     ) -> Iterator[AttentionStore]:
+def record_attention(
+        unet: torch.nn.Module,
+        layers: Sequence[AttentionLayer],
+        batch_size: int,
+        class_embeds: Optional[torch.Tensor] = None
+) -> Iterator[AttentionStore]:
     """Install recording processors on ``layers``; restore all on exit.
 
     ``class_embeds`` (batch, tokens, dim): the encoded class prompts whose

@@ -44,9 +44,9 @@ def _wrap(tokenizer: 'PreTrainedTokenizerBase', ids: List[int]) -> List[int]:
     return [tokenizer.bos_token_id] + ids + [tokenizer.eos_token_id]
 
 
-def class_token_positions(tokenizer: 'PreTrainedTokenizerBase',
-                          class_names: Sequence[str]
-                          ) -> Tuple[List[int], Dict[str, List[int]]]:
+def class_token_positions(
+        tokenizer: 'PreTrainedTokenizerBase',
+        class_names: Sequence[str]) -> Tuple[List[int], Dict[str, List[int]]]:
     """Token ids of ``' '.join(class_names)`` and each name's positions.
 
     Positions count from 0 = the first name token (BOS not included). A name
@@ -59,7 +59,8 @@ def class_token_positions(tokenizer: 'PreTrainedTokenizerBase',
         if not name_ids:
             raise ValueError(f'class name {name!r} has no tokens')
         positions.setdefault(name, []).extend(
-            range(len(ids), len(ids) + len(name_ids)))
+            range(len(ids),
+                  len(ids) + len(name_ids)))
         ids += name_ids
     # CLIP splits words on spaces before BPE, so names tokenized one by one
     # must equal the joined text; a tokenizer where context matters would
@@ -87,11 +88,14 @@ def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
     warnings.warn(
         f'prompt has {len(ids)} tokens, CLIP reads {budget}: the caption was '
         f'cut to its first {keep} tokens, all class names kept: '
-        f'{head + tail!r}', PromptTruncatedWarning, stacklevel=3)
+        f'{head + tail!r}',
+        PromptTruncatedWarning,
+        stacklevel=3)
     return _ids(tokenizer, head)[:keep] + tail_ids
 
 
-def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
+def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase',
+                        caption: str,
                         class_names: Sequence[str],
                         append: bool = True) -> SamplePrompt:
     """Both texts of a sample, fitted to the tokenizer's context length.
@@ -108,13 +112,16 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
             f'{budget} CLIP reads: pass fewer classes ({list(class_names)})')
     if append:  # head + tail == append_class_prompt(caption, class_names)
         head = clean_caption(caption)
-        tail = (CLASS_PROMPT_SEPARATOR + ' '.join(class_names)
-                if class_names else '')
+        tail = (
+            CLASS_PROMPT_SEPARATOR +
+            ' '.join(class_names) if class_names else '')
     else:
         head, tail = caption, ''
     return SamplePrompt(
         text=head + tail,
         text_ids=_wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget)),
         class_prompt_ids=_wrap(tokenizer, class_ids),
-        class_positions={name: [p + 1 for p in pos]  # after BOS
-                         for name, pos in positions.items()})
+        class_positions={
+            name: [p + 1 for p in pos]  # after BOS
+            for name, pos in positions.items()
+        })

@@ -40,9 +40,12 @@ def _bpe_merges(bpe_path: Path) -> List[str]:
 
 def _byte_tokens() -> List[str]:
     """GPT-2/CLIP's reversible byte -> printable unicode table, in order."""
-    printable = (list(range(ord('!'), ord('~') + 1)) +
-                 list(range(ord('¡'), ord('¬') + 1)) +
-                 list(range(ord('®'), ord('ÿ') + 1)))
+    printable = (
+        list(range(ord('!'),
+                   ord('~') + 1)) + list(range(ord('¡'),
+                                               ord('¬') + 1)) +
+        list(range(ord('®'),
+                   ord('ÿ') + 1)))
     codes, extra = list(printable), 0
     for byte in range(256):
         if byte not in printable:
@@ -52,8 +55,8 @@ def _byte_tokens() -> List[str]:
     return [chr(code) for code in codes]
 
 
-def _bpe(word: str,
-         ranks: Dict[Tuple[str, str], int]) -> List[Tuple[str, str]]:
+def _bpe(word: str, ranks: Dict[Tuple[str, str],
+                                int]) -> List[Tuple[str, str]]:
     """The merges CLIP's BPE applies to one word, in order."""
     parts = list(word[:-1]) + [word[-1] + '</w>']
     applied = []
@@ -104,11 +107,19 @@ def clip_tokenizer(bpe_path: Optional[Union[str, Path]] = None,
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / 'vocab.json').write_text(
-            json.dumps({token: i for i, token in enumerate(vocab)}))
-        (root / 'merges.txt').write_text(
-            '#version: 0.2\n' + '\n'.join(merges) + '\n')
-        (root / 'tokenizer_config.json').write_text(json.dumps(dict(
-            tokenizer_class='CLIPTokenizer',
-            model_max_length=model_max_length, bos_token=CLIP_BOS,
-            eos_token=CLIP_EOS, unk_token=CLIP_EOS, pad_token=CLIP_EOS)))
+            json.dumps({
+                token: i
+                for i, token in enumerate(vocab)
+            }))
+        (root / 'merges.txt').write_text('#version: 0.2\n' +
+                                         '\n'.join(merges) + '\n')
+        (root / 'tokenizer_config.json').write_text(
+            json.dumps(
+                dict(
+                    tokenizer_class='CLIPTokenizer',
+                    model_max_length=model_max_length,
+                    bos_token=CLIP_BOS,
+                    eos_token=CLIP_EOS,
+                    unk_token=CLIP_EOS,
+                    pad_token=CLIP_EOS)))
         return CLIPTokenizer.from_pretrained(folder)

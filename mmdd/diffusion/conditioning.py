@@ -41,8 +41,8 @@ class TextEmbeddings:
 
 def _padded(ids: Sequence[List[int]], length: int, pad_id: int,
             device: torch.device) -> torch.Tensor:
-    return torch.tensor([list(i) + [pad_id] * (length - len(i))
-                         for i in ids], device=device)
+    return torch.tensor([list(i) + [pad_id] * (length - len(i)) for i in ids],
+                        device=device)
 
 
 class SDTextConditioning:
@@ -55,14 +55,15 @@ class SDTextConditioning:
     def sample_prompts(self, caption: str, class_names: Sequence[str],
                        append: bool) -> List[SamplePrompt]:
         """A sample's texts as each tokenizer splits them."""
-        first = build_sample_prompt(self.tokenizers[0], caption,
-                                    class_names, append)
+        first = build_sample_prompt(self.tokenizers[0], caption, class_names,
+                                    append)
         prompts = [first]
         with warnings.catch_warnings():  # a cut caption is reported once
             warnings.simplefilter('ignore', PromptTruncatedWarning)
             for tokenizer in self.tokenizers[1:]:
-                prompts.append(build_sample_prompt(tokenizer, caption,
-                                                   class_names, append))
+                prompts.append(
+                    build_sample_prompt(tokenizer, caption, class_names,
+                                        append))
                 if prompts[-1].class_prompt_ids != first.class_prompt_ids:
                     raise ValueError(
                         f'the class prompt {" ".join(class_names)!r} splits '
@@ -72,9 +73,11 @@ class SDTextConditioning:
 
     def negative_ids(self, text: str) -> List[List[List[int]]]:
         """``text`` by each tokenizer, cut at its length, as a batch of 1."""
-        return [[tokenizer(text, truncation=True,
-                           max_length=tokenizer.model_max_length).input_ids]
-                for tokenizer in self.tokenizers]
+        return [[
+            tokenizer(
+                text, truncation=True,
+                max_length=tokenizer.model_max_length).input_ids
+        ] for tokenizer in self.tokenizers]
 
     def encode(self, ids: TokenIds) -> TextEmbeddings:
         token_ids = ids[0]
@@ -86,15 +89,16 @@ class SDTextConditioning:
         mask = None
         if getattr(encoder.config, 'use_attention_mask', False):
             mask = torch.tensor([[1] * len(i) + [0] * (length - len(i))
-                                 for i in token_ids], device=encoder.device)
+                                 for i in token_ids],
+                                device=encoder.device)
         states = encoder(ids, attention_mask=mask)[0]
         return TextEmbeddings(states.to(encoder.dtype))
 
     def pipeline_inputs(self, text: TextEmbeddings,
                         negative: TextEmbeddings) -> Dict[str, torch.Tensor]:
         """Keyword arguments of the pipeline's ``__call__``."""
-        return dict(prompt_embeds=text.states,
-                    negative_prompt_embeds=negative.states)
+        return dict(
+            prompt_embeds=text.states, negative_prompt_embeds=negative.states)
 
 
 class SDXLTextConditioning(SDTextConditioning):
@@ -117,9 +121,9 @@ class SDXLTextConditioning(SDTextConditioning):
     def encode(self, ids: TokenIds) -> TextEmbeddings:
         pipeline = self.pipeline
         states, pooled = [], None
-        for tokenizer, encoder, token_ids in zip(
-                self.tokenizers,
-                (pipeline.text_encoder, pipeline.text_encoder_2), ids):
+        encoders = (pipeline.text_encoder, pipeline.text_encoder_2)
+        for tokenizer, encoder, token_ids in zip(self.tokenizers, encoders,
+                                                 ids):
             padded = _padded(token_ids, tokenizer.model_max_length,
                              tokenizer.pad_token_id, encoder.device)
             output = encoder(padded, output_hidden_states=True)
@@ -135,10 +139,11 @@ class SDXLTextConditioning(SDTextConditioning):
 
     def pipeline_inputs(self, text: TextEmbeddings,
                         negative: TextEmbeddings) -> Dict[str, torch.Tensor]:
-        return dict(prompt_embeds=text.states,
-                    negative_prompt_embeds=negative.states,
-                    pooled_prompt_embeds=text.pooled,
-                    negative_pooled_prompt_embeds=negative.pooled)
+        return dict(
+            prompt_embeds=text.states,
+            negative_prompt_embeds=negative.states,
+            pooled_prompt_embeds=text.pooled,
+            negative_pooled_prompt_embeds=negative.pooled)
 
 
 def text_conditioning(pipeline) -> SDTextConditioning:
@@ -147,6 +152,5 @@ def text_conditioning(pipeline) -> SDTextConditioning:
         return SDXLTextConditioning(pipeline)
     if isinstance(pipeline, StableDiffusionPipeline):
         return SDTextConditioning(pipeline)
-    raise TypeError(
-        f'{type(pipeline).__name__} is not supported; use a '
-        'StableDiffusionPipeline or StableDiffusionXLPipeline')
+    raise TypeError(f'{type(pipeline).__name__} is not supported; use a '
+                    'StableDiffusionPipeline or StableDiffusionXLPipeline')

@@ -31,9 +31,14 @@ DEFAULT_NEGATIVE_PROMPT = (
     'anatomy, watermark, signature, cut off, low contrast, underexposed, '
     'overexposed, bad art, beginner, amateur, distorted face')
 
-DTYPES = {'fp32': torch.float32, 'float32': torch.float32,
-          'fp16': torch.float16, 'float16': torch.float16,
-          'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16}
+DTYPES = {
+    'fp32': torch.float32,
+    'float32': torch.float32,
+    'fp16': torch.float16,
+    'float16': torch.float16,
+    'bf16': torch.bfloat16,
+    'bfloat16': torch.bfloat16
+}
 
 
 @dataclass
@@ -62,8 +67,8 @@ class GenerationConfig:
                              f'{self.num_inference_steps}')
         if self.tau < 0:
             raise ValueError(f'tau must be >= 0, got {self.tau}')
-        if not (0 <= self.uncertain_threshold <= self.foreground_threshold
-                <= 1):
+        if not (0 <= self.uncertain_threshold <= self.foreground_threshold <=
+                1):
             raise ValueError(
                 'thresholds must satisfy 0 <= uncertain_threshold <= '
                 f'foreground_threshold <= 1, got uncertain_threshold='
@@ -156,8 +161,9 @@ def _check_local_model(model: str) -> None:
     ``~``) is a path.
     """
     path = os.path.expanduser(str(model))
-    looks_local = (path.count('/') != 1 or path.startswith(('.', '/'))
-                   or str(model).startswith('~'))
+    looks_local = (
+        path.count('/') != 1 or path.startswith(('.', '/'))
+        or str(model).startswith('~'))
     if looks_local and not os.path.isdir(path):
         raise FileNotFoundError(
             f'model folder {model!r} does not exist (relative paths start '
@@ -173,8 +179,8 @@ class LabelledImageGenerator:
     ``class_names[0]`` is the background; request class ids index the list.
     """
 
-    def __init__(self, pipeline: DiffusionPipeline,
-                 class_names: Sequence[str], config: GenerationConfig):
+    def __init__(self, pipeline: DiffusionPipeline, class_names: Sequence[str],
+                 config: GenerationConfig):
         if len(class_names) < 2:
             raise ValueError('class_names needs the background and at least '
                              f'one class, got {list(class_names)}')
@@ -214,7 +220,8 @@ class LabelledImageGenerator:
                     '(indices into class_names; 0, the background, is '
                     'implied and never listed)')
 
-    def generate(self, requests: Sequence[SampleRequest],
+    def generate(self,
+                 requests: Sequence[SampleRequest],
                  keep_attention: bool = False) -> List[GeneratedSample]:
         """Generate one batch; samples come back in request order.
 
@@ -227,57 +234,69 @@ class LabelledImageGenerator:
             self._check(request)
         config, pipeline = self.config, self.pipeline
         # [sample][tokenizer]; positions and text from the first tokenizer.
-        texts = [self.text.sample_prompts(
-            r.caption, [self.class_names[i] for i in r.class_ids],
-            config.append_class_prompt) for r in requests]
+        texts = [
+            self.text.sample_prompts(
+                r.caption, [self.class_names[i]
+                            for i in r.class_ids], config.append_class_prompt)
+            for r in requests
+        ]
         prompts: List[SamplePrompt] = [t[0] for t in texts]
         by_tokenizer = list(zip(*texts))
         batch = len(requests)
         with torch.no_grad():
-            text = self.text.encode(
-                [[p.text_ids for p in ps] for ps in by_tokenizer])
+            text = self.text.encode([[p.text_ids for p in ps]
+                                     for ps in by_tokenizer])
             # One per sample, as the pipelines encode it: a batch of one
             # can round differently (SDXL's pooled projection does).
-            negative = self.text.encode(
-                [ids * batch
-                 for ids in self.text.negative_ids(config.negative_prompt)])
-            classes = self.text.encode(
-                [[p.class_prompt_ids for p in ps] for ps in by_tokenizer]
-            ).states
-        generators = [torch.Generator('cpu').manual_seed(r.seed)
-                      for r in requests]
+            negative = self.text.encode([
+                ids * batch
+                for ids in self.text.negative_ids(config.negative_prompt)
+            ])
+            classes = self.text.encode([[p.class_prompt_ids for p in ps]
+                                        for ps in by_tokenizer]).states
+        generators = [
+            torch.Generator('cpu').manual_seed(r.seed) for r in requests
+        ]
         with record_attention(pipeline.unet, self.layers, batch,
                               classes) as store:
             output = pipeline(
                 **self.text.pipeline_inputs(text, negative),
-                height=self.height, width=self.width,
+                height=self.height,
+                width=self.width,
                 num_inference_steps=config.num_inference_steps,
-                guidance_scale=config.guidance_scale, generator=generators,
+                guidance_scale=config.guidance_scale,
+                generator=generators,
                 output_type='np')
         cross, self_attention = store.average(CROSS), store.average(SELF)
         images = (output.images * 255).round().astype(np.uint8)
         # SDXL has no safety checker (and no such field).
-        flagged = (getattr(output, 'nsfw_content_detected', None)
-                   or [False] * batch)
+        flagged = (
+            getattr(output, 'nsfw_content_detected', None) or [False] * batch)
         samples = []
         for i, (request, prompt) in enumerate(zip(requests, prompts)):
             class_ids = list(dict.fromkeys(request.class_ids))
-            attention = SampleAttention(
-                cross[i], self_attention[i],
-                [prompt.class_positions[self.class_names[c]]
-                 for c in class_ids], class_ids)
+            attention = SampleAttention(cross[i], self_attention[i], [
+                prompt.class_positions[self.class_names[c]] for c in class_ids
+            ], class_ids)
             label, confidence = self.label(attention)
-            samples.append(GeneratedSample(
-                image=images[i], label=label, confidence=confidence,
-                prompt=prompt.text, seed=request.seed,
-                nsfw_flagged=bool(flagged[i]),
-                attention=attention if keep_attention else None))
+            samples.append(
+                GeneratedSample(
+                    image=images[i],
+                    label=label,
+                    confidence=confidence,
+                    prompt=prompt.text,
+                    seed=request.seed,
+                    nsfw_flagged=bool(flagged[i]),
+                    attention=attention if keep_attention else None))
         return samples
 
-    def label(self, attention: SampleAttention, tau: Optional[int] = None,
-              foreground_threshold: Optional[float] = None,
-              uncertain_threshold: Optional[float] = None
-              ) -> Tuple[np.ndarray, np.ndarray]:
+    def label(
+        self,
+        attention: SampleAttention,
+        tau: Optional[int] = None,
+        foreground_threshold: Optional[float] = None,
+        uncertain_threshold: Optional[float] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """Label and confidence from recorded attention; settings left as
         None come from the generator's config (for ablations: one
         denoising pass, many labellings)."""
@@ -285,10 +304,9 @@ class LabelledImageGenerator:
         label, confidence = label_from_attention(
             attention.cross, attention.self_attention, attention.positions,
             attention.class_ids, self.cross_size, self.self_size,
-            (self.height, self.width),
-            config.tau if tau is None else tau,
-            (config.foreground_threshold if foreground_threshold is None
-             else foreground_threshold),
-            (config.uncertain_threshold if uncertain_threshold is None
-             else uncertain_threshold), config.ignore_index)
+            (self.height, self.width), config.tau if tau is None else tau,
+            (config.foreground_threshold
+             if foreground_threshold is None else foreground_threshold),
+            (config.uncertain_threshold if uncertain_threshold is None else
+             uncertain_threshold), config.ignore_index)
         return label.cpu().numpy(), confidence.cpu().numpy()

@@ -116,9 +116,11 @@ def check_image_size(folder: PathLike, height: Optional[int],
     multiple = size_multiple(folder)
     native = native_size(folder)
     height, width = height or native, width or native
-    bad = {name: value for name, value in (('height', height),
-                                           ('width', width))
-           if value % multiple}
+    bad = {
+        name: value
+        for name, value in (('height', height), ('width', width))
+        if value % multiple
+    }
     if bad:
         fix = ', '.join(f'{name}={value // multiple * multiple or multiple}'
                         for name, value in bad.items())

@@ -95,8 +95,7 @@ def folder_fingerprint(folder: PathLike,
     """``{'fingerprint': 'sha256:...', 'files': {relative path: sha256}}``
     of a local diffusers folder."""
     digests = digests or FileDigests()
-    files = {name: digests(Path(folder, name))
-             for name in model_files(folder)}
+    files = {name: digests(Path(folder, name)) for name in model_files(folder)}
     digests.save()
     total = hashlib.sha256(json.dumps(files, sort_keys=True).encode())
     return dict(fingerprint=f'sha256:{total.hexdigest()}', files=files)
@@ -118,8 +117,8 @@ def hub_revision(model_id: str, online: bool = True) -> str:
     except Exception:  # not cached: ask the hub
         pass
     try:
-        offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() not in (
-            '0', '', 'false', 'no')
+        offline = os.environ.get('HF_HUB_OFFLINE',
+                                 '0').lower() not in ('0', '', 'false', 'no')
         if offline or not online:
             raise LookupError('not in the local hub cache, and offline')
         from huggingface_hub import HfApi
@@ -154,5 +153,5 @@ def model_identity(model: PathLike, online: bool = True) -> Dict:
 
 def changed_files(old: Dict[str, str], new: Dict[str, str]) -> List[str]:
     """Files whose digest differs, or that only one side has."""
-    return sorted(name for name in set(old) | set(new)
-                  if old.get(name) != new.get(name))
+    return sorted(
+        name for name in set(old) | set(new) if old.get(name) != new.get(name))

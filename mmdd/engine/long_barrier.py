@@ -37,8 +37,10 @@ def announce_failure(message: str) -> None:
         store.set(_FAILED_KEY, message)
 
 
-def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
-                 log_every: float = 60.0, poll: float = 0.5) -> None:
+def long_barrier(desc: str = 'barrier',
+                 timeout: Optional[float] = None,
+                 log_every: float = 60.0,
+                 poll: float = 0.5) -> None:
     """Wait until every rank has called this (the n-th call of each rank
     meets the n-th of the others). No-op outside a distributed job.
 
@@ -76,8 +78,9 @@ def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
                 f'arrived within {timeout:.0f} s; raise barrier_timeout (or '
                 'set it to None to wait as long as it takes).')
         if rank == 0 and now - last_log >= log_every:
-            print_log(f'{desc}: {arrived} of {world_size} ranks done, '
-                      f'waiting for the others ({now - start:.0f} s).',
-                      logger='current')
+            print_log(
+                f'{desc}: {arrived} of {world_size} ranks done, '
+                f'waiting for the others ({now - start:.0f} s).',
+                logger='current')
             last_log = now
         time.sleep(poll)

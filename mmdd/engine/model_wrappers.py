@@ -7,7 +7,8 @@ from mmdd.registry import MODEL_WRAPPERS
 @MODEL_WRAPPERS.register_module()
 class MMDistributedDataParallelAnyDevice(MMDistributedDataParallel):
     """The Runner passes ``device_ids=[LOCAL_RANK]``, which DDP refuses for a
-    module on the CPU; drop it there. On GPUs this is MMDistributedDataParallel.
+    module on the CPU; drop it there. On GPUs this is
+    MMDistributedDataParallel.
     """
 
     def __init__(self, module, device_ids=None, **kwargs) -> None:

@@ -84,7 +84,8 @@ def _reachable(url: str, timeout: float) -> Optional[str]:
         return f'{type(err).__name__}: {err}'
 
 
-def checkpoint_problem(where: str, uri: str,
+def checkpoint_problem(where: str,
+                       uri: str,
                        timeout: float = 10.0) -> Optional[str]:
     url = checkpoint_url(uri)
     if url is None:
@@ -118,8 +119,8 @@ def data_problems(cfg) -> List[str]:
         if not loader_cfg or loader_cfg.get('dataset') is None:
             continue
         dataset_cfg = copy.deepcopy(loader_cfg['dataset'])
-        if dataset_cfg in seen or any(iter_dataset_cfgs(
-                dataset_cfg, GENERATING_TYPES)):
+        if dataset_cfg in seen or any(
+                iter_dataset_cfgs(dataset_cfg, GENERATING_TYPES)):
             continue
         seen.append(dataset_cfg)
         try:
@@ -160,8 +161,9 @@ def work_dir_problem(cfg) -> Optional[str]:
 
 def generates_data(cfg) -> bool:
     """Whether the run's training data is generated (SynthDataset)."""
-    return any(iter_loader_dataset_cfgs(cfg, GENERATING_TYPES,
-                                        ('train_dataloader', )))
+    return any(
+        iter_loader_dataset_cfgs(cfg, GENERATING_TYPES,
+                                 ('train_dataloader', )))
 
 
 def preflight_problems(cfg, check_data: bool = True) -> List[str]:
@@ -187,6 +189,6 @@ def check_before_generation(cfg) -> None:
     problems = preflight_problems(cfg)
     if problems:
         raise PreflightError(
-            'This run would generate its training data and then fail:\n  - '
-            + '\n  - '.join(problems) +
+            'This run would generate its training data and then fail:\n  - ' +
+            '\n  - '.join(problems) +
             '\nFix these first (nothing has been generated yet).')

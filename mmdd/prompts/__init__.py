@@ -20,9 +20,8 @@ __all__ = [
     'BACKGROUND', 'CLASS_PROMPT_SEPARATOR', 'COCO_CATEGORIES',
     'COCO_CATEGORY_TO_LABEL', 'COCO_CLASSES', 'COCO_PALETTE',
     'IgnoredPromptKeyWarning', 'PromptRecord', 'RECORD_KEYS', 'VOC_CLASSES',
-    'VOC_MMSEG_CLASSES', 'VOC_PALETTE', 'append_class_prompt',
-    'build_prompt', 'caption_records', 'clean_caption', 'image_records',
-    'order_classes',
+    'VOC_MMSEG_CLASSES', 'VOC_PALETTE', 'append_class_prompt', 'build_prompt',
+    'caption_records', 'clean_caption', 'image_records', 'order_classes',
     'read_captions', 'read_prompts', 'template_prompt', 'template_prompts',
     'template_record', 'voc_colormap', 'write_prompts'
 ]

@@ -54,7 +54,8 @@ def images_in_folder(folder: PathLike) -> Dict[str, Path]:
     return found
 
 
-def images_in_list(list_file: PathLike, image_dir: PathLike,
+def images_in_list(list_file: PathLike,
+                   image_dir: PathLike,
                    suffix: str = '.jpg') -> Dict[str, Path]:
     """``{id: image_dir/<id><suffix>}`` for the ids of ``list_file`` (one a
     line, first word; e.g. VOC's ``ImageSets/Segmentation/train.txt`` with
@@ -62,8 +63,10 @@ def images_in_list(list_file: PathLike, image_dir: PathLike,
     list_file, image_dir = Path(list_file), Path(image_dir)
     if not list_file.is_file():
         raise FileNotFoundError(f'image list {list_file} does not exist')
-    ids = [line.split()[0] for line in list_file.read_text().splitlines()
-           if line.strip() and not line.startswith('#')]
+    ids = [
+        line.split()[0] for line in list_file.read_text().splitlines()
+        if line.strip() and not line.startswith('#')
+    ]
     images = {i: image_dir / f'{i}{suffix}' for i in ids}
     missing = [p for p in images.values() if not p.is_file()]
     if missing:
@@ -91,16 +94,18 @@ def read_caption_file(path: PathLike) -> Dict[str, str]:
 
 
 def write_caption_file(path: PathLike, captions: Dict[str, str]) -> None:
-    text = json.dumps(dict(sorted(captions.items())), indent=0,
-                      ensure_ascii=False)
+    text = json.dumps(
+        dict(sorted(captions.items())), indent=0, ensure_ascii=False)
     atomic_write_text(path, text + '\n')
 
 
 def remove_stale_temporaries(path: PathLike) -> int:
     """Delete temporary files of ``path`` left by killed writers."""
     path = Path(path)
-    stale = [p for p in path.parent.glob(f'.{path.name}.tmp-*')
-             if is_temporary(p) and not writer_alive(p)]
+    stale = [
+        p for p in path.parent.glob(f'.{path.name}.tmp-*')
+        if is_temporary(p) and not writer_alive(p)
+    ]
     for tmp in stale:
         tmp.unlink(missing_ok=True)
     return len(stale)
@@ -116,11 +121,12 @@ def report_skip(path: str, why: str) -> None:
     tqdm.write(f'skipped {path}: {why}', file=sys.stderr)
 
 
-def caption_images(captioner: Callable[[Sequence[Image.Image]], List[str]],
-                   images: Dict[str, Path], out: PathLike,
-                   batch_size: int = 16,
-                   on_skip: Callable[[str, str], None] = report_skip
-                   ) -> CaptionSummary:
+def caption_images(
+        captioner: Callable[[Sequence[Image.Image]], List[str]],
+        images: Dict[str, Path],
+        out: PathLike,
+        batch_size: int = 16,
+        on_skip: Callable[[str, str], None] = report_skip) -> CaptionSummary:
     """Caption the images ``out`` lacks, saving after every batch.
 
     Unreadable images are passed to ``on_skip(path, reason)``, left out of
@@ -134,8 +140,8 @@ def caption_images(captioner: Callable[[Sequence[Image.Image]], List[str]],
     remove_stale_temporaries(out)
     captions = read_caption_file(out)
     todo = [i for i in images if i not in captions]
-    summary = CaptionSummary(total=len(images),
-                             already=len(images) - len(todo), written=0)
+    summary = CaptionSummary(
+        total=len(images), already=len(images) - len(todo), written=0)
     bar = progress_bar(total=len(todo), desc='captions')
     try:
         for start in range(0, len(todo), batch_size):

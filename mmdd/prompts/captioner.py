@@ -46,12 +46,15 @@ class Captioner:
         num_beams: beam width (1 = greedy).
     """
 
-    def __init__(self, model, processor, prompt: Optional[str] = None,
-                 max_new_tokens: int = 30, num_beams: int = 3) -> None:
+    def __init__(self,
+                 model,
+                 processor,
+                 prompt: Optional[str] = None,
+                 max_new_tokens: int = 30,
+                 num_beams: int = 3) -> None:
         if max_new_tokens < 1 or num_beams < 1:
-            raise ValueError(
-                f'max_new_tokens and num_beams must be >= 1, got '
-                f'{max_new_tokens} and {num_beams}')
+            raise ValueError(f'max_new_tokens and num_beams must be >= 1, got '
+                             f'{max_new_tokens} and {num_beams}')
         self.model = model.eval()
         self.processor = processor
         self.prompt = prompt or None
@@ -59,7 +62,8 @@ class Captioner:
         self.num_beams = num_beams
 
     @classmethod
-    def from_pretrained(cls, model_name: str = DEFAULT_CAPTION_MODEL,
+    def from_pretrained(cls,
+                        model_name: str = DEFAULT_CAPTION_MODEL,
                         device: Optional[str] = None,
                         dtype: Optional[str] = None,
                         **kwargs) -> 'Captioner':
@@ -81,15 +85,17 @@ class Captioner:
         if not images:
             return []
         text = None if self.prompt is None else [self.prompt] * len(images)
-        inputs = self.processor(images=list(images), text=text,
-                                return_tensors='pt')
+        inputs = self.processor(
+            images=list(images), text=text, return_tensors='pt')
         param = next(self.model.parameters())
-        inputs = {key: (value.to(param.device, param.dtype)
-                        if value.is_floating_point() else
-                        value.to(param.device))
-                  for key, value in inputs.items()}
+        inputs = {
+            key: (value.to(param.device, param.dtype)
+                  if value.is_floating_point() else value.to(param.device))
+            for key, value in inputs.items()
+        }
         output = self.model.generate(
-            **inputs, max_new_tokens=self.max_new_tokens,
+            **inputs,
+            max_new_tokens=self.max_new_tokens,
             num_beams=self.num_beams)
         texts = self.processor.batch_decode(output, skip_special_tokens=True)
         return [self._clean(t) for t in texts]

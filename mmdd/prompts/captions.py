@@ -44,8 +44,11 @@ def read_captions(path: PathLike) -> Dict[str, List[str]]:
     ``2007_000032``).
     """
     path = Path(path)
-    readers = {'.json': _json_captions, '.jsonl': _jsonl_captions,
-               '.txt': _txt_captions}
+    readers = {
+        '.json': _json_captions,
+        '.jsonl': _jsonl_captions,
+        '.txt': _txt_captions
+    }
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise ValueError(f'{path}: unknown captions format {path.suffix!r}; '
@@ -92,8 +95,10 @@ def _json_captions(path: Path) -> Iterator[Caption]:
     data = load_json(path)
     if isinstance(data, dict) and isinstance(data.get('annotations'), list):
         # COCO captions file: ids are the image file stems.
-        names = {img['id']: image_id_of(img['file_name'])
-                 for img in data.get('images', [])}
+        names = {
+            img['id']: image_id_of(img['file_name'])
+            for img in data.get('images', [])
+        }
         for index, ann in enumerate(data['annotations']):
             where = f'{path}: annotations[{index}]'
             if not isinstance(ann, dict) or 'image_id' not in ann:

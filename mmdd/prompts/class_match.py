@@ -17,18 +17,38 @@ from .synonyms import COCO_SYNONYMS, NON_CLASS_PHRASES, VOC_SYNONYMS
 # Used when no synonym table is given: keyed by class name, so a VOC list
 # picks the VOC entries and a COCO list the COCO ones.
 DEFAULT_SYNONYMS: Dict[str, Tuple[str, ...]] = {
-    **COCO_SYNONYMS, **VOC_SYNONYMS}
+    **COCO_SYNONYMS,
+    **VOC_SYNONYMS
+}
 _TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:'[a-z]+)?")
 _STEMMER = SnowballStemmer('english')
 # Plurals the stemmer does not bring back to their singular's stem.
 _IRREGULAR = {
-    'men': 'man', 'women': 'woman', 'children': 'child', 'mice': 'mouse',
-    'knives': 'knife', 'leaves': 'leaf', 'geese': 'goose', 'oxen': 'ox',
-    'calves': 'calf', 'wolves': 'wolf', 'shelves': 'shelf', 'feet': 'foot',
-    'teeth': 'tooth', 'buses': 'bus', 'busses': 'bus', 'wives': 'wife',
-    'loaves': 'loaf', 'scarves': 'scarf', 'halves': 'half',
-    'policemen': 'policeman', 'gentlemen': 'gentleman',
-    'firemen': 'fireman', 'cacti': 'cactus', 'tvs': 'tv'}
+    'men': 'man',
+    'women': 'woman',
+    'children': 'child',
+    'mice': 'mouse',
+    'knives': 'knife',
+    'leaves': 'leaf',
+    'geese': 'goose',
+    'oxen': 'ox',
+    'calves': 'calf',
+    'wolves': 'wolf',
+    'shelves': 'shelf',
+    'feet': 'foot',
+    'teeth': 'tooth',
+    'buses': 'bus',
+    'busses': 'bus',
+    'wives': 'wife',
+    'loaves': 'loaf',
+    'scarves': 'scarf',
+    'halves': 'half',
+    'policemen': 'policeman',
+    'gentlemen': 'gentleman',
+    'firemen': 'fireman',
+    'cacti': 'cactus',
+    'tvs': 'tv'
+}
 
 
 @lru_cache(maxsize=65536)
@@ -52,8 +72,8 @@ def normalize_word(word: str) -> str:
 
 
 def _phrase_key(phrase: str) -> Tuple[str, ...]:
-    return tuple(normalize_word(t) for t in _TOKENIZER.tokenize(
-        phrase.lower()))
+    return tuple(
+        normalize_word(t) for t in _TOKENIZER.tokenize(phrase.lower()))
 
 
 class ClassMatcher:
@@ -71,7 +91,9 @@ class ClassMatcher:
         self.class_names = [c for c in class_names if c != BACKGROUND]
         synonyms = DEFAULT_SYNONYMS if synonyms is None else synonyms
         table: Dict[Tuple[str, ...], Optional[str]] = {
-            _phrase_key(p): None for p in non_class_phrases}
+            _phrase_key(p): None
+            for p in non_class_phrases
+        }
         # A class's own name beats another class's synonym for it.
         owners = {_phrase_key(name): name for name in self.class_names}
         for name in self.class_names:
@@ -89,8 +111,9 @@ class ClassMatcher:
 
     def __call__(self, caption: str) -> List[str]:
         """Mentioned classes, unique, in class-list order."""
-        words = [normalize_word(t) for t in _TOKENIZER.tokenize(
-            caption.lower())]
+        words = [
+            normalize_word(t) for t in _TOKENIZER.tokenize(caption.lower())
+        ]
         found, i = set(), 0
         while i < len(words):
             for length in range(min(self._max_len, len(words) - i), 0, -1):

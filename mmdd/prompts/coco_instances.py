@@ -18,16 +18,22 @@ class CocoInstances:
 
     def labels(self, image_id: int) -> List[int]:
         """Sorted label indices (1..80) of the image's annotations."""
-        return sorted({COCO_CATEGORY_TO_LABEL[ann['category_id']]
-                       for ann in self.annotations[image_id]})
+        return sorted({
+            COCO_CATEGORY_TO_LABEL[ann['category_id']]
+            for ann in self.annotations[image_id]
+        })
 
     def classes_by_stem(self) -> Dict[str, List[str]]:
         """Image file stem -> class names present, in COCO's class order,
         for every image in id order (an empty list without annotations)."""
-        stems = {image['id']: Path(image['file_name']).stem
-                 for image in self.images}
-        return {stems[i]: [COCO_CLASSES[v] for v in self.labels(i)]
-                for i in sorted(stems)}
+        stems = {
+            image['id']: Path(image['file_name']).stem
+            for image in self.images
+        }
+        return {
+            stems[i]: [COCO_CLASSES[v] for v in self.labels(i)]
+            for i in sorted(stems)
+        }
 
 
 def load_coco_instances(path: Union[str, os.PathLike]) -> CocoInstances:
@@ -35,8 +41,10 @@ def load_coco_instances(path: Union[str, os.PathLike]) -> CocoInstances:
     unknown image or a file of another kind is a ``ValueError`` that says
     where."""
     data = load_json(Path(path))
-    missing = [k for k in ('images', 'annotations', 'categories')
-               if not isinstance(data, dict) or k not in data]
+    missing = [
+        k for k in ('images', 'annotations', 'categories')
+        if not isinstance(data, dict) or k not in data
+    ]
     if missing:
         raise ValueError(f'{path}: missing {missing}; expected COCO\'s '
                          'instances_*.json (not captions or panoptic)')
@@ -49,7 +57,9 @@ def load_coco_instances(path: Union[str, os.PathLike]) -> CocoInstances:
                 f'2017\'s ({expected}); mmdd expects the 80 COCO 2017 thing '
                 'categories and their fixed 1..80 labels')
     annotations: Dict[int, List[dict]] = {
-        image['id']: [] for image in data['images']}
+        image['id']: []
+        for image in data['images']
+    }
     for index, ann in enumerate(data['annotations']):
         if ann['image_id'] not in annotations:
             raise ValueError(f'{path}: annotations[{index}] refers to image '

@@ -62,9 +62,9 @@ class IgnoredPromptKeyWarning(UserWarning):
     """A prompt file carries a key mmdd no longer reads."""
 
 
-def read_prompts(path: PathLike,
-                 class_names: Optional[Sequence[str]] = None
-                 ) -> List[PromptRecord]:
+def read_prompts(
+        path: PathLike,
+        class_names: Optional[Sequence[str]] = None) -> List[PromptRecord]:
     """Read and validate a prompt file written by :func:`write_prompts`.
 
     Errors name ``file:line``. With ``class_names``, every class must be one
@@ -97,7 +97,8 @@ def read_prompts(path: PathLike,
             f'{path}: ignoring key(s) {sorted(ignored)}: the generation text '
             f'is built from "caption" and "classes"; rewrite the file with '
             f'write_prompts (or the prompt tools) to drop them',
-            IgnoredPromptKeyWarning, stacklevel=2)
+            IgnoredPromptKeyWarning,
+            stacklevel=2)
     return records
 
 

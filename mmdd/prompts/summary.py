@@ -6,11 +6,11 @@ from .class_names import BACKGROUND
 from .records import PromptRecord, write_prompts
 
 
-def format_summary(records: Sequence[PromptRecord],
-                   class_names: Sequence[str],
-                   template_ids: Iterable[str] = (),
-                   synonyms: Optional[Mapping[str, Sequence[str]]] = None
-                   ) -> str:
+def format_summary(
+        records: Sequence[PromptRecord],
+        class_names: Sequence[str],
+        template_ids: Iterable[str] = (),
+        synonyms: Optional[Mapping[str, Sequence[str]]] = None) -> str:
     """A table per class: records containing it, and how many of its
     captioned records already named it in the caption (the rest rely on
     the appended class prompt alone)."""
@@ -30,10 +30,12 @@ def format_summary(records: Sequence[PromptRecord],
                 captioned[name] += 1
                 mentioned[name] += name in said
     width = max(map(len, present), default=5) + 2
-    lines = [f'records: {len(records)} (captions: '
-             f'{len(records) - len(templates)}, templates: {len(templates)})',
-             f'{"class":<{width}}{"records":>8}{"captioned":>10}'
-             f'{"mentioned":>10}{"share":>7}']
+    lines = [
+        f'records: {len(records)} (captions: '
+        f'{len(records) - len(templates)}, templates: {len(templates)})',
+        f'{"class":<{width}}{"records":>8}{"captioned":>10}'
+        f'{"mentioned":>10}{"share":>7}'
+    ]
     for name, count in present.items():
         share = (f'{100 * mentioned[name] / captioned[name]:.0f}%'
                  if captioned[name] else '-')

@@ -10,15 +10,14 @@ from typing import Dict, Tuple
 Synonyms = Dict[str, Tuple[str, ...]]
 
 # Words that name people in captions (COCO captions are full of them).
-_PERSON = (
-    'man', 'woman', 'people', 'persons', 'child', 'boy', 'girl', 'kid',
-    'player', 'guy', 'lady', 'gentleman', 'baby', 'toddler', 'adult',
-    'teenager', 'teen', 'mother', 'father', 'mom', 'dad', 'son', 'daughter',
-    'bride', 'groom', 'skier', 'surfer', 'skateboarder', 'snowboarder',
-    'rider', 'biker', 'cyclist', 'pedestrian', 'crowd', 'chef', 'cook',
-    'worker', 'officer', 'policeman', 'soldier', 'cowboy', 'batter',
-    'catcher', 'umpire', 'student', 'tourist', 'athlete', 'someone',
-    'human', 'family', 'friend')
+_PERSON = ('man', 'woman', 'people', 'persons', 'child', 'boy', 'girl', 'kid',
+           'player', 'guy', 'lady', 'gentleman', 'baby', 'toddler', 'adult',
+           'teenager', 'teen', 'mother', 'father', 'mom', 'dad', 'son',
+           'daughter', 'bride', 'groom', 'skier', 'surfer', 'skateboarder',
+           'snowboarder', 'rider', 'biker', 'cyclist', 'pedestrian', 'crowd',
+           'chef', 'cook', 'worker', 'officer', 'policeman', 'soldier',
+           'cowboy', 'batter', 'catcher', 'umpire', 'student', 'tourist',
+           'athlete', 'someone', 'human', 'family', 'friend')
 
 _ANIMALS: Synonyms = {
     'bird': ('parrot', 'duck', 'goose', 'seagull', 'gull', 'pigeon', 'owl',
@@ -33,8 +32,8 @@ _ANIMALS: Synonyms = {
 
 _VEHICLES: Synonyms = {
     'bicycle': ('bike', ),
-    'boat': ('ship', 'sailboat', 'yacht', 'canoe', 'kayak', 'ferry',
-             'vessel', 'raft', 'rowboat', 'speedboat'),
+    'boat': ('ship', 'sailboat', 'yacht', 'canoe', 'kayak', 'ferry', 'vessel',
+             'raft', 'rowboat', 'speedboat'),
     'bus': ('minibus', 'school bus', 'double decker'),
     'car': ('taxi', 'cab', 'suv', 'sedan', 'jeep', 'van', 'automobile'),
     'train': ('locomotive', 'tram', 'railcar'),
@@ -50,7 +49,8 @@ _TV = ('tv', 'television', 'monitor', 'screen', 'computer monitor',
        'computer screen', 'flat screen', 'tvmonitor')
 
 VOC_SYNONYMS: Synonyms = {
-    **_ANIMALS, **_VEHICLES,
+    **_ANIMALS,
+    **_VEHICLES,
     'person': _PERSON,
     'aeroplane': _PLANE,
     'bottle': ('water bottle', ),
@@ -63,18 +63,25 @@ VOC_SYNONYMS: Synonyms = {
 }
 
 COCO_SYNONYMS: Synonyms = {
-    **_ANIMALS, **_VEHICLES,
-    'person': _PERSON,
-    'airplane': _PLANE,
-    'motorcycle': _MOTORBIKE,
-    'couch': _SOFA,
-    'potted plant': _PLANT,
-    'dining table': _TABLE,
-    'tv': _TV,
+    **_ANIMALS,
+    **_VEHICLES,
+    'person':
+    _PERSON,
+    'airplane':
+    _PLANE,
+    'motorcycle':
+    _MOTORBIKE,
+    'couch':
+    _SOFA,
+    'potted plant':
+    _PLANT,
+    'dining table':
+    _TABLE,
+    'tv':
+    _TV,
     'chair': ('armchair', 'stool'),
     'bottle': ('water bottle', ),
-    'truck': ('lorry', 'pickup', 'pickup truck', 'fire truck',
-              'firetruck'),
+    'truck': ('lorry', 'pickup', 'pickup truck', 'fire truck', 'firetruck'),
     'traffic light': ('stoplight', 'stop light', 'traffic signal'),
     'fire hydrant': ('hydrant', ),
     'parking meter': ('meter', ),
@@ -113,6 +120,6 @@ COCO_SYNONYMS: Synonyms = {
 
 # Phrases that contain a class word but name something else. They block the
 # match only where no class owns the phrase (COCO has a ``hot dog`` class).
-NON_CLASS_PHRASES: Tuple[str, ...] = (
-    'hot dog', 'teddy bear', 'stuffed animal', 'bus stop', 'table tennis',
-    'dirt bike')
+NON_CLASS_PHRASES: Tuple[str,
+                         ...] = ('hot dog', 'teddy bear', 'stuffed animal',
+                                 'bus stop', 'table tennis', 'dirt bike')

@@ -42,14 +42,15 @@ def template_prompt(classes: Sequence[str]) -> str:
         raise ValueError('a template needs at least one non-background '
                          'class')
     parts = [f'{"an" if n[0] in "aeiou" else "a"} {n}' for n in names]
-    body = parts[0] if len(parts) == 1 else (
-        ', '.join(parts[:-1]) + ' and ' + parts[-1])
+    body = parts[0] if len(parts) == 1 else (', '.join(parts[:-1]) + ' and ' +
+                                             parts[-1])
     return f'a photo of {body}'
 
 
-def template_record(record_id: str, classes: Sequence[str],
-                    class_names: Optional[Sequence[str]] = None
-                    ) -> PromptRecord:
+def template_record(
+        record_id: str,
+        classes: Sequence[str],
+        class_names: Optional[Sequence[str]] = None) -> PromptRecord:
     """A record whose caption is the template of its classes."""
     ordered = order_classes(classes, class_names)
     return PromptRecord(record_id, template_prompt(ordered), ordered)
@@ -80,8 +81,8 @@ def template_prompts(class_names: Sequence[str],
         others = [c for c in candidates if c != first]
         extra = rng.randint(1, min(max_classes, len(candidates))) - 1
         chosen = [first] + rng.sample(others, extra)
-        records.append(template_record(f'{id_prefix}_{index:06d}', chosen,
-                                       class_names))
+        records.append(
+            template_record(f'{id_prefix}_{index:06d}', chosen, class_names))
     return records
 
 
@@ -104,16 +105,18 @@ def caption_records(image_id: str,
         if not text:
             raise ValueError(f'image {image_id!r}: caption {caption!r} is '
                              f'empty once cleaned')
-        records.append(PromptRecord(image_id if k == 0 else
-                                    f'{image_id}_{k}', text, ordered))
+        records.append(
+            PromptRecord(image_id if k == 0 else f'{image_id}_{k}', text,
+                         ordered))
     return records
 
 
-def image_records(images: Iterable[Tuple[str, Sequence[str]]],
-                  captions: Mapping[str, Sequence[str]],
-                  class_names: Sequence[str],
-                  captions_per_image: int = 1
-                  ) -> Tuple[List[PromptRecord], List[str], List[str]]:
+def image_records(
+    images: Iterable[Tuple[str, Sequence[str]]],
+    captions: Mapping[str, Sequence[str]],
+    class_names: Sequence[str],
+    captions_per_image: int = 1
+) -> Tuple[List[PromptRecord], List[str], List[str]]:
     """Records of ``(image id, classes present)`` pairs, with their
     captions (see :func:`caption_records`).
 

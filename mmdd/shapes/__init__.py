@@ -13,5 +13,5 @@ The mmseg dataset of the real splits is
 """
 import os.path as osp
 
-DEFAULT_MODEL = osp.join(osp.dirname(osp.abspath(__file__)), 'pretrained',
-                         'shapes-t2i')
+DEFAULT_MODEL = osp.join(
+    osp.dirname(osp.abspath(__file__)), 'pretrained', 'shapes-t2i')

@@ -13,7 +13,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
 from mmdd.utils.progress import progress_bar
-
 from .confusion import ConfusionCounter, LabelScore
 from .world import SHAPES_CLASSES, oracle_label, render_scene
 
@@ -36,34 +35,37 @@ class Labelling:
         return f'tau={self.tau}, {band}'
 
 
-def shapes_requests(count: int, first_seed: int = PROMPT_SEED
-                    ) -> List[SampleRequest]:
+def shapes_requests(count: int,
+                    first_seed: int = PROMPT_SEED) -> List[SampleRequest]:
     """Captions and classes of fresh world scenes, one request each."""
     requests = []
     for i in range(count):
         scene = render_scene(first_seed + i)
-        requests.append(SampleRequest(scene.caption, scene.class_ids,
-                                      seed=first_seed + i))
+        requests.append(
+            SampleRequest(scene.caption, scene.class_ids, seed=first_seed + i))
     return requests
 
 
-def label_fidelity(generator: LabelledImageGenerator,
-                   requests: Sequence[SampleRequest],
-                   labellings: Iterable[Labelling], batch_size: int = 16,
-                   progress: bool = True,
-                   keep: Optional[int] = 0) -> Tuple[Dict[Labelling,
-                                                          LabelScore], list]:
+def label_fidelity(
+        generator: LabelledImageGenerator,
+        requests: Sequence[SampleRequest],
+        labellings: Iterable[Labelling],
+        batch_size: int = 16,
+        progress: bool = True,
+        keep: Optional[int] = 0) -> Tuple[Dict[Labelling, LabelScore], list]:
     """Score each labelling over the generated samples of ``requests``.
 
     Returns the scores and the first ``keep`` samples (for pictures).
     """
     labellings = list(labellings)
     ignore = generator.config.ignore_index
-    counters = {lab: ConfusionCounter(len(SHAPES_CLASSES), ignore)
-                for lab in labellings}
+    counters = {
+        lab: ConfusionCounter(len(SHAPES_CLASSES), ignore)
+        for lab in labellings
+    }
     kept = []
-    bar = progress_bar(total=len(requests), desc='generate',
-                       disable=not progress, unit='img')
+    bar = progress_bar(
+        total=len(requests), desc='generate', disable=not progress, unit='img')
     for start in range(0, len(requests), batch_size):
         batch = requests[start:start + batch_size]
         for sample in generator.generate(batch, keep_attention=True):
@@ -91,8 +93,12 @@ def shapes_generation_config(**overrides) -> GenerationConfig:
     per product than SD's 32x32 one. Chosen on captions from seeds
     800 000+ (held out from the benchmark's); see docs/shapes_world.md.
     """
-    settings = dict(num_inference_steps=25, guidance_scale=4.0,
-                    negative_prompt='', cross_attention_factor=2,
-                    self_attention_factor=1, tau=1)
+    settings = dict(
+        num_inference_steps=25,
+        guidance_scale=4.0,
+        negative_prompt='',
+        cross_attention_factor=2,
+        self_attention_factor=1,
+        tau=1)
     settings.update(overrides)
     return GenerationConfig(**settings)

@@ -7,7 +7,8 @@ from .fidelity import PROMPT_SEED
 from .world import SHAPES_CLASSES, render_scene
 
 
-def write_shapes_prompts(path: Union[str, Path], count: int,
+def write_shapes_prompts(path: Union[str, Path],
+                         count: int,
                          first_seed: int = PROMPT_SEED) -> Path:
     """``count`` prompt records (JSONL) from scenes ``first_seed``...
 
@@ -18,6 +19,7 @@ def write_shapes_prompts(path: Union[str, Path], count: int,
     for seed in range(first_seed, first_seed + count):
         scene = render_scene(seed)
         classes = [SHAPES_CLASSES[c] for c in scene.class_ids]
-        records.append(PromptRecord(
-            id=f'shapes{seed}', caption=scene.caption, classes=classes))
+        records.append(
+            PromptRecord(
+                id=f'shapes{seed}', caption=scene.caption, classes=classes))
     return write_prompts(records, path)

@@ -33,8 +33,11 @@ from .world import render_scene, vocabulary
 IMAGE_SIZE = 64
 MAX_TOKENS = 32
 # SD 1.x's noise schedule, so the pipeline samples as with a real checkpoint.
-SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085,
-                beta_end=0.012, beta_schedule='scaled_linear')
+SCHEDULE = dict(
+    num_train_timesteps=1000,
+    beta_start=0.00085,
+    beta_end=0.012,
+    beta_schedule='scaled_linear')
 
 
 @dataclass
@@ -73,41 +76,57 @@ class TrainSettings:
                              f'levels), got {self.unet_channels}')
 
 
-def build_pipeline(settings: TrainSettings,
-                   vae: Optional[AutoencoderKL] = None
-                   ) -> StableDiffusionPipeline:
+def build_pipeline(
+        settings: TrainSettings,
+        vae: Optional[AutoencoderKL] = None) -> StableDiffusionPipeline:
     """Untrained model of the given widths (``vae``: reuse a trained one)."""
-    tokenizer = clip_tokenizer(words=vocabulary(),
-                               model_max_length=MAX_TOKENS)
+    tokenizer = clip_tokenizer(words=vocabulary(), model_max_length=MAX_TOKENS)
     width = settings.text_width
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(tokenizer), max_position_embeddings=MAX_TOKENS,
-        hidden_size=width, intermediate_size=2 * width,
-        num_hidden_layers=settings.text_layers,
-        num_attention_heads=4, projection_dim=width,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id))
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            max_position_embeddings=MAX_TOKENS,
+            hidden_size=width,
+            intermediate_size=2 * width,
+            num_hidden_layers=settings.text_layers,
+            num_attention_heads=4,
+            projection_dim=width,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id))
     unet = UNet2DConditionModel(
-        sample_size=IMAGE_SIZE // 4, in_channels=4, out_channels=4,
-        block_out_channels=tuple(settings.unet_channels), layers_per_block=1,
+        sample_size=IMAGE_SIZE // 4,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=tuple(settings.unet_channels),
+        layers_per_block=1,
         down_block_types=('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'),
         up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'),
-        cross_attention_dim=width, attention_head_dim=2,  # = 2 heads
+        cross_attention_dim=width,
+        attention_head_dim=2,  # = 2 heads
         norm_num_groups=16)
     if vae is None:
         vae = AutoencoderKL(
-            in_channels=3, out_channels=3, latent_channels=4,
-            block_out_channels=(16, 32, 32), layers_per_block=1,
+            in_channels=3,
+            out_channels=3,
+            latent_channels=4,
+            block_out_channels=(16, 32, 32),
+            layers_per_block=1,
             down_block_types=('DownEncoderBlock2D', ) * 3,
             up_block_types=('UpDecoderBlock2D', ) * 3,
-            sample_size=IMAGE_SIZE, norm_num_groups=16,
+            sample_size=IMAGE_SIZE,
+            norm_num_groups=16,
             mid_block_add_attention=False)
-    scheduler = DDIMScheduler(clip_sample=False, set_alpha_to_one=False,
-                              steps_offset=1, **SCHEDULE)
+    scheduler = DDIMScheduler(
+        clip_sample=False, set_alpha_to_one=False, steps_offset=1, **SCHEDULE)
     return StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-        scheduler=scheduler, safety_checker=None, feature_extractor=None,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
         requires_safety_checker=False)
 
 
@@ -124,8 +143,8 @@ def _render(seeds) -> tuple:
 def _lr_factor(step: int, warmup: int, total: int) -> float:
     if step < warmup:
         return (step + 1) / warmup
-    return 0.5 * (1 + math.cos(math.pi * (step - warmup) /
-                               max(1, total - warmup)))
+    return 0.5 * (1 + math.cos(math.pi *
+                               (step - warmup) / max(1, total - warmup)))
 
 
 def train_autoencoder(vae: AutoencoderKL, settings: TrainSettings,
@@ -138,8 +157,8 @@ def train_autoencoder(vae: AutoencoderKL, settings: TrainSettings,
     vae.train()
     for step in range(settings.vae_steps):
         for group in optimizer.param_groups:
-            group['lr'] = settings.vae_lr * _lr_factor(
-                step, 100, settings.vae_steps)
+            group['lr'] = settings.vae_lr * _lr_factor(step, 100,
+                                                       settings.vae_steps)
         seeds = offset + rng.integers(0, count, settings.vae_batch_size)
         images = _to_tensor(_render(seeds)[0])
         posterior = vae.encode(images).latent_dist
@@ -161,7 +180,8 @@ def train_autoencoder(vae: AutoencoderKL, settings: TrainSettings,
 
 @torch.no_grad()
 def encode_scenes(pipeline: StableDiffusionPipeline,
-                  settings: TrainSettings, batch: int = 256) -> Dict:
+                  settings: TrainSettings,
+                  batch: int = 256) -> Dict:
     """Latent means/stds and token ids of every training scene."""
     means, stds, ids = [], [], []
     seeds = settings.scene_seed_offset + np.arange(settings.num_scenes)
@@ -171,18 +191,20 @@ def encode_scenes(pipeline: StableDiffusionPipeline,
         means.append(dist.mean.half())
         stds.append(dist.std.half())
         ids.append(_tokens(pipeline, captions))
-    return dict(mean=torch.cat(means), std=torch.cat(stds),
-                ids=torch.cat(ids))
+    return dict(mean=torch.cat(means), std=torch.cat(stds), ids=torch.cat(ids))
 
 
 def _tokens(pipeline: StableDiffusionPipeline, captions) -> torch.Tensor:
     return pipeline.tokenizer(
-        list(captions), padding='max_length', truncation=True,
+        list(captions),
+        padding='max_length',
+        truncation=True,
         max_length=pipeline.tokenizer.model_max_length,
         return_tensors='pt').input_ids
 
 
 class _EMA:
+
     def __init__(self, modules: List[torch.nn.Module], decay: float):
         self.params = [p for m in modules for p in m.parameters()]
         self.shadow = [p.detach().clone() for p in self.params]
@@ -205,7 +227,8 @@ class _EMA:
             shadow.copy_(tmp)
 
 
-def save_model(pipeline: StableDiffusionPipeline, folder: Union[str, Path],
+def save_model(pipeline: StableDiffusionPipeline,
+               folder: Union[str, Path],
                fp16: bool = True,
                settings: Optional[TrainSettings] = None) -> Path:
     """``save_pretrained`` (plus ``train_settings.json`` when ``settings``
@@ -230,8 +253,10 @@ def save_model(pipeline: StableDiffusionPipeline, folder: Union[str, Path],
         diffusers_logging.set_verbosity(verbosity)
 
 
-def train(settings: TrainSettings, out_dir: Union[str, Path],
-          save_every: int = 1000, log_fn: Callable[[str], None] = print,
+def train(settings: TrainSettings,
+          out_dir: Union[str, Path],
+          save_every: int = 1000,
+          log_fn: Callable[[str], None] = print,
           vae_from: Optional[Union[str, Path]] = None) -> Path:
     """Train the shapes model into ``out_dir`` (a diffusers folder).
 
@@ -250,8 +275,7 @@ def train(settings: TrainSettings, out_dir: Union[str, Path],
     return out_dir
 
 
-def _logger(log_file, log_fn: Callable[[str], None]
-            ) -> Callable[[dict], None]:
+def _logger(log_file, log_fn: Callable[[str], None]) -> Callable[[dict], None]:
     start = time.time()
 
     def log(record: dict) -> None:
@@ -264,11 +288,11 @@ def _logger(log_file, log_fn: Callable[[str], None]
 
 
 def _train(settings: TrainSettings, out_dir: Path, save_every: int,
-           vae_from: Optional[Union[str, Path]],
-           log: Callable[[dict], None]) -> None:
-    vae = (AutoencoderKL.from_pretrained(Path(vae_from) / 'vae',
-                                         dtype=torch.float32)
-           if vae_from else None)
+           vae_from: Optional[Union[str, Path]], log: Callable[[dict],
+                                                               None]) -> None:
+    vae = (
+        AutoencoderKL.from_pretrained(
+            Path(vae_from) / 'vae', dtype=torch.float32) if vae_from else None)
     pipeline = build_pipeline(settings, vae)
     if vae_from is None:
         train_autoencoder(pipeline.vae, settings, log)
@@ -298,19 +322,20 @@ def _train(settings: TrainSettings, out_dir: Path, save_every: int,
 
     for step in range(settings.steps):
         for group in optimizer.param_groups:
-            group['lr'] = settings.lr * _lr_factor(
-                step, settings.warmup_steps, settings.steps)
-        index = torch.randint(0, settings.num_scenes,
-                              (settings.batch_size, ), generator=rng)
-        latents = (data['mean'][index].float() + data['std'][index].float() *
-                   torch.randn(data['mean'][index].shape, generator=rng))
+            group['lr'] = settings.lr * _lr_factor(step, settings.warmup_steps,
+                                                   settings.steps)
+        index = torch.randint(
+            0, settings.num_scenes, (settings.batch_size, ), generator=rng)
+        latents = (
+            data['mean'][index].float() + data['std'][index].float() *
+            torch.randn(data['mean'][index].shape, generator=rng))
         latents = latents * scale
         ids = data['ids'][index].clone()
         drop = torch.rand(len(ids), generator=rng) < settings.caption_dropout
         ids[drop] = empty
         noise = torch.randn(latents.shape, generator=rng)
-        timesteps = torch.randint(0, SCHEDULE['num_train_timesteps'],
-                                  (len(ids), ), generator=rng)
+        timesteps = torch.randint(
+            0, SCHEDULE['num_train_timesteps'], (len(ids), ), generator=rng)
         noisy = noise_schedule.add_noise(latents, noise, timesteps)
         states = text_encoder(ids)[0]
         prediction = unet(noisy, timesteps, states).sample

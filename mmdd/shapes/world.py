@@ -59,8 +59,10 @@ def vocabulary() -> List[str]:
         for word in synonyms:
             words |= {word, plural(word)}
     for template in TEMPLATES:
-        words |= set(template.replace('{objects}', '').replace(
-            '{background}', '').replace('{names}', '').split())
+        words |= set(
+            template.replace('{objects}',
+                             '').replace('{background}',
+                                         '').replace('{names}', '').split())
     return sorted(words)
 
 
@@ -92,9 +94,9 @@ def _polygon(kind: str, centre: Tuple[int, int], radius: float,
         points = np.stack([np.cos(t), -np.sin(t)], 1) * radius
     elif kind == 'cross':
         a, b = radius, radius * 0.38
-        points = np.array([(-b, -a), (b, -a), (b, -b), (a, -b), (a, b),
-                           (b, b), (b, a), (-b, a), (-b, b), (-a, b),
-                           (-a, -b), (-b, -b)], float)
+        points = np.array([(-b, -a), (b, -a), (b, -b), (a, -b), (a, b), (b, b),
+                           (b, a), (-b, a), (-b, b), (-a, b), (-a, -b),
+                           (-b, -b)], float)
     elif kind == 'star':
         t = np.deg2rad(90 + 36 * np.arange(10))
         r = np.where(np.arange(10) % 2 == 0, radius, radius * 0.45)
@@ -113,8 +115,8 @@ def object_mask(obj: SceneObject, size: int) -> np.ndarray:
     if kind == 'circle':
         cv2.circle(mask, obj.centre, obj.radius, 1, -1)
     else:
-        cv2.fillPoly(mask, [_polygon(kind, obj.centre, obj.radius,
-                                     obj.angle)], 1)
+        cv2.fillPoly(mask, [_polygon(kind, obj.centre, obj.radius, obj.angle)],
+                     1)
     return mask.astype(bool)
 
 
@@ -122,8 +124,8 @@ def _background(rng: np.random.Generator, size: int, kind: str) -> np.ndarray:
     level = rng.uniform(70, 170)
     tint = rng.uniform(-8, 8, 3)
     yy, xx = np.mgrid[:size, :size] / size
-    ramp = rng.uniform(-20, 20) * (xx - 0.5) + rng.uniform(-20, 20) * (yy -
-                                                                         0.5)
+    ramp = rng.uniform(-20, 20) * (xx - 0.5) + rng.uniform(-20, 20) * (
+        yy - 0.5)
     image = level + ramp[..., None] + tint
     if kind != 'plain':
         period = int(rng.integers(6, 13))
@@ -146,21 +148,23 @@ def _place_objects(rng: np.random.Generator, size: int,
     for _ in range(count):
         class_id = int(rng.integers(1, len(SHAPES_CLASSES)))
         for _attempt in range(30):
-            radius = int(rng.integers(round(size * 0.12),
-                                      round(size * 0.25) + 1))
-            centre = tuple(int(v) for v in rng.integers(
-                radius, size - radius, 2))
-            free = all(np.hypot(centre[0] - o.centre[0],
-                                centre[1] - o.centre[1]) >
-                       0.9 * (radius + o.radius) for o in objects)
+            radius = int(
+                rng.integers(round(size * 0.12),
+                             round(size * 0.25) + 1))
+            centre = tuple(
+                int(v) for v in rng.integers(radius, size - radius, 2))
+            free = all(
+                np.hypot(centre[0] - o.centre[0], centre[1] -
+                         o.centre[1]) > 0.9 * (radius + o.radius)
+                for o in objects)
             if free:
                 break
         base = np.array(SHAPES_PALETTE[class_id])
-        colour = np.clip(base + rng.integers(-COLOUR_JITTER,
-                                             COLOUR_JITTER + 1, 3), 0, 255)
-        objects.append(SceneObject(class_id, centre, radius,
-                                   float(rng.uniform(-25, 25)),
-                                   tuple(int(v) for v in colour)))
+        colour = np.clip(
+            base + rng.integers(-COLOUR_JITTER, COLOUR_JITTER + 1, 3), 0, 255)
+        objects.append(
+            SceneObject(class_id, centre, radius, float(rng.uniform(-25, 25)),
+                        tuple(int(v) for v in colour)))
     return objects
 
 
@@ -194,16 +198,16 @@ def _caption(rng: np.random.Generator, objects: Sequence[SceneObject],
             words.append(COLOUR_WORDS[class_id - 1])
         phrases.append(' '.join(words + [name]))
         names.append(name)
-    joined = (phrases[0] if len(phrases) == 1 else
-              ', '.join(phrases[:-1]) + ' and ' + phrases[-1])
+    joined = (
+        phrases[0] if len(phrases) == 1 else ', '.join(phrases[:-1]) +
+        ' and ' + phrases[-1])
     template = str(rng.choice(TEMPLATES))
-    caption = template.format(objects=joined, background=background,
-                              names=', '.join(names))
+    caption = template.format(
+        objects=joined, background=background, names=', '.join(names))
     return caption, class_ids
 
 
-def render_scene(seed: int, size: int = 64,
-                 max_objects: int = 3) -> Scene:
+def render_scene(seed: int, size: int = 64, max_objects: int = 3) -> Scene:
     """One scene: 1..max_objects objects, caption and exact label map."""
     rng = np.random.default_rng(seed)
     background = str(rng.choice(BACKGROUNDS, p=[0.5, 0.25, 0.25]))
@@ -223,7 +227,8 @@ def render_scene(seed: int, size: int = 64,
     return Scene(image, label, caption, class_ids, objects)
 
 
-def oracle_label(image: np.ndarray, max_distance: float = 80.0,
+def oracle_label(image: np.ndarray,
+                 max_distance: float = 80.0,
                  min_saturation: int = 60) -> np.ndarray:
     """Segment a (generated) image by colour: exact for flat-colour shapes.
 

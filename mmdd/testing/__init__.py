@@ -12,12 +12,12 @@ from mmdd.utils.lazy import lazy_exports
 _EXPORTS = {
     'class_lists': ('get_classes', 'get_palette'),
     'random_captioner': ('save_random_captioner', ),
-    'random_pipeline': ('SIZES', 'build_random_pipeline',
-                        'save_random_pipeline'),
-    'random_sdxl': ('SDXL_SIZES', 'build_random_sdxl_pipeline',
-                    'save_random_sdxl_pipeline'),
-    'toy_dataset': ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset',
-                    'make_toy_dataset'),
+    'random_pipeline':
+    ('SIZES', 'build_random_pipeline', 'save_random_pipeline'),
+    'random_sdxl':
+    ('SDXL_SIZES', 'build_random_sdxl_pipeline', 'save_random_sdxl_pipeline'),
+    'toy_dataset':
+    ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset', 'make_toy_dataset'),
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -113,8 +113,10 @@ def fit_distributed_to_cpu(cfg: 'Config') -> bool:
         changes.append('model_wrapper_cfg.type='
                        "'mmdd.MMDistributedDataParallelAnyDevice'")
     if changes:
-        print_log(f'No CUDA: running the distributed job on CPUs with '
-                  f'{" and ".join(changes)}.', logger='current')
+        print_log(
+            f'No CUDA: running the distributed job on CPUs with '
+            f'{" and ".join(changes)}.',
+            logger='current')
     return bool(changes)
 
 

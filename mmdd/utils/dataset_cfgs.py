@@ -24,9 +24,9 @@ def is_wrapper(dataset_cfg: MutableMapping) -> bool:
         dataset_cfg.get('datasets'))
 
 
-def iter_dataset_cfgs(dataset_cfg: MutableMapping,
-                      types: Optional[Sequence[str]] = None
-                      ) -> Iterator[MutableMapping]:
+def iter_dataset_cfgs(
+        dataset_cfg: MutableMapping,
+        types: Optional[Sequence[str]] = None) -> Iterator[MutableMapping]:
     """Yield ``dataset_cfg`` and every dataset config wrapped inside it,
     outer first; only those whose type is in ``types`` when it is given
     (names compared without a scope prefix). The dicts are yielded, not
@@ -41,10 +41,10 @@ def iter_dataset_cfgs(dataset_cfg: MutableMapping,
             yield from iter_dataset_cfgs(sub, types)
 
 
-def iter_loader_dataset_cfgs(cfg: MutableMapping,
-                             types: Optional[Sequence[str]] = None,
-                             loaders: Sequence[str] = LOADERS
-                             ) -> Iterator[MutableMapping]:
+def iter_loader_dataset_cfgs(
+        cfg: MutableMapping,
+        types: Optional[Sequence[str]] = None,
+        loaders: Sequence[str] = LOADERS) -> Iterator[MutableMapping]:
     """:func:`iter_dataset_cfgs` over the datasets of a whole config's
     dataloaders (train, val and test by default; absent ones skipped)."""
     for loader in loaders:

@@ -4,15 +4,20 @@ import importlib
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 
-def lazy_exports(package: str, exports: Dict[str, Sequence[str]]
-                 ) -> Tuple[Callable[[str], Any], List[str]]:
+def lazy_exports(
+    package: str,
+    exports: Dict[str,
+                  Sequence[str]]) -> Tuple[Callable[[str], Any], List[str]]:
     """``(__getattr__, __all__)`` for ``package`` whose submodule ``m``
     provides the names ``exports[m]``::
 
         __getattr__, __all__ = lazy_exports(__name__, {'labels': ('f', )})
     """
-    module_of = {name: module for module, names in exports.items()
-                 for name in names}
+    module_of = {
+        name: module
+        for module, names in exports.items()
+        for name in names
+    }
 
     def __getattr__(name: str) -> Any:
         if name not in module_of:

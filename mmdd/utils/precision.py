@@ -4,9 +4,14 @@ from typing import Optional, Union
 
 import torch
 
-DTYPE_NAMES = {'fp32': torch.float32, 'float32': torch.float32,
-               'fp16': torch.float16, 'float16': torch.float16,
-               'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16}
+DTYPE_NAMES = {
+    'fp32': torch.float32,
+    'float32': torch.float32,
+    'fp16': torch.float16,
+    'float16': torch.float16,
+    'bf16': torch.bfloat16,
+    'bfloat16': torch.bfloat16
+}
 
 
 def parse_dtype(name: Optional[Union[str, torch.dtype]],
@@ -16,8 +21,8 @@ def parse_dtype(name: Optional[Union[str, torch.dtype]],
     if isinstance(name, torch.dtype):
         return name
     if name is None:
-        return (torch.float32 if torch.device(device).type == 'cpu'
-                else torch.float16)
+        return (torch.float32
+                if torch.device(device).type == 'cpu' else torch.float16)
     if name not in DTYPE_NAMES:
         raise ValueError(f'unknown dtype {name!r}; use one of '
                          f'{sorted(DTYPE_NAMES)}')
@@ -36,5 +41,6 @@ def warn_if_slow_on_cpu(dtype: Union[str, torch.dtype],
     warnings.warn(
         f'{name} was asked for on the CPU, where half precision runs about '
         '10x slower than fp32: use fp32 on a CPU (torch_dtype="fp32", '
-        '--dtype fp32) and fp16 on a GPU.', stacklevel=2)
+        '--dtype fp32) and fp16 on a GPU.',
+        stacklevel=2)
     return True

@@ -38,6 +38,10 @@ def progress_bar(iterable: Optional[Iterable[T]] = None,
     Works as an iterator wrapper (``for x in progress_bar(items)``) or as a
     manual bar (``bar = progress_bar(total=n); bar.update(k)``).
     """
-    return tqdm(iterable, total=total, desc=desc,
-                disable=disable or not progress_enabled(),
-                dynamic_ncols=True, **kwargs)
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        disable=disable or not progress_enabled(),
+        dynamic_ncols=True,
+        **kwargs)

@@ -32,14 +32,13 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """
     # Imported here, not at module level: mmdd.utils must import without
     # mmengine.
-    from mmengine import DefaultScope
-
     import mmseg.datasets  # noqa: F401
     import mmseg.engine  # noqa: F401
     import mmseg.evaluation  # noqa: F401
     import mmseg.models  # noqa: F401
     import mmseg.structures  # noqa: F401
     import mmseg.visualization  # noqa: F401
+    from mmengine import DefaultScope
 
     import mmdd.datasets  # noqa: F401
     import mmdd.engine  # noqa: F401
@@ -55,5 +54,5 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         warnings.warn(f'The default scope was "{current.scope_name}"; '
                       'register_all_modules sets it to "mmdd". Pass '
                       'init_default_scope=False to keep it.')
-        DefaultScope.get_instance(f'mmdd-{datetime.datetime.now()}',
-                                  scope_name='mmdd')
+        DefaultScope.get_instance(
+            f'mmdd-{datetime.datetime.now()}', scope_name='mmdd')

@@ -26,18 +26,23 @@ def _numpy_globals() -> List[object]:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy 1.x
         from numpy.core.multiarray import _reconstruct, scalar
-    dtype_classes = [type(np.dtype(t)) for t in (
-        np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
-        np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)]
+    dtype_classes = [
+        type(np.dtype(t))
+        for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
+                  np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                  np.uint64, np.bool_)
+    ]
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
 
 
 def _history_buffer_getattr(owner: object, name: str) -> object:
     """``getattr`` restricted to HistoryBuffer's statistics methods."""
     from mmengine.logging import HistoryBuffer
+
     # The defaults are registered lazily, so a fresh process has none yet.
-    allowed = {'mean', 'max', 'min', 'current',
-               *HistoryBuffer._statistics_methods}
+    allowed = {
+        'mean', 'max', 'min', 'current', *HistoryBuffer._statistics_methods
+    }
     if owner is HistoryBuffer and name in allowed:
         return getattr(owner, name)
     raise RuntimeError(f'checkpoint asks for getattr({owner!r}, {name!r}); '
@@ -52,7 +57,8 @@ def allow_mmengine_checkpoint_globals() -> None:
         return
     from mmengine.logging import HistoryBuffer
     add_safe_globals([
-        HistoryBuffer, *_numpy_globals(),
+        HistoryBuffer,
+        *_numpy_globals(),
         (_history_buffer_getattr, 'builtins.getattr'),
         (_history_buffer_getattr, '__builtin__.getattr'),
     ])

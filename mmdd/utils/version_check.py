@@ -1,4 +1,4 @@
-"""Refuse OpenMMLab versions mmdd was not made for, with the fix in the message.
+"""Refuse OpenMMLab versions mmdd was not made for, naming the fix.
 
 Versions are read from the installed distributions' metadata, so the check
 imports none of them (``mmdd.diffusion`` must work where mm* is absent).
@@ -23,7 +23,8 @@ def installed_version(dist: str) -> Optional[str]:
         return None
 
 
-def check_mm_versions(ranges: Dict[str, Tuple[str, str]] = SUPPORTED_RANGES) -> None:
+def check_mm_versions(
+        ranges: Dict[str, Tuple[str, str]] = SUPPORTED_RANGES) -> None:
     """Raise an AssertionError naming every installed package out of range."""
     problems = []
     for dist, (low, high) in ranges.items():

@@ -27,8 +27,9 @@ def test_probe_keeps_every_map_and_leaves_the_output(tiny_unet):
     # The arithmetic prediction: the step store plus the running sum.
     assert predicted_bytes(unet, (32, 32), 4, 4) == 2 * store.kept_bytes()
     # Processors are restored.
-    assert all(type(p).__name__ != 'ExplicitStoringAttnProcessor'
-               for p in unet.attn_processors.values())
+    assert all(
+        type(p).__name__ != 'ExplicitStoringAttnProcessor'
+        for p in unet.attn_processors.values())
 
 
 def test_probe_keeps_only_maps_up_to_max_size(tiny_unet):

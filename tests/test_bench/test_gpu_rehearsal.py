@@ -14,15 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 def rehearsal(tmp_path_factory):
     out = tmp_path_factory.mktemp('rehearsal')
     command = [
-        sys.executable, str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device',
-        'cpu', '--archs', 'tiny', 'not-an-arch', '--batch', '1', '--steps',
-        '2', '--repeats', '1', '--label-grid', '4', '--label-repeats', '2',
-        '--threads', '1', '--peak-tflops', '1.0', '--out', str(out)]
-    path = os.pathsep.join(filter(None, [str(ROOT),
-                                         os.environ.get('PYTHONPATH')]))
+        sys.executable,
+        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', '--archs',
+        'tiny', 'not-an-arch', '--batch', '1', '--steps', '2', '--repeats',
+        '1', '--label-grid', '4', '--label-repeats', '2', '--threads', '1',
+        '--peak-tflops', '1.0', '--out',
+        str(out)
+    ]
+    path = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))
     env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
-    proc = subprocess.run(command, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return out, json.loads((out / 'results.json').read_text())
 
@@ -37,8 +40,8 @@ def test_tables_cover_every_section(rehearsal):
         assert row[f'{variant}_s'] > 0 and row[f'{variant}_peak_mib'] > 0
         assert row[f'{variant}_cpu_s'] > 0  # CPU time beside wall time
         assert len(row['wall_runs'][variant]) == 1
-    assert row['time_ratio'] == pytest.approx(row['labelled_s'] /
-                                              row['plain_s'], rel=1e-3)
+    assert row['time_ratio'] == pytest.approx(
+        row['labelled_s'] / row['plain_s'], rel=1e-3)
     (reference, ) = results['reference']
     assert reference['predicted_kept_mib'] > 0
     (flops, ) = results['flops']
@@ -46,13 +49,14 @@ def test_tables_cover_every_section(rehearsal):
     assert flops['fraction_unet'] == pytest.approx(
         flops['achieved_tflops'], rel=0.05)  # --peak-tflops 1.0
     assert [r['labelling'] for r in results['labels']] == [
-        'mmdd (float64 products)',
-        'float32 products, clamped argmax (before)',
+        'mmdd (float64 products)', 'float32 products, clamped argmax (before)',
         'S^tau products + min-max only, float64',
-        'S^tau products + min-max only, float32']
+        'S^tau products + min-max only, float32'
+    ]
     assert results['labels'][0]['image'] == '64x64'
-    assert any(s.startswith('not-an-arch: unknown architecture')
-               for s in results['skipped'])
+    assert any(
+        s.startswith('not-an-arch: unknown architecture')
+        for s in results['skipped'])
     markdown = (out / 'results.md').read_text()
     for heading in ('Plain pipeline vs labelled generation',
                     'attention-store pattern', 'FLOP bound',

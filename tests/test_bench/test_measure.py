@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
-from measure import process_peak, proc_status_kib
+from measure import proc_status_kib, process_peak
 
 from tests.test_bench.conftest import BENCH
 
@@ -29,9 +29,15 @@ def test_child_peak_is_not_the_parents():
             'hwm=measure.proc_status_kib("VmHWM") / 1024, maxrss=resource.'
             'getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))')
     out = subprocess.run(
-        [sys.executable, '-c', code], check=True, capture_output=True,
-        text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
-            filter(None, [str(BENCH), os.environ.get('PYTHONPATH')])))).stdout
+        [sys.executable, '-c', code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(
+                filter(None,
+                       [str(BENCH), os.environ.get('PYTHONPATH')])))).stdout
     child = json.loads(out)
     assert parent_peak >= 800 and held[-1] == 1
     assert child['hwm'] < parent_peak - 400

@@ -82,8 +82,9 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
     dataset_cfg.generation.pop('height', None)  # the tiny model's own
     dataset_cfg.generation.pop('width', None)
     dataset_cfg.update(
-        model=str(request.getfixturevalue(
-            'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
+        model=str(
+            request.getfixturevalue(
+                'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
         prompts_file=_template_prompts(
             _classes(dataset_cfg), tmp_path / 'prompts.jsonl'),
         cache_dir=str(tmp_path / 'cache'),
@@ -120,9 +121,9 @@ def config_params(paths) -> list:
     marked slow: building those models takes seconds each."""
     return [
         pytest.param(
-            p, id=str(p.relative_to(CONFIG_DIR)),
-            marks=[pytest.mark.slow] if _is_large(p) else [])
-        for p in paths
+            p,
+            id=str(p.relative_to(CONFIG_DIR)),
+            marks=[pytest.mark.slow] if _is_large(p) else []) for p in paths
     ]
 
 

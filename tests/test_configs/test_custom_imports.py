@@ -37,17 +37,20 @@ print(type(model).__name__, type(dataset).__name__, len(dataset),
 '''
 
 
-def test_mmseg_project_uses_mmdd_through_custom_imports(toy_data_root,
-                                                        tmp_path):
+def test_mmseg_project_uses_mmdd_through_custom_imports(
+        toy_data_root, tmp_path):
     project = tmp_path / 'my_mmseg_project'
     project.mkdir()
     config = project / 'my_config.py'
     config.write_text(PROJECT_CONFIG.format(data_root=toy_data_root))
     # Run from the project folder, in a fresh interpreter: nothing of mmdd
     # is imported until custom_imports says so.
-    out = subprocess.run([sys.executable, '-c', BUILD, str(config)],
-                         cwd=project, capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, '-c', BUILD, str(config)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "EncoderDecoder ToyShapesDataset 12 ('background', 'square', " \
            "'disc')" in out.stdout

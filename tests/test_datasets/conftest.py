@@ -22,8 +22,9 @@ def build(synth_model, toy_prompts_file, tmp_path):
     init_default_scope('mmdd')
 
     def _build(**overrides):
-        cfg = synth_dataset_cfg(str(synth_model), toy_prompts_file,
-                                str(tmp_path / 'cache'))
+        cfg = synth_dataset_cfg(
+            str(synth_model), toy_prompts_file, str(tmp_path / 'cache'))
         cfg.update(overrides)
         return DATASETS.build(cfg)
+
     return _build

@@ -18,8 +18,8 @@ def coco_root(tmp_path):
     images.mkdir(parents=True)
     labels.mkdir(parents=True)
     for i, stem in enumerate(STEMS):
-        Image.fromarray(np.full((6, 8, 3), 40 * i, np.uint8)).save(
-            images / f'{stem}.jpg')
+        Image.fromarray(np.full((6, 8, 3), 40 * i,
+                                np.uint8)).save(images / f'{stem}.jpg')
         label = np.zeros((6, 8), np.uint8)
         label[1:3, 1:3], label[4:, 5:], label[0, 7] = 1, 80, 255
         Image.fromarray(label).save(labels / f'{stem}.png')
@@ -36,8 +36,8 @@ def test_registered_for_both_scopes():
 
 
 def test_layout_and_metainfo(coco_root):
-    dataset = DATASETS.build(dict(type='CocoObjectDataset',
-                                  data_root=str(coco_root), pipeline=[]))
+    dataset = DATASETS.build(
+        dict(type='CocoObjectDataset', data_root=str(coco_root), pipeline=[]))
     assert dataset.metainfo['classes'] == COCO_CLASSES
     assert len(dataset.metainfo['classes']) == 81
     assert dataset.metainfo['palette'] == [list(c) for c in COCO_PALETTE]
@@ -53,9 +53,11 @@ def test_labels_reach_the_model_unchanged(coco_root):
     """0 stays background, 80 stays toothbrush, 255 stays ignored."""
     dataset = CocoObjectDataset(
         data_root=str(coco_root),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='LoadAnnotations'),
-                  dict(type='PackSegInputs')])
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='PackSegInputs')
+        ])
     sample = dataset[0]['data_samples']
     label = sample.gt_sem_seg.data.numpy()[0]
     assert label[1, 1] == 1 and label[5, 7] == 80 and label[0, 7] == 255
@@ -66,5 +68,5 @@ def test_missing_labels_say_how_to_make_them(coco_root):
     with pytest.raises(FileNotFoundError, match='coco_instances_to_semantic'):
         CocoObjectDataset(
             data_root=str(coco_root),
-            data_prefix=dict(img_path='images/val2017',
-                             seg_map_path='annotations/nothing'))
+            data_prefix=dict(
+                img_path='images/val2017', seg_map_path='annotations/nothing'))

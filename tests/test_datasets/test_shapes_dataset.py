@@ -7,10 +7,10 @@ from mmdd.shapes.world import SHAPES_CLASSES, render_scene
 
 def test_split_files_are_the_rendered_scenes(shapes_data_root):
     from mmdd.datasets.shapes_dataset import SPLIT_SEEDS
-    image = np.asarray(Image.open(
-        f'{shapes_data_root}/img_dir/test/00001.png'))
-    label = np.asarray(Image.open(
-        f'{shapes_data_root}/ann_dir/test/00001.png'))
+    image = np.asarray(
+        Image.open(f'{shapes_data_root}/img_dir/test/00001.png'))
+    label = np.asarray(
+        Image.open(f'{shapes_data_root}/ann_dir/test/00001.png'))
     scene = render_scene(SPLIT_SEEDS['test'] + 1)
     assert np.array_equal(image, scene.image)
     assert np.array_equal(label, scene.label)
@@ -29,11 +29,13 @@ def test_writing_again_is_a_no_op(shapes_data_root):
 def test_dataset_reads_a_split(shapes_data_root):
     dataset = ShapesDataset(
         data_root=shapes_data_root,
-        data_prefix=dict(img_path='img_dir/train',
-                         seg_map_path='ann_dir/train'),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='LoadAnnotations'),
-                  dict(type='PackSegInputs')])
+        data_prefix=dict(
+            img_path='img_dir/train', seg_map_path='ann_dir/train'),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='PackSegInputs')
+        ])
     assert len(dataset) == 8
     assert dataset.metainfo['classes'] == SHAPES_CLASSES
     sample = dataset[0]

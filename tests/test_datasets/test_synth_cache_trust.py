@@ -31,16 +31,19 @@ def _refuse(*args, **kwargs):
 
 
 def _files(cache, folders=('image', 'mask', 'confidence')) -> dict:
-    return {f'{folder}/{p.name}': p.read_bytes()
-            for folder in folders for p in sorted((cache / folder).iterdir())}
+    return {
+        f'{folder}/{p.name}': p.read_bytes()
+        for folder in folders
+        for p in sorted((cache / folder).iterdir())
+    }
 
 
 def _flip(path, count: int, at: float = 0.5) -> None:
     """Invert ``count`` bytes in the middle of a file: same size."""
     data = bytearray(path.read_bytes())
     start = int(len(data) * at)
-    data[start:start + count] = bytes(b ^ 0xFF for b in
-                                      data[start:start + count])
+    data[start:start + count] = bytes(b ^ 0xFF
+                                      for b in data[start:start + count])
     path.write_bytes(bytes(data))
 
 
@@ -75,14 +78,17 @@ def test_same_size_damage_is_found_by_file_and_repaired(build, tmp_path):
     build()  # blocks [0, 1], [2, 3], [4]
     cache = tmp_path / 'cache'
     clean = _files(cache)
-    damaged = [cache / 'image' / '000001.jpg', cache / 'mask' / '000002.png',
-               cache / 'confidence' / '000004.png']
+    damaged = [
+        cache / 'image' / '000001.jpg', cache / 'mask' / '000002.png',
+        cache / 'confidence' / '000004.png'
+    ]
     for path in damaged:
         _flip(path, 16 if path.suffix == '.jpg' else 8)
-    untouched = {p: (p.stat().st_mtime_ns, p.read_bytes())
-                 for folder in ('image', 'mask', 'confidence', 'meta')
-                 for p in (cache / folder).iterdir()
-                 if p.stem in ('000000', '000003')}
+    untouched = {
+        p: (p.stat().st_mtime_ns, p.read_bytes())
+        for folder in ('image', 'mask', 'confidence', 'meta')
+        for p in (cache / folder).iterdir() if p.stem in ('000000', '000003')
+    }
     # The fast mode compares sizes only: it cannot see this.
     assert SynthCache(cache).problem('000001', 'size') is None
 
@@ -92,8 +98,10 @@ def test_same_size_damage_is_found_by_file_and_repaired(build, tmp_path):
         assert any(str(path) in m and 'sha256' in m for m in messages)
     assert _files(cache) == clean
     # Block partners of the damaged samples were recomputed, not rewritten.
-    assert {p: (p.stat().st_mtime_ns, p.read_bytes())
-            for p in untouched} == untouched
+    assert {
+        p: (p.stat().st_mtime_ns, p.read_bytes())
+        for p in untouched
+    } == untouched
 
 
 def test_a_sample_that_fails_to_decode_names_its_file(build, tmp_path):
@@ -126,22 +134,20 @@ def _file_in_the_way(tmp_path):
 
 
 FAILED_STARTS = {
-    'missing model folder': (
-        lambda tmp_path, model: dict(model=str(tmp_path / 'nope' / 'x' / 'm')),
-        FileNotFoundError, 'does not exist'),
-    'folder without unet and vae': (
-        _without_parts, ModelFolderError, r'unet/ \(a UNet2DConditionModel\) '
-        r'is missing\n  vae/ \(a AutoencoderKL\) is missing'),
-    'empty prompts file': (
-        lambda tmp_path, model: _empty_prompts(tmp_path), ValueError,
-        'holds no prompt'),
-    'height not a multiple of 8': (
-        lambda tmp_path, model: dict(generation=dict(
-            num_inference_steps=2, height=60)), ValueError,
-        'height=60 .* multiples of 8 .* height=56'),
-    'a file where the cache folder should be': (
-        lambda tmp_path, model: _file_in_the_way(tmp_path),
-        NotADirectoryError, 'a-file is a file'),
+    'missing model folder':
+    (lambda tmp_path, model: dict(model=str(tmp_path / 'nope' / 'x' / 'm')),
+     FileNotFoundError, 'does not exist'),
+    'folder without unet and vae':
+    (_without_parts, ModelFolderError, r'unet/ \(a UNet2DConditionModel\) '
+     r'is missing\n  vae/ \(a AutoencoderKL\) is missing'),
+    'empty prompts file': (lambda tmp_path, model: _empty_prompts(tmp_path),
+                           ValueError, 'holds no prompt'),
+    'height not a multiple of 8': (lambda tmp_path, model: dict(
+        generation=dict(num_inference_steps=2, height=60)), ValueError,
+                                   'height=60 .* multiples of 8 .* height=56'),
+    'a file where the cache folder should be':
+    (lambda tmp_path, model: _file_in_the_way(tmp_path), NotADirectoryError,
+     'a-file is a file'),
 }
 
 
@@ -193,9 +199,10 @@ def test_only_dead_writers_temporaries_are_removed(tmp_path):
     (tmp_path / 'mask').mkdir()
     live = temporary_path(tmp_path / 'mask' / '000000.png')
     live.write_bytes(b'live')
-    dead_pid = subprocess.run([sys.executable, '-c',
-                               'import os; print(os.getpid())'],
-                              capture_output=True, text=True).stdout.strip()
+    dead_pid = subprocess.run(
+        [sys.executable, '-c', 'import os; print(os.getpid())'],
+        capture_output=True,
+        text=True).stdout.strip()
     dead = live.with_name(live.name.rsplit('-', 1)[0] + f'-{dead_pid}')
     dead.write_bytes(b'dead')
     assert cache.remove_temporaries() == 1
@@ -205,6 +212,7 @@ def test_only_dead_writers_temporaries_are_removed(tmp_path):
 def test_manifest_differences_name_only_what_differs(tmp_path):
     from mmdd.datasets.cache_manifest import differences
     old = dict(seed=1, generation=dict(tau=4, steps=100))
-    assert differences(old, dict(seed=1, generation=dict(tau=1, steps=100))
-                       ) == ['generation.tau: cache has 4, config asks for 1']
+    assert differences(old, dict(seed=1, generation=dict(
+        tau=1,
+        steps=100))) == ['generation.tau: cache has 4, config asks for 1']
     assert json.loads(json.dumps(old)) == old

@@ -14,8 +14,11 @@ from tests.conftest import TOY_CLASSES, logged_messages
 
 
 def cache_bytes(root, folders=('image', 'mask', 'confidence')) -> dict:
-    return {f'{folder}/{p.name}': p.read_bytes()
-            for folder in folders for p in sorted((root / folder).iterdir())}
+    return {
+        f'{folder}/{p.name}': p.read_bytes()
+        for folder in folders
+        for p in sorted((root / folder).iterdir())
+    }
 
 
 def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
@@ -25,7 +28,8 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
     for folder, suffix in (('image', 'jpg'), ('mask', 'png'),
                            ('confidence', 'png'), ('meta', 'json')):
         assert sorted(p.name for p in (cache / folder).iterdir()) == [
-            f'00000{i}.{suffix}' for i in range(5)]
+            f'00000{i}.{suffix}' for i in range(5)
+        ]
     mask = Image.open(cache / 'mask' / '000003.png')
     assert mask.mode == 'P'  # palette PNG, readable in any viewer
     assert set(np.unique(np.array(mask))) <= {0, 1, 2, 255}
@@ -47,8 +51,8 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
     assert manifest['settings']['classes'] == list(TOY_CLASSES)
     # The model by content (hole 1), its path only as a note.
     assert manifest['settings']['model'].startswith('sha256:')
-    assert 'unet/diffusion_pytorch_model.safetensors' in manifest[
-        'sources']['model_files']
+    assert 'unet/diffusion_pytorch_model.safetensors' in manifest['sources'][
+        'model_files']
 
     sample = dataset[3]
     label = sample['data_samples'].gt_sem_seg.data
@@ -74,11 +78,15 @@ def test_more_samples_extend_the_cache(build, tmp_path):
     before = cache_bytes(tmp_path / 'cache')
     assert len(build(num_samples=5)) == 5  # blocks [0, 1], [2, 3], [4]
     after = cache_bytes(tmp_path / 'cache')
-    full_block = [k for k in before
-                  if Path(k).stem in ('000000', '000001')]
+    full_block = [k for k in before if Path(k).stem in ('000000', '000001')]
     assert len(full_block) == 6
-    assert {k: after[k] for k in full_block} == {
-        k: before[k] for k in full_block}
+    assert {
+        k: after[k]
+        for k in full_block
+    } == {
+        k: before[k]
+        for k in full_block
+    }
     assert len(after) == 15
 
 
@@ -126,8 +134,10 @@ def test_partial_reads_list_the_finished_samples(build, tmp_path):
         build(generate=False, num_samples=3)
     assert '1 missing (first: 000001)' in str(err.value)
     dataset = build(generate=False, num_samples=3, allow_partial=True)
-    assert [Path(dataset.get_data_info(i)['img_path']).name
-            for i in range(len(dataset))] == ['000000.jpg', '000002.jpg']
+    assert [
+        Path(dataset.get_data_info(i)['img_path']).name
+        for i in range(len(dataset))
+    ] == ['000000.jpg', '000002.jpg']
 
 
 def test_read_only_mode_names_the_fix(build):

@@ -8,16 +8,18 @@ from mmengine.registry import init_default_scope
 from mmdd.registry import DATASETS
 from tests.conftest import CONFIG_DIR, synth_dataset_cfg
 
-SDXL_VOC = (CONFIG_DIR / 'dd' /
-            'dd_deeplabv3_r101-d8_4xb2-20k_synvoc-sdxl-512x512.py')
+SDXL_VOC = (
+    CONFIG_DIR / 'dd' / 'dd_deeplabv3_r101-d8_4xb2-20k_synvoc-sdxl-512x512.py')
 
 
-def test_generates_with_a_tiny_sdxl(tiny_sdxl_dir, toy_prompts_file,
-                                    tmp_path):
+def test_generates_with_a_tiny_sdxl(tiny_sdxl_dir, toy_prompts_file, tmp_path):
     init_default_scope('mmdd')
-    dataset = DATASETS.build(synth_dataset_cfg(
-        str(tiny_sdxl_dir), toy_prompts_file, str(tmp_path / 'cache'),
-        num_samples=3))
+    dataset = DATASETS.build(
+        synth_dataset_cfg(
+            str(tiny_sdxl_dir),
+            toy_prompts_file,
+            str(tmp_path / 'cache'),
+            num_samples=3))
     assert len(dataset) == 3
     label = dataset[2]['data_samples'].gt_sem_seg.data
     assert label.shape == (1, 128, 128)  # SDXL tiny's native size

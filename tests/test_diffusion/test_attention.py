@@ -22,50 +22,64 @@ def explicit_probs(attn, query_states, key_states):
 def seen_positions(unet, latent):
     """Positions each attention layer really attends over, by forward hooks."""
     seen = {}
-    hooks = [module.register_forward_hook(
-        lambda mod, args, out, name=name: seen.setdefault(
-            f'{name}.processor', args[0].shape[1]))
+    hooks = [
+        module.register_forward_hook(
+            lambda mod, args, out, name=name: seen.setdefault(
+                f'{name}.processor', args[0].shape[1]))
         for name, module in unet.named_modules()
-        if isinstance(module, Attention)]
+        if isinstance(module, Attention)
+    ]
     with torch.no_grad():
-        unet(torch.randn(1, 4, *latent), 1,
-             torch.randn(1, 77, unet.config.cross_attention_dim))
+        unet(
+            torch.randn(1, 4, *latent), 1,
+            torch.randn(1, 77, unet.config.cross_attention_dim))
     for hook in hooks:
         hook.remove()
     return seen
 
 
-SDXL_LIKE = dict(transformer_layers_per_block=(1, 2, 2),
-                 use_linear_projection=True)
+SDXL_LIKE = dict(
+    transformer_layers_per_block=(1, 2, 2), use_linear_projection=True)
 
 
-@pytest.mark.parametrize('size, latent, extra', [
-    ('tiny', (32, 32), {}), ('tiny', (12, 20), {}), ('small', (20, 28), {}),
-    ('tiny', (32, 32), SDXL_LIKE)])
+@pytest.mark.parametrize('size, latent, extra',
+                         [('tiny', (32, 32), {}), ('tiny', (12, 20), {}),
+                          ('small', (20, 28), {}),
+                          ('tiny', (32, 32), SDXL_LIKE)])
 def test_layer_sizes_match_the_unet(size, latent, extra):
     """Sizes from layer names agree with what each layer really sees."""
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(in_channels=4, out_channels=4,
-                                **{**SIZES[size]['unet'], **extra})
+    unet = UNet2DConditionModel(
+        in_channels=4, out_channels=4, **{
+            **SIZES[size]['unet'],
+            **extra
+        })
     layers = attention_layers(unet, latent)
     assert {layer.name for layer in layers} == set(unet.attn_processors)
     seen = seen_positions(unet, latent)
     for layer in layers:
         assert seen[layer.name] == layer.size[0] * layer.size[1], layer
-        assert layer.kind == (CROSS if layer.name.endswith('attn2.processor')
-                              else SELF)
+        assert layer.kind == (
+            CROSS if layer.name.endswith('attn2.processor') else SELF)
 
 
 def test_tiny_unet_layout(tiny_pipeline):
     layers = attention_layers(tiny_pipeline.unet, (32, 32))
-    sizes = {layer.name.split('.attentions')[0] + '.' + layer.kind:
-             layer.size for layer in layers}
+    sizes = {
+        layer.name.split('.attentions')[0] + '.' + layer.kind: layer.size
+        for layer in layers
+    }
     assert sizes == {
-        'down_blocks.1.self': (16, 16), 'down_blocks.1.cross': (16, 16),
-        'down_blocks.2.self': (8, 8), 'down_blocks.2.cross': (8, 8),
-        'mid_block.self': (8, 8), 'mid_block.cross': (8, 8),
-        'up_blocks.0.self': (8, 8), 'up_blocks.0.cross': (8, 8),
-        'up_blocks.1.self': (16, 16), 'up_blocks.1.cross': (16, 16),
+        'down_blocks.1.self': (16, 16),
+        'down_blocks.1.cross': (16, 16),
+        'down_blocks.2.self': (8, 8),
+        'down_blocks.2.cross': (8, 8),
+        'mid_block.self': (8, 8),
+        'mid_block.cross': (8, 8),
+        'up_blocks.0.self': (8, 8),
+        'up_blocks.0.cross': (8, 8),
+        'up_blocks.1.self': (16, 16),
+        'up_blocks.1.cross': (16, 16),
     }
     chosen = select_layers(tiny_pipeline.unet, (32, 32), CROSS, 4)
     assert {layer.size for layer in chosen} == {(8, 8)}
@@ -84,8 +98,8 @@ def test_select_layers_errors_list_the_sizes(tiny_pipeline):
 
 def make_attention(cross_dim=None):
     torch.manual_seed(0)
-    return Attention(query_dim=32, cross_attention_dim=cross_dim, heads=4,
-                     dim_head=8)
+    return Attention(
+        query_dim=32, cross_attention_dim=cross_dim, heads=4, dim_head=8)
 
 
 def test_self_recording_output_and_probabilities():
@@ -122,14 +136,14 @@ def test_without_guidance_the_whole_batch_is_conditional():
     layer = AttentionLayer('layer', SELF, 0, (4, 4))
     store = AttentionStore([layer])
     RecordingAttnProcessor(store, layer, batch_size=2)(attn, hidden)
-    assert torch.allclose(store.average(SELF),
-                          explicit_probs(attn, hidden, hidden), atol=1e-6)
+    assert torch.allclose(
+        store.average(SELF), explicit_probs(attn, hidden, hidden), atol=1e-6)
     with pytest.raises(RuntimeError, match='neither'):
-        RecordingAttnProcessor(store, layer, batch_size=2)(
-            attn, torch.randn(3, 16, 32))
+        RecordingAttnProcessor(
+            store, layer, batch_size=2)(attn, torch.randn(3, 16, 32))
     with pytest.raises(RuntimeError, match='expected 4x4'):
-        RecordingAttnProcessor(store, layer, batch_size=2)(
-            attn, torch.randn(2, 9, 32))
+        RecordingAttnProcessor(
+            store, layer, batch_size=2)(attn, torch.randn(2, 9, 32))
 
 
 def test_store_averages_layers_and_steps_in_one_running_sum():
@@ -149,8 +163,9 @@ def test_store_averages_layers_and_steps_in_one_running_sum():
 def test_only_recording_layers_are_swapped_and_all_restored(tiny_pipeline):
     unet = tiny_pipeline.unet
     before = unet.attn_processors
-    layers = (select_layers(unet, (32, 32), CROSS, 4) +
-              select_layers(unet, (32, 32), SELF, 2))
+    layers = (
+        select_layers(unet, (32, 32), CROSS, 4) +
+        select_layers(unet, (32, 32), SELF, 2))
     latent = torch.randn(2, 4, 32, 32)
     states = torch.randn(2, 77, 32)
     with torch.no_grad():
@@ -189,8 +204,7 @@ def test_cross_layers_need_class_embeddings():
 def test_upcast_attention_keeps_fp16_logits_finite():
     """SD 2.1 sets upcast_attention: its fp16 logits overflow otherwise."""
     torch.manual_seed(0)
-    attn = Attention(query_dim=32, heads=4, dim_head=8,
-                     upcast_attention=True)
+    attn = Attention(query_dim=32, heads=4, dim_head=8, upcast_attention=True)
     attn.half()
     hidden = (torch.randn(1, 16, 32) * 300).half()  # logits beyond 65504
     layer = AttentionLayer('layer', SELF, 0, (4, 4))

@@ -11,7 +11,8 @@ from mmdd.prompts import append_class_prompt
 def test_real_clip_vocabulary(tokenizer):
     # Ids of the public CLIP tokenizer: the offline one is the real one.
     assert tokenizer('a photo of a cat').input_ids == [
-        49406, 320, 1125, 539, 320, 2368, 49407]
+        49406, 320, 1125, 539, 320, 2368, 49407
+    ]
     assert tokenizer.model_max_length == 77
 
 
@@ -24,8 +25,8 @@ def test_real_clip_vocabulary(tokenizer):
 def test_multi_token_class_names(tokenizer, name, tokens):
     ids, positions = class_token_positions(tokenizer, ['cat', name])
     assert positions['cat'] == [0]
-    assert tokenizer.convert_ids_to_tokens(
-        [ids[p] for p in positions[name]]) == tokens
+    assert tokenizer.convert_ids_to_tokens([ids[p] for p in positions[name]
+                                            ]) == tokens
 
 
 def test_positions_index_the_class_prompt(tokenizer):
@@ -34,15 +35,15 @@ def test_positions_index_the_class_prompt(tokenizer):
     # The class prompt is exactly what the tokenizer makes of the names.
     assert prompt.class_prompt_ids == tokenizer(' '.join(names)).input_ids
     tokens = tokenizer.convert_ids_to_tokens(prompt.class_prompt_ids)
-    assert list(prompt.class_positions) == ['person', 'potted plant',
-                                            'aeroplane']
+    assert list(
+        prompt.class_positions) == ['person', 'potted plant', 'aeroplane']
     # A repeated class owns the tokens of both occurrences.
-    assert [tokens[p] for p in prompt.class_positions['person']] == [
-        'person</w>', 'person</w>']
-    assert [tokens[p] for p in prompt.class_positions['potted plant']] == [
-        'potted</w>', 'plant</w>']
-    assert [tokens[p] for p in prompt.class_positions['aeroplane']] == [
-        'aerop', 'lane</w>']
+    assert [tokens[p] for p in prompt.class_positions['person']
+            ] == ['person</w>', 'person</w>']
+    assert [tokens[p] for p in prompt.class_positions['potted plant']
+            ] == ['potted</w>', 'plant</w>']
+    assert [tokens[p] for p in prompt.class_positions['aeroplane']
+            ] == ['aerop', 'lane</w>']
 
 
 def test_generation_text_is_what_the_pipeline_would_tokenize(tokenizer):
@@ -81,8 +82,9 @@ def test_long_caption_is_cut_on_the_caption_side(tokenizer):
     with pytest.warns(PromptTruncatedWarning, match='caption was cut'):
         prompt = build_sample_prompt(tokenizer, caption, names)
     assert len(prompt.text_ids) == 77
-    tail = tokenizer('; potted plant tv monitor dining table',
-                     add_special_tokens=False).input_ids
+    tail = tokenizer(
+        '; potted plant tv monitor dining table',
+        add_special_tokens=False).input_ids
     assert prompt.text_ids[-1] == tokenizer.eos_token_id
     assert prompt.text_ids[-1 - len(tail):-1] == tail
     head = tokenizer(caption, add_special_tokens=False).input_ids

@@ -27,8 +27,9 @@ def test_trimmed_vocabulary_is_small(full, trimmed):
     assert trimmed.model_max_length == 24
 
 
-@pytest.mark.parametrize('text', [
-    'a circle , squares ; aeroplane', 'potted plant', 'a potted aeroplane'])
+@pytest.mark.parametrize(
+    'text',
+    ['a circle , squares ; aeroplane', 'potted plant', 'a potted aeroplane'])
 def test_listed_words_tokenize_as_with_full_clip(full, trimmed, text):
     assert _tokens(trimmed, text) == _tokens(full, text)
 
@@ -36,6 +37,6 @@ def test_listed_words_tokenize_as_with_full_clip(full, trimmed, text):
 def test_other_words_fall_back_to_pieces_never_unknown(trimmed):
     tokens = _tokens(trimmed, 'zebra circle')
     assert tokens[0] == '<|startoftext|>' and tokens[-1] == '<|endoftext|>'
-    assert ''.join(tokens[1:-1]).replace('</w>', ' ').split() == [
-        'zebra', 'circle']
+    assert ''.join(tokens[1:-1]).replace('</w>',
+                                         ' ').split() == ['zebra', 'circle']
     assert 'circle</w>' in tokens

@@ -49,8 +49,7 @@ def test_samples_are_well_formed(tiny_pipeline):
         assert set(np.unique(sample.label)) <= {0, 255, *request.class_ids}
         # The label is the thresholded confidence.
         assert np.array_equal(sample.label == 0, sample.confidence < 0.5)
-        assert np.array_equal(sample.label == 255,
-                              (sample.confidence >= 0.5)
+        assert np.array_equal(sample.label == 255, (sample.confidence >= 0.5)
                               & (sample.confidence < 0.6))
 
 
@@ -61,8 +60,9 @@ def test_recording_changes_nothing_in_the_image(tiny_pipeline):
                          [s.seed for s in samples], gen.config)
     for sample, image in zip(samples, plain):
         assert np.array_equal(sample.image, image)
-    assert all(type(p) is AttnProcessor2_0
-               for p in tiny_pipeline.unet.attn_processors.values())
+    assert all(
+        type(p) is AttnProcessor2_0
+        for p in tiny_pipeline.unet.attn_processors.values())
 
 
 def test_caption_only_conditioning(tiny_pipeline):
@@ -76,13 +76,12 @@ def test_caption_only_conditioning(tiny_pipeline):
 @pytest.mark.parametrize('model', ['tiny_pipeline_dir', 'tiny_sdxl_dir'])
 @pytest.mark.parametrize('scheduler',
                          [None, 'EulerAncestralDiscreteScheduler'])
-def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler,
-                                                    request):
+def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler, request):
     """Per-sample generators: same noise whatever the batch (SD and SDXL).
     Labels use tau=0 here: random weights give near-uniform self-attention,
     whose refined maps min-max would blow fp noise of batched kernels up."""
-    pipeline = load_pipeline(str(request.getfixturevalue(model)),
-                             scheduler=scheduler)
+    pipeline = load_pipeline(
+        str(request.getfixturevalue(model)), scheduler=scheduler)
     gen = generator(pipeline, tau=0, num_inference_steps=3)
     batch = gen.generate(REQUESTS)
     reordered = gen.generate([REQUESTS[2], REQUESTS[1]])
@@ -95,8 +94,10 @@ def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler,
 
 
 def test_load_pipeline_dtype_and_scheduler(tiny_pipeline_dir):
-    pipeline = load_pipeline(str(tiny_pipeline_dir), 'bf16',
-                             scheduler='EulerAncestralDiscreteScheduler')
+    pipeline = load_pipeline(
+        str(tiny_pipeline_dir),
+        'bf16',
+        scheduler='EulerAncestralDiscreteScheduler')
     assert pipeline.unet.dtype == torch.bfloat16
     assert isinstance(pipeline.scheduler, EulerAncestralDiscreteScheduler)
     sample, = generator(pipeline).generate(REQUESTS[:1])
@@ -113,8 +114,8 @@ def test_no_guidance_records_the_whole_batch(tiny_pipeline):
 
 
 def test_other_sizes(tiny_pipeline):
-    sample, = generator(tiny_pipeline, height=48, width=80).generate(
-        REQUESTS[:1])
+    sample, = generator(
+        tiny_pipeline, height=48, width=80).generate(REQUESTS[:1])
     assert sample.image.shape == (48, 80, 3)
     assert sample.label.shape == sample.confidence.shape == (48, 80)
 
@@ -155,8 +156,8 @@ def test_bad_class_ids(tiny_pipeline, class_ids, message):
 def test_bad_configs(tiny_pipeline):
     with pytest.raises(ValueError, match='uncertain_threshold=0.7'):
         GenerationConfig(uncertain_threshold=0.7, foreground_threshold=0.6)
-    with pytest.raises(ValueError,
-                       match=r'8x8 \(factor 4, 1/8 of the image side\)'):
+    with pytest.raises(
+            ValueError, match=r'8x8 \(factor 4, 1/8 of the image side\)'):
         generator(tiny_pipeline, cross_attention_factor=8)
     with pytest.raises(ValueError, match='multiples of 2'):
         generator(tiny_pipeline, height=63)
@@ -179,13 +180,14 @@ def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
     # Other labelling settings, same recording: tau changes the labels.
     tau0, _ = gen.label(kept[0].attention, tau=0)
     assert not np.array_equal(tau0, kept[0].label)
-    no_band, _ = gen.label(kept[0].attention, foreground_threshold=0.55,
-                           uncertain_threshold=0.55)
+    no_band, _ = gen.label(
+        kept[0].attention, foreground_threshold=0.55, uncertain_threshold=0.55)
     assert 255 not in no_band
 
 
-@pytest.mark.parametrize('model', ['no/such/folder', './missing',
-                                   '/abs/missing', '~/missing', 'missing'])
+@pytest.mark.parametrize(
+    'model',
+    ['no/such/folder', './missing', '/abs/missing', '~/missing', 'missing'])
 def test_missing_local_model_folder_is_named(model):
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_pipeline(model)

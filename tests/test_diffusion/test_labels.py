@@ -33,8 +33,8 @@ def test_refine_is_tau_products_with_the_map():
     s = torch.rand(16, 16).softmax(dim=1)
     maps = torch.rand(3, 4, 4)
     expected = torch.linalg.matrix_power(s, 4) @ maps.flatten(1).T
-    assert torch.allclose(refine(s, maps, 4), expected.T.view(3, 4, 4),
-                          atol=1e-6)
+    assert torch.allclose(
+        refine(s, maps, 4), expected.T.view(3, 4, 4), atol=1e-6)
     assert torch.equal(refine(s, maps, 0), maps)
 
 
@@ -52,8 +52,9 @@ def test_s4_spreads_a_seed_over_its_block_only():
 
 
 def test_min_max_per_class():
-    maps = torch.stack([torch.linspace(2, 4, 16).view(4, 4),
-                        torch.full((4, 4), 7.0)])
+    maps = torch.stack(
+        [torch.linspace(2, 4, 16).view(4, 4),
+         torch.full((4, 4), 7.0)])
     out = min_max(maps)
     assert out[0].min() == 0 and out[0].max() == 1
     assert out[0, 0, 1] == pytest.approx(1 / 15)
@@ -75,6 +76,7 @@ def _keys_cubic_matrix(size_in: int, size_out: int, a: float = -0.75):
     """Resampling matrix of Keys' cubic convolution with half-pixel
     centres and replicated borders (OpenCV's INTER_CUBIC), written from the
     formula: out = W @ in."""
+
     def kernel(x):
         x = abs(x)
         if x <= 1:
@@ -107,8 +109,8 @@ def test_resize_is_bicubic(size):
     assert resize(step, (1, 8)).min() < 0
 
 
-@pytest.mark.parametrize('score, label', [
-    (1.0, 7), (0.75, 7), (0.7499, 255), (0.5, 255), (0.4999, 0), (0.0, 0)])
+@pytest.mark.parametrize('score, label', [(1.0, 7), (0.75, 7), (0.7499, 255),
+                                          (0.5, 255), (0.4999, 0), (0.0, 0)])
 def test_threshold_boundaries(score, label):
     scores = torch.full((1, 1, 1), score)
     out, confidence = threshold(scores, [7], foreground=0.75, uncertain=0.5)
@@ -140,8 +142,12 @@ def test_label_from_planted_attention():
     cross[1 * 4 + 0, 1] = 1.0  # class A token, left stripe
     cross[2 * 4 + 3, 2] = cross[2 * 4 + 3, 3] = 1.0  # B's two tokens, right
     label, confidence = label_from_attention(
-        cross, s, [[1], [2, 3]], [5, 11], cross_size=(4, 4),
-        self_size=(size, size), image_size=(16, 16), tau=4)
+        cross,
+        s, [[1], [2, 3]], [5, 11],
+        cross_size=(4, 4),
+        self_size=(size, size),
+        image_size=(16, 16),
+        tau=4)
     assert label.shape == (16, 16) and confidence.shape == (16, 16)
     assert 0 <= confidence.min() and confidence.max() <= 1
     assert label[4:8, 0:4].eq(5).all()  # A's cross-attention cell
@@ -161,14 +167,19 @@ def test_argmax_runs_over_unclamped_scores():
     cross = torch.zeros(4 * 4, 77)
     cross[:, 1] = profile_a.repeat(4)
     cross[:, 2] = profile_b.repeat(4)
-    scores = resize(torch.stack([profile_a.repeat(4, 1),
-                                 profile_b.repeat(4, 1)]), (16, 16))
+    scores = resize(
+        torch.stack([profile_a.repeat(4, 1),
+                     profile_b.repeat(4, 1)]), (16, 16))
     both_over_one = (scores > 1).all(dim=0)
     assert both_over_one.any()  # the case this test is about
     assert (scores[1] > scores[0])[both_over_one].all()
     label, confidence = label_from_attention(
-        cross, torch.eye(16), [[1], [2]], [5, 11], cross_size=(4, 4),
-        self_size=(4, 4), image_size=(16, 16), tau=1)
+        cross,
+        torch.eye(16), [[1], [2]], [5, 11],
+        cross_size=(4, 4),
+        self_size=(4, 4),
+        image_size=(16, 16),
+        tau=1)
     assert label[both_over_one].eq(11).all()
     assert confidence[both_over_one].eq(1).all()  # clamped
     assert confidence.min() >= 0 and confidence.max() <= 1
@@ -176,8 +187,9 @@ def test_argmax_runs_over_unclamped_scores():
 
 def _float64_reference_label(cross, s, positions, class_ids, tau):
     """The whole labelling in float64, with a matrix power for S^tau."""
-    maps = resize(token_class_maps(cross.double(), positions, (8, 8)),
-                  (16, 16)).flatten(1).T
+    maps = resize(
+        token_class_maps(cross.double(), positions, (8, 8)),
+        (16, 16)).flatten(1).T
     maps = (torch.linalg.matrix_power(s.double(), tau) @ maps).T
     scores = resize(min_max(maps.reshape(-1, 16, 16)), (64, 64))
     best_score, best = scores.max(dim=0)
@@ -200,6 +212,12 @@ def test_tau_products_match_a_float64_reference():
     assert (in_float32 - in_float64).abs().max() > 1e-3  # float32 is off
     reference = _float64_reference_label(cross, s, positions, class_ids, 4)
     label, _ = label_from_attention(
-        cross, s, positions, class_ids, cross_size=(8, 8),
-        self_size=(16, 16), image_size=(64, 64), tau=4)
+        cross,
+        s,
+        positions,
+        class_ids,
+        cross_size=(8, 8),
+        self_size=(16, 16),
+        image_size=(64, 64),
+        tau=4)
     assert torch.equal(label.long(), reference)

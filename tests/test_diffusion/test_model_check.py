@@ -33,8 +33,9 @@ def own_digest_memo(tmp_path, monkeypatch):
 def _sdxl_like(root: Path) -> Path:
     """An SDXL folder's layout (configs and weight files, no real model)."""
     root.mkdir()
-    (root / 'model_index.json').write_text(json.dumps(dict(
-        _class_name='StableDiffusionXLPipeline', **SDXL_PARTS)))
+    (root / 'model_index.json').write_text(
+        json.dumps(
+            dict(_class_name='StableDiffusionXLPipeline', **SDXL_PARTS)))
     for part, (_, cls) in SDXL_PARTS.items():
         if cls is None:
             continue
@@ -44,11 +45,15 @@ def _sdxl_like(root: Path) -> Path:
         elif 'Scheduler' in cls:
             (root / part / 'scheduler_config.json').write_text('{}')
         else:
-            (root / part / 'config.json').write_text(json.dumps(dict(
-                block_out_channels=[128, 256, 512, 512],
-                down_block_types=['DownBlock2D', 'CrossAttnDownBlock2D',
-                                  'CrossAttnDownBlock2D'],
-                sample_size=128)))
+            (root / part / 'config.json').write_text(
+                json.dumps(
+                    dict(
+                        block_out_channels=[128, 256, 512, 512],
+                        down_block_types=[
+                            'DownBlock2D', 'CrossAttnDownBlock2D',
+                            'CrossAttnDownBlock2D'
+                        ],
+                        sample_size=128)))
             (root / part / 'model.safetensors').write_bytes(part.encode())
     return root
 
@@ -95,7 +100,8 @@ def test_identity_follows_content_not_spelling(tmp_path):
     changed = model_identity(model)
     assert changed['fingerprint'] != first['fingerprint']
     assert changed_files(first['files'], changed['files']) == [
-        'vae/diffusion_pytorch_model.safetensors']
+        'vae/diffusion_pytorch_model.safetensors'
+    ]
 
 
 def test_file_digests_are_remembered(tmp_path, monkeypatch):

@@ -18,7 +18,8 @@ def test_shipped_name_resolves_inside_the_package(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize('model', [
     'stabilityai/stable-diffusion-2-1-base', 'data/my-sd', '/abs/sd',
-    'mmdd/shapes/pretrained/shapes-t2i'])
+    'mmdd/shapes/pretrained/shapes-t2i'
+])
 def test_other_names_pass_unchanged(model):
     assert resolve_model_name(model) == model
 

@@ -45,8 +45,8 @@ def test_pipeline_class_comes_from_model_index(tiny_sdxl_dir,
                                                tiny_pipeline_dir, tmp_path):
     assert pipeline_class(str(tiny_sdxl_dir)) is StableDiffusionXLPipeline
     assert pipeline_class(str(tiny_pipeline_dir)) is StableDiffusionPipeline
-    assert isinstance(load_pipeline(str(tiny_sdxl_dir)),
-                      StableDiffusionXLPipeline)
+    assert isinstance(
+        load_pipeline(str(tiny_sdxl_dir)), StableDiffusionXLPipeline)
     (tmp_path / 'model_index.json').write_text(
         json.dumps({'_class_name': 'FluxPipeline'}))
     with pytest.raises(ValueError, match='is a FluxPipeline; .*SDXL'):
@@ -59,18 +59,22 @@ def test_text_is_encoded_as_encode_prompt_does(sdxl):
     gen = generator(sdxl)
     text = 'a dog sleeping on a couch!!; dog sofa'
     negative = gen.config.negative_prompt
-    ours = [gen.text.encode([[tokenizer(t).input_ids]
-                             for tokenizer in gen.text.tokenizers])
-            for t in (text, negative, 'dog sofa')]
+    ours = [
+        gen.text.encode([[tokenizer(t).input_ids]
+                         for tokenizer in gen.text.tokenizers])
+        for t in (text, negative, 'dog sofa')
+    ]
     with torch.no_grad():
         states, negative_states, pooled, negative_pooled = \
             sdxl.encode_prompt(text, negative_prompt=negative)
         class_states, _, class_pooled, _ = sdxl.encode_prompt(
             'dog sofa', do_classifier_free_guidance=False)
     assert states.shape[-1] == sdxl.unet.config.cross_attention_dim
-    for mine, (expected_states, expected_pooled) in zip(ours, [
-            (states, pooled), (negative_states, negative_pooled),
-            (class_states, class_pooled)]):
+    for mine, (expected_states,
+               expected_pooled) in zip(ours,
+                                       [(states, pooled),
+                                        (negative_states, negative_pooled),
+                                        (class_states, class_pooled)]):
         assert torch.equal(mine.states, expected_states)
         assert torch.equal(mine.pooled, expected_pooled)
 
@@ -88,7 +92,8 @@ def test_recording_leaves_the_image_identical(sdxl):
     plain = sdxl(
         prompt=[s.prompt for s in samples],
         negative_prompt=[gen.config.negative_prompt] * len(samples),
-        num_inference_steps=2, guidance_scale=gen.config.guidance_scale,
+        num_inference_steps=2,
+        guidance_scale=gen.config.guidance_scale,
         generator=[torch.Generator().manual_seed(s.seed) for s in samples],
         output_type='np').images
     plain = (plain * 255).round().astype(np.uint8)
@@ -96,10 +101,12 @@ def test_recording_leaves_the_image_identical(sdxl):
         assert sample.image.shape == (128, 128, 3)
         assert np.array_equal(sample.image, image)
         assert not sample.nsfw_flagged
-        assert set(np.unique(sample.label)) <= {0, 255, *REQUESTS[0].class_ids,
-                                                *REQUESTS[1].class_ids}
-    assert all(type(p) is AttnProcessor2_0
-               for p in sdxl.unet.attn_processors.values())
+        assert set(np.unique(sample.label)) <= {
+            0, 255, *REQUESTS[0].class_ids, *REQUESTS[1].class_ids
+        }
+    assert all(
+        type(p) is AttnProcessor2_0
+        for p in sdxl.unet.attn_processors.values())
 
 
 def test_layers_sit_on_the_image_relative_grid(sdxl):
@@ -126,12 +133,13 @@ def test_size_conditioning_follows_the_image(sdxl):
     """add_time_ids as the pipeline makes them: (h, w, 0, 0, h, w)."""
     seen = []
     hook = sdxl.unet.register_forward_pre_hook(
-        lambda module, args, kwargs: seen.append(
-            kwargs['added_cond_kwargs']['time_ids'].clone()),
+        lambda module, args, kwargs: seen.append(kwargs['added_cond_kwargs'][
+            'time_ids'].clone()),
         with_kwargs=True)
     try:
-        sample, = generator(sdxl, height=96, width=160,
-                            num_inference_steps=1).generate(REQUESTS[:1])
+        sample, = generator(
+            sdxl, height=96, width=160,
+            num_inference_steps=1).generate(REQUESTS[:1])
     finally:
         hook.remove()
     assert sample.image.shape == (96, 160, 3)
@@ -168,12 +176,14 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
     """
     sdxl = load_pipeline(str(tiny_sdxl_dir))
     side, grid = 256, 8  # cross-attention at 256 / 32
-    gen = generator(sdxl, height=side, width=side, tau=0,
-                    num_inference_steps=1)
-    requests = [SampleRequest('x', [DOG, SOFA], 1),
-                SampleRequest('y', [PLANT, TV], 2)]
-    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid),
-                                indexing='ij')
+    gen = generator(
+        sdxl, height=side, width=side, tau=0, num_inference_steps=1)
+    requests = [
+        SampleRequest('x', [DOG, SOFA], 1),
+        SampleRequest('y', [PLANT, TV], 2)
+    ]
+    rows, cols = torch.meshgrid(
+        torch.arange(grid), torch.arange(grid), indexing='ij')
     half = grid // 2
     regions = [[cols < half, (rows >= half) & (cols >= half)],
                [cols >= half, (rows < half) & (cols < half)]]
@@ -185,7 +195,8 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
         first = tokenizer(sample_names[0], add_special_tokens=False).input_ids
         split = 1 + len(first)
         positions.append([(list(range(1, split)), 0),
-                          (list(range(split, len(ids) - 1)), 1)])
+                          (list(range(split,
+                                      len(ids) - 1)), 1)])
     for layer in gen.layers:
         if layer.kind != 'cross':
             continue
@@ -203,9 +214,8 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
                 planted[i, region.flatten()] = directions[k]
         attn.to_q = torch.nn.Identity()
         attn.to_k = PlantedKeys(2, positions, directions)
-        attn.register_forward_pre_hook(
-            lambda module, args, planted=planted: (
-                planted.repeat(args[0].shape[0] // 2, 1, 1), *args[1:]))
+        attn.register_forward_pre_hook(lambda module, args, planted=planted: (
+            planted.repeat(args[0].shape[0] // 2, 1, 1), *args[1:]))
     samples = gen.generate(requests)
     for sample, sample_regions, request in zip(samples, regions, requests):
         background = ~(sample_regions[0] | sample_regions[1])
@@ -217,8 +227,8 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
 def interior(region: torch.Tensor, side: int) -> np.ndarray:
     """Image pixels of the grid cells whose 3x3 neighbourhood is all in
     ``region`` (away from the bicubic blur at region edges)."""
-    inner = torch.nn.functional.max_pool2d(
-        (~region).float()[None, None], 3, 1, 1)[0, 0] == 0
+    inner = torch.nn.functional.max_pool2d((~region).float()[None, None], 3, 1,
+                                           1)[0, 0] == 0
     assert inner.any()
     pixel = side // region.shape[0]
     return np.kron(inner.numpy(), np.ones((pixel, pixel))) > 0
@@ -234,8 +244,7 @@ def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):
     decoded = []
     pipeline.vae.post_quant_conv.register_forward_pre_hook(
         lambda module, args: decoded.append(args[0].dtype))
-    sample, = generator(pipeline, num_inference_steps=1).generate(
-        REQUESTS[:1])
+    sample, = generator(pipeline, num_inference_steps=1).generate(REQUESTS[:1])
     assert decoded == [torch.float32 if force_upcast else torch.float16]
     assert pipeline.vae.dtype == torch.float16  # cast back afterwards
     assert sample.image.shape == (128, 128, 3)
@@ -245,10 +254,10 @@ def test_random_sdxl_tokenizers_behave_as_sdxls(sdxl):
     """Built or reloaded: tokenizer_2 pads with '!' and splits every '!'
     off as the special token 0; tokenizer pads with EOS, '!!' is one token."""
     for pipeline in (build_random_sdxl_pipeline(), sdxl):
-        assert pipeline.tokenizer_2('a!!').input_ids == [49406, 320, 0, 0,
-                                                         49407]
-        assert pipeline.tokenizer('a!!').input_ids == [49406, 320, 748,
-                                                       49407]
+        assert pipeline.tokenizer_2('a!!').input_ids == [
+            49406, 320, 0, 0, 49407
+        ]
+        assert pipeline.tokenizer('a!!').input_ids == [49406, 320, 748, 49407]
         assert pipeline.tokenizer_2.pad_token_id == 0
         assert pipeline.tokenizer.pad_token_id == 49407
 
@@ -257,8 +266,8 @@ def test_full_size_preset_is_sdxl_base():
     """The 'sdxl' preset's UNet has SDXL base 1.0's 2.57B parameters and
     its attention levels (built on the meta device: no memory)."""
     with torch.device('meta'):
-        unet = UNet2DConditionModel(in_channels=4, out_channels=4,
-                                    **SDXL_SIZES['sdxl']['unet'])
+        unet = UNet2DConditionModel(
+            in_channels=4, out_channels=4, **SDXL_SIZES['sdxl']['unet'])
     params = sum(p.numel() for p in unet.parameters())
     assert abs(params - 2_567_463_684) < 1e6
     assert unet.config.cross_attention_dim == 2048

@@ -1,4 +1,4 @@
-"""torch >= 2.6 loads with weights_only=True; mmengine checkpoints must load."""
+"""torch >= 2.6 loads with weights_only=True; mmengine checkpoints load."""
 import numpy as np
 import pytest
 import torch
@@ -29,7 +29,6 @@ def test_other_globals_stay_refused(tmp_path):
 
 class _Unlisted:
     pass
-
 
 
 class _GetattrOnNumpy:

@@ -10,18 +10,30 @@ import pytest
 PG_TIMEOUT_S = 5
 
 
-def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
-            out_dir: str, fail: bool = False) -> None:
+def _worker(rank: int,
+            port: int,
+            late_s: float,
+            use_long_barrier: bool,
+            out_dir: str,
+            fail: bool = False) -> None:
     import torch
     import torch.distributed as dist
 
     from mmdd.engine.long_barrier import announce_failure, long_barrier
+
     # A patient rendezvous (a loaded machine starts processes slowly), then
     # collectives that time out after PG_TIMEOUT_S.
-    store = dist.TCPStore('127.0.0.1', port, 2, rank == 0,
-                          timeout=datetime.timedelta(seconds=120))
+    store = dist.TCPStore(
+        '127.0.0.1',
+        port,
+        2,
+        rank == 0,
+        timeout=datetime.timedelta(seconds=120))
     dist.init_process_group(
-        'gloo', store=store, rank=rank, world_size=2,
+        'gloo',
+        store=store,
+        rank=rank,
+        world_size=2,
         timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
     try:
         if rank == 1:
@@ -41,12 +53,18 @@ def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
     Path(out_dir, f'{rank}.txt').write_text(outcome)
 
 
-def _run(port: int, late_s: float, use_long_barrier: bool, out_dir: Path,
+def _run(port: int,
+         late_s: float,
+         use_long_barrier: bool,
+         out_dir: Path,
          fail: bool = False) -> dict:
     context = multiprocessing.get_context('spawn')
-    procs = [context.Process(target=_worker, args=(
-        rank, port, late_s, use_long_barrier, str(out_dir), fail))
-        for rank in range(2)]
+    procs = [
+        context.Process(
+            target=_worker,
+            args=(rank, port, late_s, use_long_barrier, str(out_dir), fail))
+        for rank in range(2)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -54,8 +72,10 @@ def _run(port: int, late_s: float, use_long_barrier: bool, out_dir: Path,
         if proc.is_alive():
             proc.kill()
             proc.join()
-    return {rank: (out_dir / f'{rank}.txt').read_text()
-            for rank in range(2) if (out_dir / f'{rank}.txt').exists()}
+    return {
+        rank: (out_dir / f'{rank}.txt').read_text()
+        for rank in range(2) if (out_dir / f'{rank}.txt').exists()
+    }
 
 
 def test_a_rank_20_s_late_is_waited_for(free_port, tmp_path):

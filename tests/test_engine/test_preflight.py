@@ -11,7 +11,8 @@ from mmdd.engine.preflight import (cached_checkpoint, checkpoint_problem,
 from tests.conftest import CONFIG_DIR, REPO_ROOT
 
 UNFETCHABLE = 'https://download.invalid/resnet18_v1c.pth'
-DD_DEMO = CONFIG_DIR / 'demo' / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'
+DD_DEMO = (CONFIG_DIR / 'demo' /
+           'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py')
 
 
 def test_the_paper_config_names_its_imagenet_weights():
@@ -44,8 +45,9 @@ def test_an_unwritable_work_dir_is_named(tmp_path):
         is None
 
 
-def test_training_fails_before_any_sample_is_generated(
-        tiny_pipeline_dir, toy_prompts_file, tmp_path):
+def test_training_fails_before_any_sample_is_generated(tiny_pipeline_dir,
+                                                       toy_prompts_file,
+                                                       tmp_path):
     cache = tmp_path / 'cache'
     (tmp_path / 'a-file').write_text('')
     options = {
@@ -57,12 +59,18 @@ def test_training_fails_before_any_sample_is_generated(
         'model.pretrained': UNFETCHABLE,
         'val_dataloader.dataset.data_root': tmp_path / 'no-val-data',
     }
-    out = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'train.py'), str(DD_DEMO),
-         '--work-dir', str(tmp_path / 'a-file' / 'work'), '--cfg-options',
-         *[f'{k}={v}' for k, v in options.items()]],
-        capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, TORCH_HOME=str(tmp_path / 'torch')))
+    out = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'train.py'),
+        str(DD_DEMO), '--work-dir',
+        str(tmp_path / 'a-file' / 'work'), '--cfg-options',
+        *[f'{k}={v}' for k, v in options.items()]
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=300,
+                         env=dict(
+                             os.environ, TORCH_HOME=str(tmp_path / 'torch')))
     log = out.stdout + out.stderr
     assert out.returncode != 0
     assert 'PreflightError' in log and 'nothing has been generated' in log

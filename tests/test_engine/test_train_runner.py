@@ -1,4 +1,4 @@
-"""A real mmengine Runner trains DeepLabV3 on an on-disk dataset and validates."""
+"""A real mmengine Runner trains DeepLabV3 on a dataset on disk, validates."""
 import json
 import math
 from pathlib import Path
@@ -10,7 +10,9 @@ from mmdd.utils.cli import build_runner, set_max_iters
 from tests.conftest import DEMO_CONFIG, isolate_runner, point_dataloaders_at
 
 
-def demo_cfg(data_root: str, work_dir: Path, iters: int,
+def demo_cfg(data_root: str,
+             work_dir: Path,
+             iters: int,
              checkpoint_interval: int = 1000) -> Config:
     cfg = Config.fromfile(str(DEMO_CONFIG))
     point_dataloaders_at(cfg, data_root)
@@ -60,16 +62,21 @@ def test_resume_continues_from_the_last_checkpoint(toy_data_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_runner_trains_on_synth_dataset_end_to_end(
-        tiny_pipeline_dir, toy_prompts_file, toy_data_root, tmp_path):
+def test_runner_trains_on_synth_dataset_end_to_end(tiny_pipeline_dir,
+                                                   toy_prompts_file,
+                                                   toy_data_root, tmp_path):
     """SynthDataset generates inside the Runner, then the segmenter trains
     with the uncertainty-aware loss and is evaluated on real data."""
-    cfg = Config.fromfile(str(
-        DEMO_CONFIG.parent / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
+    cfg = Config.fromfile(
+        str(DEMO_CONFIG.parent /
+            'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
     synth = cfg.train_dataloader.dataset
-    synth.update(model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
-                 cache_dir=str(tmp_path / 'gen'), num_samples=4,
-                 device='cpu')
+    synth.update(
+        model=str(tiny_pipeline_dir),
+        prompts_file=toy_prompts_file,
+        cache_dir=str(tmp_path / 'gen'),
+        num_samples=4,
+        device='cpu')
     synth.generation.num_inference_steps = 2
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = toy_data_root

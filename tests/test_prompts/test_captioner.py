@@ -15,8 +15,7 @@ from mmdd.prompts import read_captions
 from mmdd.prompts.caption_files import (caption_images, images_in_folder,
                                         images_in_list)
 from mmdd.prompts.captioner import Captioner
-from mmdd.testing.random_captioner import (SPECIAL, WORDS,
-                                           save_random_captioner)
+from mmdd.testing.random_captioner import SPECIAL, WORDS, save_random_captioner
 from tests.conftest import REPO_ROOT
 
 TOOL = REPO_ROOT / 'tools' / 'prompts' / 'caption_images.py'
@@ -31,8 +30,8 @@ def tiny_blip(tmp_path_factory) -> str:
 
 @pytest.fixture(scope='module')
 def captioner(tiny_blip) -> Captioner:
-    return Captioner.from_pretrained(tiny_blip, device='cpu',
-                                     max_new_tokens=8, num_beams=1)
+    return Captioner.from_pretrained(
+        tiny_blip, device='cpu', max_new_tokens=8, num_beams=1)
 
 
 def write_images(folder: Path, count: int, start: int = 0) -> Path:
@@ -46,14 +45,19 @@ def write_images(folder: Path, count: int, start: int = 0) -> Path:
 
 def run_tool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(TOOL), *args],
-                          capture_output=True, text=True, env=ENV,
-                          timeout=600, check=False)
+                          capture_output=True,
+                          text=True,
+                          env=ENV,
+                          timeout=600,
+                          check=False)
 
 
 def test_captions_are_words_of_the_model_and_batch_invariant(
         captioner, tmp_path):
-    images = [Image.open(p).convert('RGB') for p in
-              sorted(write_images(tmp_path, 3).iterdir())]
+    images = [
+        Image.open(p).convert('RGB')
+        for p in sorted(write_images(tmp_path, 3).iterdir())
+    ]
     batched = captioner(images)
     alone = [captioner([image])[0] for image in images]
     assert batched == alone
@@ -66,13 +70,15 @@ def test_captions_are_words_of_the_model_and_batch_invariant(
 
 def test_prompt_is_removed_from_the_caption(tiny_blip, tmp_path):
     image = Image.open(next(write_images(tmp_path, 1).iterdir()))
-    plain = Captioner.from_pretrained(tiny_blip, device='cpu',
-                                      max_new_tokens=4, num_beams=1)
-    prompted = Captioner.from_pretrained(tiny_blip, device='cpu', prompt='a',
-                                         max_new_tokens=4, num_beams=1)
-    raw = plain.processor.batch_decode(prompted.model.generate(
-        **prompted.processor(images=[image], text=['a'],
-                             return_tensors='pt'), max_new_tokens=4),
+    plain = Captioner.from_pretrained(
+        tiny_blip, device='cpu', max_new_tokens=4, num_beams=1)
+    prompted = Captioner.from_pretrained(
+        tiny_blip, device='cpu', prompt='a', max_new_tokens=4, num_beams=1)
+    raw = plain.processor.batch_decode(
+        prompted.model.generate(
+            **prompted.processor(
+                images=[image], text=['a'], return_tensors='pt'),
+            max_new_tokens=4),
         skip_special_tokens=True)[0]
     assert raw.startswith('a')
     assert prompted([image])[0] == ' '.join(raw.split()[1:])
@@ -94,30 +100,35 @@ def test_voc_list_captions_feed_build_voc_prompts(tiny_blip, fake_voc_root,
     assert read_captions(out) == {k: [v] for k, v in captions.items()}
 
     prompts = tmp_path / 'voc_train.jsonl'
-    built = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools/prompts/build_voc_prompts.py'),
-         '--voc-root', str(voc), '--captions', str(out), '--out',
-         str(prompts)], capture_output=True, text=True, env=ENV, check=False)
+    built = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools/prompts/build_voc_prompts.py'), '--voc-root',
+        str(voc), '--captions',
+        str(out), '--out',
+        str(prompts)
+    ],
+                           capture_output=True,
+                           text=True,
+                           env=ENV,
+                           check=False)
     assert built.returncode == 0, built.stderr
     assert '0 without a caption (template)' in built.stdout
     records = [json.loads(line) for line in prompts.read_text().splitlines()]
     assert {r['id']: r['caption'] for r in records} == captions
 
 
-def test_unreadable_image_is_reported_skipped_and_counted(tiny_blip,
-                                                         tmp_path):
+def test_unreadable_image_is_reported_skipped_and_counted(tiny_blip, tmp_path):
     folder = write_images(tmp_path / 'images', 3)
     (folder / 'broken.jpg').write_bytes(b'not an image at all')
     out = tmp_path / 'captions.json'
-    result = run_tool('--image-dir', str(folder), '--out', str(out),
-                      '--model', tiny_blip, '--batch-size', '2',
-                      '--max-new-tokens', '4')
+    result = run_tool('--image-dir', str(folder), '--out', str(out), '--model',
+                      tiny_blip, '--batch-size', '2', '--max-new-tokens', '4')
     assert result.returncode == 0, result.stderr
     assert f'skipped {folder / "broken.jpg"}: UnidentifiedImageError' in \
         result.stderr
     assert '3 now, 1 unreadable' in result.stdout
-    assert sorted(json.loads(out.read_text())) == [
-        'img_000', 'img_001', 'img_002']
+    assert sorted(json.loads(
+        out.read_text())) == ['img_000', 'img_001', 'img_002']
 
 
 def test_rerun_captions_only_what_is_missing(captioner, tmp_path):
@@ -125,8 +136,12 @@ def test_rerun_captions_only_what_is_missing(captioner, tmp_path):
     out = tmp_path / 'captions.json'
     out.write_text(json.dumps({'img_001': 'kept from before'}))
     skipped = []
-    summary = caption_images(captioner, images, out, batch_size=2,
-                             on_skip=lambda *a: skipped.append(a))
+    summary = caption_images(
+        captioner,
+        images,
+        out,
+        batch_size=2,
+        on_skip=lambda *a: skipped.append(a))
     assert (summary.total, summary.already, summary.written) == (3, 1, 2)
     assert not skipped
     captions = json.loads(out.read_text())
@@ -136,15 +151,21 @@ def test_rerun_captions_only_what_is_missing(captioner, tmp_path):
 
 def test_sigkill_then_rerun_loses_nothing(tiny_blip, tmp_path):
     folder = write_images(tmp_path / 'images', 80)
-    args = ['--image-dir', str(folder), '--model', tiny_blip,
-            '--batch-size', '2', '--max-new-tokens', '12']
+    args = [
+        '--image-dir',
+        str(folder), '--model', tiny_blip, '--batch-size', '2',
+        '--max-new-tokens', '12'
+    ]
     reference = tmp_path / 'reference.json'
     assert run_tool(*args, '--out', str(reference)).returncode == 0
 
     out = tmp_path / 'captions.json'
-    proc = subprocess.Popen([sys.executable, str(TOOL), *args, '--out',
-                             str(out)], env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(TOOL), *args, '--out',
+         str(out)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not (
             out.is_file() and len(json.loads(out.read_text())) >= 4):

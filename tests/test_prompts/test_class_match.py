@@ -14,11 +14,10 @@ def test_synonym_tables_fit_their_class_list(classes, table):
 
 
 def test_normalize_word_folds_plurals_not_verbs():
-    for plural, singular in [('dogs', 'dog'), ('buses', 'bus'),
-                             ('men', 'man'), ('knives', 'knife'),
-                             ('ponies', 'pony'), ('benches', 'bench'),
-                             ("cat's", 'cat'), ('Sofas', 'sofa'),
-                             ('TVs', 'tv')]:
+    for plural, singular in [('dogs', 'dog'), ('buses', 'bus'), ('men', 'man'),
+                             ('knives', 'knife'), ('ponies', 'pony'),
+                             ('benches', 'bench'), ("cat's", 'cat'),
+                             ('Sofas', 'sofa'), ('TVs', 'tv')]:
         assert normalize_word(plural) == normalize_word(singular), plural
     assert normalize_word('training') != normalize_word('train')
     assert normalize_word('planted') != normalize_word('plant')
@@ -55,8 +54,8 @@ def test_find_mentioned_coco_classes_use_coco_names():
 
 def test_custom_synonyms_and_conflicts():
     classes = ['background', 'cat', 'dog']
-    assert ClassMatcher(classes, {'cat': ['kitty']})(
-        'a kitty and a hound') == ['cat']
+    assert ClassMatcher(classes,
+                        {'cat': ['kitty']})('a kitty and a hound') == ['cat']
     assert ClassMatcher(classes, {'dog': ['big cat']})('a big cat') == \
         ['dog']
     with pytest.raises(ValueError, match="'pets'.*'cat'.*'dog'"):

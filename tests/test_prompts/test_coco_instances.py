@@ -15,12 +15,33 @@ def _write(tmp_path, **data):
 def instances(tmp_path):
     return _write(
         tmp_path,
-        images=[{'id': 9, 'file_name': 'x/000000000009.jpg'},
-                {'id': 2, 'file_name': '000000000002.jpg'}],
-        annotations=[{'id': 1, 'image_id': 9, 'category_id': 63},
-                     {'id': 2, 'image_id': 9, 'category_id': 18},
-                     {'id': 3, 'image_id': 9, 'category_id': 18}],
-        categories=[{'id': 18, 'name': 'dog'}, {'id': 63, 'name': 'couch'}])
+        images=[{
+            'id': 9,
+            'file_name': 'x/000000000009.jpg'
+        }, {
+            'id': 2,
+            'file_name': '000000000002.jpg'
+        }],
+        annotations=[{
+            'id': 1,
+            'image_id': 9,
+            'category_id': 63
+        }, {
+            'id': 2,
+            'image_id': 9,
+            'category_id': 18
+        }, {
+            'id': 3,
+            'image_id': 9,
+            'category_id': 18
+        }],
+        categories=[{
+            'id': 18,
+            'name': 'dog'
+        }, {
+            'id': 63,
+            'name': 'couch'
+        }])
 
 
 def test_annotations_by_image_and_classes_in_coco_order(instances):
@@ -29,19 +50,31 @@ def test_annotations_by_image_and_classes_in_coco_order(instances):
     assert [a['id'] for a in coco.annotations[9]] == [1, 2, 3]
     assert coco.annotations[2] == []
     assert coco.labels(9) == [17, 58]
-    assert coco.classes_by_stem() == {'000000000002': [],
-                                      '000000000009': ['dog', 'couch']}
+    assert coco.classes_by_stem() == {
+        '000000000002': [],
+        '000000000009': ['dog', 'couch']
+    }
 
 
 @pytest.mark.parametrize('change,message', [
-    (dict(categories=[{'id': 18, 'name': 'wolf'}]),
-     r"category 18 'wolf' is not COCO 2017's \(dog\)"),
-    (dict(categories=[{'id': 12, 'name': 'street sign'}]),
-     r"category 12 'street sign' .*\(no such id\)"),
-    (dict(annotations=[{'id': 1, 'image_id': 5, 'category_id': 18}]),
-     r'annotations\[0\] refers to image 5'),
-    (dict(annotations=[{'id': 1, 'image_id': 9, 'category_id': 12}]),
-     r'annotations\[0\] has category 12'),
+    (dict(categories=[{
+        'id': 18,
+        'name': 'wolf'
+    }]), r"category 18 'wolf' is not COCO 2017's \(dog\)"),
+    (dict(categories=[{
+        'id': 12,
+        'name': 'street sign'
+    }]), r"category 12 'street sign' .*\(no such id\)"),
+    (dict(annotations=[{
+        'id': 1,
+        'image_id': 5,
+        'category_id': 18
+    }]), r'annotations\[0\] refers to image 5'),
+    (dict(annotations=[{
+        'id': 1,
+        'image_id': 9,
+        'category_id': 12
+    }]), r'annotations\[0\] has category 12'),
     (dict(images=None), r"missing \['images'\]; expected COCO's "
      'instances'),
 ])

@@ -10,8 +10,10 @@ VOC = VOC_CLASSES
 
 
 def _records():
-    return [PromptRecord('a', 'a dog on a couch', ['dog', 'sofa']),
-            PromptRecord('b', 'un café', ['person'])]
+    return [
+        PromptRecord('a', 'a dog on a couch', ['dog', 'sofa']),
+        PromptRecord('b', 'un café', ['person'])
+    ]
 
 
 def test_write_read_prompts_roundtrip_atomic(tmp_path):
@@ -19,7 +21,10 @@ def test_write_read_prompts_roundtrip_atomic(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ['p.jsonl']
     lines = path.read_text(encoding='utf-8').splitlines()
     assert json.loads(lines[0]) == {
-        'id': 'a', 'caption': 'a dog on a couch', 'classes': ['dog', 'sofa']}
+        'id': 'a',
+        'caption': 'a dog on a couch',
+        'classes': ['dog', 'sofa']
+    }
     assert 'café' in lines[1]
     assert read_prompts(path, VOC) == _records()
     assert [r.class_ids(VOC) for r in _records()] == [[12, 18], [15]]
@@ -36,8 +41,7 @@ def test_write_read_prompts_roundtrip_atomic(tmp_path):
 @pytest.mark.parametrize('line,message', [
     ('{not json', r'p\.jsonl:2: not valid JSON'),
     ('["a"]', r'p\.jsonl:2: expected a JSON object'),
-    ('{"id": "c", "caption": "x"}',
-     r'p\.jsonl:2: missing key\(s\) classes'),
+    ('{"id": "c", "caption": "x"}', r'p\.jsonl:2: missing key\(s\) classes'),
     ('{"id": "c", "caption": "x", "classes": "dog"}',
      r'p\.jsonl:2: "classes" must be a list'),
     ('{"id": "", "caption": "x", "classes": []}',
@@ -63,11 +67,13 @@ def test_old_files_with_a_prompt_key_warn_once(tmp_path):
     # mmdd 0.1 stored the generation text; it is rebuilt from caption and
     # classes now, so the key is dropped with one warning for the file.
     path = tmp_path / 'old.jsonl'
-    path.write_text(''.join(json.dumps(dict(
-        vars(r), prompt=f'{r.caption}; stale text')) + '\n'
-        for r in _records()), encoding='utf-8')
-    with pytest.warns(IgnoredPromptKeyWarning, match=r"old\.jsonl.*'prompt'"
-                      ) as caught:
+    path.write_text(
+        ''.join(
+            json.dumps(dict(vars(r), prompt=f'{r.caption}; stale text')) + '\n'
+            for r in _records()),
+        encoding='utf-8')
+    with pytest.warns(
+            IgnoredPromptKeyWarning, match=r"old\.jsonl.*'prompt'") as caught:
         assert read_prompts(path, VOC) == _records()
     assert len(caught) == 1
     with pytest.warns(IgnoredPromptKeyWarning):

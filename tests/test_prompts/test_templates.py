@@ -33,8 +33,8 @@ def test_template_prompts_deterministic_and_balanced():
     records = template_prompts(VOC, 40, seed=3)
     assert records == template_prompts(VOC, 40, seed=3)
     assert records != template_prompts(VOC, 40, seed=4)
-    assert [r.id for r in records[:2]] == ['template_000000',
-                                           'template_000001']
+    assert [r.id
+            for r in records[:2]] == ['template_000000', 'template_000001']
     leads = [r.classes[0] for r in records]
     assert all(leads.count(c) == 2 for c in VOC[1:])
     assert records[0].caption == \
@@ -48,13 +48,15 @@ def test_template_prompts_deterministic_and_balanced():
 
 
 def test_caption_records_ids_and_template_fallback():
-    recs = caption_records('img', ['a dog; a cat', 'two cats', 'x'],
-                           ['dog', 'cat'], VOC, captions_per_image=2)
-    assert [(r.id, r.caption, r.classes) for r in recs] == [
-        ('img', 'a dog, a cat', ['cat', 'dog']),
-        ('img_1', 'two cats', ['cat', 'dog'])]
-    assert [build_prompt(r.caption, r.classes) for r in recs] == [
-        'a dog, a cat; cat dog', 'two cats; cat dog']
+    recs = caption_records(
+        'img', ['a dog; a cat', 'two cats', 'x'], ['dog', 'cat'],
+        VOC,
+        captions_per_image=2)
+    assert [(r.id, r.caption, r.classes)
+            for r in recs] == [('img', 'a dog, a cat', ['cat', 'dog']),
+                               ('img_1', 'two cats', ['cat', 'dog'])]
+    assert [build_prompt(r.caption, r.classes)
+            for r in recs] == ['a dog, a cat; cat dog', 'two cats; cat dog']
     [rec] = caption_records('img', [], ['tv monitor'], VOC)
     assert (rec.caption, rec.classes) == ('a photo of a tv monitor',
                                           ['tv monitor'])
@@ -63,13 +65,16 @@ def test_caption_records_ids_and_template_fallback():
 
 
 def test_image_records_sorts_images_into_captioned_template_and_empty():
-    records, templates, empty = image_records(
-        [('a', ['dog']), ('b', []), ('c', ['cat', 'sofa'])],
-        {'a': ['a dog', 'a puppy'], 'x': ['unused']}, VOC,
-        captions_per_image=2)
-    assert [(r.id, r.caption) for r in records] == [
-        ('a', 'a dog'), ('a_1', 'a puppy'),
-        ('c', 'a photo of a cat and a sofa')]
+    records, templates, empty = image_records([('a', ['dog']), ('b', []),
+                                               ('c', ['cat', 'sofa'])], {
+                                                   'a': ['a dog', 'a puppy'],
+                                                   'x': ['unused']
+                                               },
+                                              VOC,
+                                              captions_per_image=2)
+    assert [(r.id, r.caption)
+            for r in records] == [('a', 'a dog'), ('a_1', 'a puppy'),
+                                  ('c', 'a photo of a cat and a sofa')]
     assert (templates, empty) == (['c'], ['b'])
     with pytest.raises(ValueError, match='captions-per-image must be >= 1'):
         image_records([], {}, VOC, captions_per_image=0)

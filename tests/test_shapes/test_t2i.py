@@ -21,8 +21,10 @@ def test_training_writes_a_diffusers_folder(quick_t2i_dir):
     settings = json.loads((quick_t2i_dir / 'train_settings.json').read_text())
     assert settings['steps'] == QUICK['steps']
     assert settings['seed'] == 0
-    log = [json.loads(line) for line in (
-        quick_t2i_dir.parent / 'shapes-t2i.train_log.jsonl').open()]
+    log = [
+        json.loads(line) for line in (quick_t2i_dir.parent /
+                                      'shapes-t2i.train_log.jsonl').open()
+    ]
     stages = {r['stage'] for r in log}
     assert stages == {'vae', 'encode', 'unet'}
     assert log[-1]['step'] == QUICK['steps'] - 1
@@ -48,20 +50,25 @@ def test_loads_like_sd_and_generates_labelled_64px_images(quick_t2i_dir):
 
 def test_retraining_with_the_same_settings_gives_the_same_weights(
         quick_t2i_dir, tmp_path):
-    again = train(TrainSettings(**QUICK), tmp_path / 'again', save_every=2,
-                  log_fn=lambda line: None)
-    for part, name in (('unet', 'diffusion_pytorch_model'),
-                       ('text_encoder', 'model')):
+    again = train(
+        TrainSettings(**QUICK),
+        tmp_path / 'again',
+        save_every=2,
+        log_fn=lambda line: None)
+    for part, name in (('unet', 'diffusion_pytorch_model'), ('text_encoder',
+                                                             'model')):
         first = load_file(quick_t2i_dir / part / f'{name}.safetensors')
         second = load_file(again / part / f'{name}.safetensors')
         assert all(torch.equal(first[k], second[k]) for k in first), part
 
 
-def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir,
-                                                      tmp_path):
-    out = train(TrainSettings(**dict(QUICK, steps=1)), tmp_path / 'reuse',
-                save_every=1, log_fn=lambda line: None,
-                vae_from=quick_t2i_dir)
+def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir, tmp_path):
+    out = train(
+        TrainSettings(**dict(QUICK, steps=1)),
+        tmp_path / 'reuse',
+        save_every=1,
+        log_fn=lambda line: None,
+        vae_from=quick_t2i_dir)
     log = (tmp_path / 'reuse.train_log.jsonl').read_text()
     assert '"vae"' not in log
     name = 'diffusion_pytorch_model.safetensors'
@@ -73,14 +80,20 @@ def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir,
 def test_train_script_flags_reach_the_settings(tmp_path):
     import subprocess
     import sys
+
     from tests.conftest import REPO_ROOT
-    flags = [f'--{k.replace("_", "-")}={v}'
-             for k, v in dict(QUICK, steps=1).items()]
-    subprocess.run([sys.executable, str(REPO_ROOT / 'tools' / 'shapes' /
-                                        'train_t2i.py'), '--out',
-                    str(tmp_path / 'm'), '--unet-channels', '32', '32',
-                    '--threads=1'] + flags,
-                   check=True, capture_output=True)
+    flags = [
+        f'--{k.replace("_", "-")}={v}'
+        for k, v in dict(QUICK, steps=1).items()
+    ]
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / 'tools' / 'shapes' / 'train_t2i.py'), '--out',
+            str(tmp_path / 'm'), '--unet-channels', '32', '32', '--threads=1'
+        ] + flags,
+        check=True,
+        capture_output=True)
     settings = json.loads((tmp_path / 'm' / 'train_settings.json').read_text())
     assert settings['unet_channels'] == [32, 32]
     assert settings['steps'] == 1 and settings['num_scenes'] == 32

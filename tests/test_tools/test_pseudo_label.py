@@ -17,11 +17,14 @@ CONFIG = REPO_ROOT / 'configs' / 'demo' / \
 
 
 @pytest.mark.slow
-def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,
-                                           toy_prompts_file, toy_data_root,
-                                           tmp_path):
-    paths = dict(model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
-                 cache_dir=str(tmp_path / 'gen'), num_samples=4, device='cpu')
+def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir, toy_prompts_file,
+                                           toy_data_root, tmp_path):
+    paths = dict(
+        model=str(tiny_pipeline_dir),
+        prompts_file=toy_prompts_file,
+        cache_dir=str(tmp_path / 'gen'),
+        num_samples=4,
+        device='cpu')
     cfg = Config.fromfile(str(CONFIG))
     cfg.train_dataloader.dataset.update(paths)
     cfg.train_dataloader.dataset.generation.num_inference_steps = 2
@@ -35,11 +38,17 @@ def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,
 
     options = [f'train_dataloader.dataset.{k}={v}' for k, v in paths.items()]
     options.append('train_dataloader.dataset.generation.num_inference_steps=2')
-    out = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'pseudo_label.py'),
-         str(CONFIG), str(tmp_path / 'round1' / 'iter_2.pth'),
-         '--min-prob', '0.9', '--cfg-options', *options],
-        capture_output=True, text=True, timeout=600, check=False)
+    out = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'pseudo_label.py'),
+        str(CONFIG),
+        str(tmp_path / 'round1' / 'iter_2.pth'), '--min-prob', '0.9',
+        '--cfg-options', *options
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=600,
+                         check=False)
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert '4 labels written' in out.stdout
     labels = sorted((tmp_path / 'gen' / 'mask_selftrain').glob('*.png'))
@@ -54,16 +63,20 @@ def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir,
     assert dataset.get_data_info(0)['seg_map_path'].endswith(
         'mask_selftrain/000000.png')
     assert len(dataset) == 4
-    trained_on = set(dataset[0]['data_samples'].gt_sem_seg.data.unique()
-                     .tolist())
+    trained_on = set(
+        dataset[0]['data_samples'].gt_sem_seg.data.unique().tolist())
     assert trained_on <= values | {0, 1, 2, 255}
 
 
 def _run_tool(*args):
-    return subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'pseudo_label.py'),
-         *map(str, args)], capture_output=True, text=True, timeout=600,
-        check=False)
+    return subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'pseudo_label.py'), *map(str, args)
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=600,
+                          check=False)
 
 
 def test_empty_dataset_is_a_clear_error(toy_prompts_file, tmp_path):
@@ -78,14 +91,16 @@ def test_empty_dataset_is_a_clear_error(toy_prompts_file, tmp_path):
     assert 'tools/generate.py' in out.stderr
 
 
-def test_finds_the_synth_dataset_inside_wrappers(toy_prompts_file,
-                                                 tmp_path):
+def test_finds_the_synth_dataset_inside_wrappers(toy_prompts_file, tmp_path):
     cfg = Config.fromfile(str(CONFIG))
     synth = cfg.train_dataloader.dataset
-    synth.update(prompts_file=toy_prompts_file, num_samples=0,
-                 cache_dir=str(tmp_path / 'gen'))
+    synth.update(
+        prompts_file=toy_prompts_file,
+        num_samples=0,
+        cache_dir=str(tmp_path / 'gen'))
     cfg.train_dataloader.dataset = dict(
-        type='RepeatDataset', times=2,
+        type='RepeatDataset',
+        times=2,
         dataset=dict(type='ConcatDataset', datasets=[synth]))
     cfg.dump(tmp_path / 'wrapped.py')
     out = _run_tool(tmp_path / 'wrapped.py', tmp_path / 'never_read.pth')

@@ -12,8 +12,11 @@ from tests.conftest import REPO_ROOT
 
 
 def _run(*args, cwd=None):
-    return subprocess.run([sys.executable, *map(str, args)], check=True,
-                          capture_output=True, text=True, cwd=cwd).stdout
+    return subprocess.run([sys.executable, *map(str, args)],
+                          check=True,
+                          capture_output=True,
+                          text=True,
+                          cwd=cwd).stdout
 
 
 def test_make_dataset(tmp_path):
@@ -31,8 +34,9 @@ def test_make_dataset(tmp_path):
 def test_demo_end_to_end(tmp_path):
     out = _run(REPO_ROOT / 'tools' / 'demo.py', '--work-dir', tmp_path,
                '--synthetic', 4, '--test', 2, '--iters', 2)
-    assert re.search(r'Demo finished in \d+ s: mIoU [\d.]+ on 2 real test '
-                     r'scenes, trained only on 4 generated ones', out), out
+    assert re.search(
+        r'Demo finished in \d+ s: mIoU [\d.]+ on 2 real test '
+        r'scenes, trained only on 4 generated ones', out), out
     for picture in ('synthetic_samples.png', 'confusion.png'):
         assert (tmp_path / picture).stat().st_size > 1000
     assert len(list((tmp_path / 'synth' / 'mask').glob('*.png'))) == 4
@@ -45,11 +49,14 @@ def test_label_quality_bench(tmp_path):
                '--steps', 2, 3, '--taus', 0, 4, '--pictures', pictures,
                '--work-dir', tmp_path, '--iters', 2, '--synthetic', 4,
                '--real-train', 4, '--test', 2, '--batch-size', 2)
-    rows = [line for line in out.splitlines()
-            if re.match(r'\| [23] \| tau=[04], ', line)]
+    rows = [
+        line for line in out.splitlines()
+        if re.match(r'\| [23] \| tau=[04], ', line)
+    ]
     assert len(rows) == 2 * 2 * 2  # steps x taus x band or not
-    assert re.search(r'\| real procedural scenes \(upper bound\) \| 4 \| '
-                     r'[\d.]+ \|', out)
+    assert re.search(
+        r'\| real procedural scenes \(upper bound\) \| 4 \| '
+        r'[\d.]+ \|', out)
     assert re.search(r'\| synthetic / real \| \| [\d.]+% \|', out)
     assert pictures.stat().st_size > 1000
 
@@ -58,18 +65,26 @@ def test_label_quality_bench(tmp_path):
 def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
     """tools/train.py then tools/test.py with the shapes upper-bound config:
     the real split is an ordinary mmseg dataset."""
-    config = (REPO_ROOT / 'configs' / 'shapes' /
-              'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
-    data = [f'{key}.dataset.data_root={shapes_data_root}'
-            for key in ('train_dataloader', 'val_dataloader',
-                        'test_dataloader')]
+    config = (
+        REPO_ROOT / 'configs' / 'shapes' /
+        'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
+    data = [
+        f'{key}.dataset.data_root={shapes_data_root}'
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
     _run(REPO_ROOT / 'tools' / 'train.py', config, '--work-dir', tmp_path,
          '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
          'default_hooks.checkpoint.interval=2', *data)
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'test.py'), str(config),
-         str(tmp_path / 'iter_2.pth'), '--work-dir', str(tmp_path / 'test'),
-         '--cfg-options', *data], check=True, capture_output=True, text=True)
+    result = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'test.py'),
+        str(config),
+        str(tmp_path / 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *data
+    ],
+                            check=True,
+                            capture_output=True,
+                            text=True)
     log = result.stdout + result.stderr
     assert 'Iter(test) [4/4]' in log  # the fixture's 4 test scenes
     assert re.search(r'mIoU: [\d.]+', log)

@@ -4,9 +4,8 @@ import sys
 
 import pytest
 
-from mmdd.utils.atomic import (atomic_write, atomic_write_text,
-                               is_temporary, temporary_path,
-                               temporary_writer, writer_alive)
+from mmdd.utils.atomic import (atomic_write, atomic_write_text, is_temporary,
+                               temporary_path, temporary_writer, writer_alive)
 
 
 def test_writes_whole_file_and_leaves_no_temporary(tmp_path):
@@ -40,8 +39,11 @@ def test_temporary_name_names_its_writer(tmp_path):
 
 
 def test_dead_writer_is_detected(tmp_path):
-    child = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
-                           capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, '-c', 'import os; print(os.getpid())'],
+        capture_output=True,
+        text=True,
+        check=True)
     dead_pid = int(child.stdout)
     tmp = temporary_path(tmp_path / 'x.jpg')
     dead = tmp.with_name(tmp.name.rsplit('-', 1)[0] + f'-{dead_pid}')
@@ -56,9 +58,11 @@ def test_folder_is_replaced_whole(tmp_path):
     target = tmp_path / 'model'
 
     def write(version):
+
         def fill(tmp):
             (tmp / 'unet').mkdir(parents=True)
             (tmp / 'unet' / 'weights').write_text(version)
+
         return fill
 
     assert atomic_write_dir(target, write('v1')) == target

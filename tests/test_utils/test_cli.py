@@ -8,11 +8,12 @@ from mmengine.config import Config
 
 from mmdd.utils.cli import exit_code, fit_distributed_to_cpu, positive_int
 
-no_cuda = pytest.mark.skipif(torch.cuda.is_available(),
-                             reason='the CPU fallback applies without CUDA')
+no_cuda = pytest.mark.skipif(
+    torch.cuda.is_available(), reason='the CPU fallback applies without CUDA')
 
 
 def test_exit_code_prints_bad_input_and_returns_one(capsys):
+
     def run(args):
         raise ValueError(f'--count must be odd, got {args.count}')
 
@@ -22,6 +23,7 @@ def test_exit_code_prints_bad_input_and_returns_one(capsys):
 
 
 def test_other_errors_are_not_swallowed():
+
     def run(args):
         raise KeyError('a bug')
 
@@ -47,8 +49,8 @@ def test_module_imports_without_mmengine():
 # A distributed job on a machine without CUDA needs no extra options.
 @no_cuda
 def test_launched_job_gets_gloo_and_the_any_device_wrapper():
-    cfg = Config(dict(launcher='pytorch',
-                      env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+    cfg = Config(
+        dict(launcher='pytorch', env_cfg=dict(dist_cfg=dict(backend='nccl'))))
     assert fit_distributed_to_cpu(cfg)
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg.type == \
@@ -65,8 +67,11 @@ def test_a_config_without_env_cfg_gets_gloo_too():
 @no_cuda
 def test_explicit_choices_and_single_process_jobs_are_kept():
     wrapper = dict(type='MMFullyShardedDataParallel')
-    cfg = Config(dict(launcher='pytorch', model_wrapper_cfg=wrapper,
-                      env_cfg=dict(dist_cfg=dict(backend='mpi'))))
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            model_wrapper_cfg=wrapper,
+            env_cfg=dict(dist_cfg=dict(backend='mpi'))))
     assert not fit_distributed_to_cpu(cfg)
     assert cfg.model_wrapper_cfg.type == 'MMFullyShardedDataParallel'
     assert cfg.env_cfg.dist_cfg.backend == 'mpi'

@@ -22,8 +22,7 @@ def test_half_precision_on_cpu_warns(dtype):
         assert warn_if_slow_on_cpu(dtype, 'cpu')
 
 
-@pytest.mark.parametrize('dtype, device', [('fp32', 'cpu'),
-                                           ('fp16', 'cuda'),
+@pytest.mark.parametrize('dtype, device', [('fp32', 'cpu'), ('fp16', 'cuda'),
                                            ('bf16', torch.device('cuda', 0))])
 def test_no_warning_where_the_precision_fits(dtype, device):
     with warnings.catch_warnings():

@@ -28,22 +28,33 @@ IGNORE_INDEX = 255
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Build VOC prompts from captions and label maps.')
-    parser.add_argument('--voc-root', required=True, type=Path,
-                        help='VOCdevkit/VOC2012 (holds SegmentationClass/ '
-                        'and ImageSets/Segmentation/)')
-    parser.add_argument('--captions', type=Path,
-                        help='captions file (.json/.jsonl/.txt, image id -> '
-                        'caption); without it every prompt is a template')
-    parser.add_argument('--out', required=True, type=Path,
-                        help='output prompt file (.jsonl)')
-    parser.add_argument('--split', default='train',
-                        help='image list ImageSets/Segmentation/<split>.txt')
-    parser.add_argument('--ann-dir', default='SegmentationClass',
-                        help='label map folder under --voc-root '
-                        '(SegmentationClassAug for the aug split)')
-    parser.add_argument('--captions-per-image', type=positive_int,
-                        default=1,
-                        help='records per image when it has several captions')
+    parser.add_argument(
+        '--voc-root',
+        required=True,
+        type=Path,
+        help='VOCdevkit/VOC2012 (holds SegmentationClass/ '
+        'and ImageSets/Segmentation/)')
+    parser.add_argument(
+        '--captions',
+        type=Path,
+        help='captions file (.json/.jsonl/.txt, image id -> '
+        'caption); without it every prompt is a template')
+    parser.add_argument(
+        '--out', required=True, type=Path, help='output prompt file (.jsonl)')
+    parser.add_argument(
+        '--split',
+        default='train',
+        help='image list ImageSets/Segmentation/<split>.txt')
+    parser.add_argument(
+        '--ann-dir',
+        default='SegmentationClass',
+        help='label map folder under --voc-root '
+        '(SegmentationClassAug for the aug split)')
+    parser.add_argument(
+        '--captions-per-image',
+        type=positive_int,
+        default=1,
+        help='records per image when it has several captions')
     return parser.parse_args(argv)
 
 
@@ -56,8 +67,10 @@ def read_split(voc_root: Path, split: str) -> List[str]:
         raise FileNotFoundError(
             f'{path} not found; --voc-root must be VOCdevkit/VOC2012 and '
             f'--split one of {found or "the lists in " + str(folder)}')
-    return [line.split()[0] for line in path.read_text().splitlines()
-            if line.strip()]
+    return [
+        line.split()[0] for line in path.read_text().splitlines()
+        if line.strip()
+    ]
 
 
 def classes_in_label_map(path: Path) -> List[str]:
@@ -69,16 +82,17 @@ def classes_in_label_map(path: Path) -> List[str]:
                 f'palette (P) or grey (L) PNG of class indices, as VOC '
                 f'SegmentationClass/SegmentationClassAug ship them')
         values = np.unique(np.asarray(image))
-    bad = [int(v) for v in values
-           if v != IGNORE_INDEX and v >= len(VOC_CLASSES)]
+    bad = [
+        int(v) for v in values if v != IGNORE_INDEX and v >= len(VOC_CLASSES)
+    ]
     if bad:
         raise ValueError(f'{path}: label values {bad} are not VOC class '
                          f'indices (0-{len(VOC_CLASSES) - 1}, 255 ignored)')
     return [VOC_CLASSES[v] for v in values if 0 < v < len(VOC_CLASSES)]
 
 
-def label_map_classes(voc_root: Path, ann_dir: str, ids: Sequence[str]
-                      ) -> Iterator[Tuple[str, List[str]]]:
+def label_map_classes(voc_root: Path, ann_dir: str,
+                      ids: Sequence[str]) -> Iterator[Tuple[str, List[str]]]:
     """``(image id, classes present)`` of each listed image."""
     for image_id in progress_bar(ids, desc='label maps'):
         path = voc_root / ann_dir / f'{image_id}.png'

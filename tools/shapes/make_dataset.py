@@ -16,12 +16,18 @@ from mmdd.shapes.prompts import write_shapes_prompts
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='output folder, e.g. data/shapes')
-    parser.add_argument('--train', type=int, default=400,
-                        help='real training scenes (the upper bound)')
+    parser.add_argument(
+        '--train',
+        type=int,
+        default=400,
+        help='real training scenes (the upper bound)')
     parser.add_argument('--val', type=int, default=50)
     parser.add_argument('--test', type=int, default=200)
-    parser.add_argument('--prompts', type=int, default=400,
-                        help='generation prompts written to prompts.jsonl')
+    parser.add_argument(
+        '--prompts',
+        type=int,
+        default=400,
+        help='generation prompts written to prompts.jsonl')
     args = parser.parse_args()
     for split in ('train', 'val', 'test'):
         count = getattr(args, split)
@@ -29,8 +35,8 @@ def main() -> None:
             write_shapes_split(args.root, split, count)
             print(f'{split}: {count} scenes in {args.root}')
     if args.prompts:
-        path = write_shapes_prompts(osp.join(args.root, 'prompts.jsonl'),
-                                    args.prompts)
+        path = write_shapes_prompts(
+            osp.join(args.root, 'prompts.jsonl'), args.prompts)
         print(f'{args.prompts} prompts in {path}')
 
 

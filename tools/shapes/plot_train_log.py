@@ -16,10 +16,9 @@ def main() -> None:
     args = parser.parse_args()
     records = [json.loads(line) for line in open(args.log)]
     fig = Figure(figsize=(9, 3.2), layout='constrained')
-    for ax, stage, title in zip(
-            fig.subplots(1, 2), ('vae', 'unet'),
-            ('autoencoder: L1 + MSE', 'UNet + text encoder: noise MSE '
-             '(running mean)')):
+    titles = ('autoencoder: L1 + MSE',
+              'UNet + text encoder: noise MSE (running mean)')
+    for ax, stage, title in zip(fig.subplots(1, 2), ('vae', 'unet'), titles):
         rows = [r for r in records if r['stage'] == stage]
         ax.plot([r['step'] for r in rows], [r['loss'] for r in rows])
         ax.set_yscale('log')

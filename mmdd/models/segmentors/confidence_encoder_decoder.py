@@ -32,9 +32,8 @@ def stack_confidence(data_samples: SampleList) -> torch.Tensor:
     maps = []
     for index, sample in enumerate(data_samples):
         if 'gt_confidence' not in sample:
-            raise ValueError(
-                f'data sample {index} has no gt_confidence: '
-                f'{CONFIDENCE_PATH_HINT}')
+            raise ValueError(f'data sample {index} has no gt_confidence: '
+                             f'{CONFIDENCE_PATH_HINT}')
         confidence = sample.gt_confidence.data
         height, width = sample.gt_sem_seg.shape
         pad_h = height - confidence.shape[-2]

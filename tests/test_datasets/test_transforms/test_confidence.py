@@ -35,28 +35,34 @@ def sample(tmp_path) -> dict:
     image = rng.integers(0, 255, (40, 56, 3), dtype=np.uint8)
     cache = SynthCache(tmp_path)
     palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
-    cache.write_sample('s0', image, label,
-                       stored_confidence(label) / 255, palette, meta={})
-    return dict(img_path=str(cache.path('image', 's0')),
-                seg_map_path=str(cache.path('mask', 's0')),
-                confidence_path=str(cache.path('confidence', 's0')),
-                label_map=None, reduce_zero_label=False, seg_fields=[])
+    cache.write_sample(
+        's0', image, label, stored_confidence(label) / 255, palette, meta={})
+    return dict(
+        img_path=str(cache.path('image', 's0')),
+        seg_map_path=str(cache.path('mask', 's0')),
+        confidence_path=str(cache.path('confidence', 's0')),
+        label_map=None,
+        reduce_zero_label=False,
+        seg_fields=[])
 
 
 def train_pipeline(with_confidence: bool, background_label=None) -> Compose:
     init_default_scope('mmdd')
     loading = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
     if with_confidence:
-        loading.append(dict(type='LoadConfidenceMap',
-                            background_label=background_label))
+        loading.append(
+            dict(type='LoadConfidenceMap', background_label=background_label))
     return Compose(loading + [
-        dict(type='RandomResize', scale=(112, 40), ratio_range=(0.5, 1.5),
-             keep_ratio=True),
+        dict(
+            type='RandomResize',
+            scale=(112, 40),
+            ratio_range=(0.5, 1.5),
+            keep_ratio=True),
         dict(type='RandomCrop', crop_size=(24, 24), cat_max_ratio=0.75),
         dict(type='RandomFlip', prob=0.5),
         dict(type='PhotoMetricDistortion'),
-        dict(type='PackSegInputsWithConfidence' if with_confidence else
-             'PackSegInputs'),
+        dict(type='PackSegInputsWithConfidence'
+             if with_confidence else 'PackSegInputs'),
     ])
 
 
@@ -108,9 +114,11 @@ def test_background_confidence_is_one_minus_the_stored_score(sample):
 def loaded(sample: dict) -> dict:
     init_default_scope('mmdd')
     return Compose([
-        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
         dict(type='LoadConfidenceMap', background_label=None)
-    ])(dict(sample, seg_fields=[]))
+    ])(
+        dict(sample, seg_fields=[]))
 
 
 def test_pad_fills_the_label_with_ignore(sample):
@@ -131,8 +139,8 @@ def test_missing_confidence_path_names_the_fix(sample):
     (dict(gt_seg_map=None), 'after LoadAnnotations'),
     (dict(gt_seg_map=np.zeros((40, 56, 2), np.uint8)), 'twice'),
     (dict(gt_seg_map=np.zeros((40, 50), np.uint8)), 'of the label size'),
-    (dict(gt_seg_map=np.zeros((40, 56), np.uint8), reduce_zero_label=True),
-     'background_label=None'),
+    (dict(gt_seg_map=np.zeros(
+        (40, 56), np.uint8), reduce_zero_label=True), 'background_label=None'),
 ])
 def test_bad_inputs_are_named(sample, change, message):
     results = {**sample, **change}
@@ -144,6 +152,7 @@ def test_bad_inputs_are_named(sample, change, message):
 
 def test_packing_without_confidence_names_the_fix():
     with pytest.raises(ValueError, match='LoadConfidenceMap'):
-        PackSegInputsWithConfidence()(dict(
-            img=np.zeros((4, 4, 3), np.uint8),
-            gt_seg_map=np.zeros((4, 4), np.uint8)))
+        PackSegInputsWithConfidence()(
+            dict(
+                img=np.zeros((4, 4, 3), np.uint8),
+                gt_seg_map=np.zeros((4, 4), np.uint8)))

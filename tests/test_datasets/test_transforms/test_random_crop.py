@@ -19,8 +19,9 @@ def test_cat_max_ratio_counts_classes_on_the_label_channel():
     label = np.ones((8, 16), np.uint8)
     label[::2, 8:] = 2
     confidence = np.where(label == 1, 200, 100).astype(np.uint8)
-    stacked = dict(img=np.zeros((8, 16, 3), np.uint8),
-                   gt_seg_map=np.stack([label, confidence], axis=-1))
+    stacked = dict(
+        img=np.zeros((8, 16, 3), np.uint8),
+        gt_seg_map=np.stack([label, confidence], axis=-1))
     plain = dict(stacked, gt_seg_map=label)
 
     assert min(crop_offsets(RandomCrop(8, cat_max_ratio=0.75), stacked)) > 4
@@ -34,9 +35,10 @@ def test_cat_max_ratio_counts_classes_on_the_label_channel():
 
 def test_crops_label_and_confidence_together():
     label = np.arange(64, dtype=np.uint8).reshape(8, 8)
-    results = dict(img=np.zeros((8, 8, 3), np.uint8),
-                   gt_seg_map=np.stack([label, 255 - label], axis=-1),
-                   seg_fields=['gt_seg_map'])
+    results = dict(
+        img=np.zeros((8, 8, 3), np.uint8),
+        gt_seg_map=np.stack([label, 255 - label], axis=-1),
+        seg_fields=['gt_seg_map'])
     np.random.seed(0)
     cropped = RandomCrop(4)(results)['gt_seg_map']
     assert cropped.shape == (4, 4, 2)

@@ -11,8 +11,7 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmseg.structures import SegDataSample
 
 from mmdd.datasets.transforms import PackSegInputsWithConfidence
-from mmdd.models.segmentors.confidence_encoder_decoder import \
-    stack_confidence
+from mmdd.models.segmentors.confidence_encoder_decoder import stack_confidence
 from mmdd.registry import MODELS
 
 NUM_CLASSES = 3
@@ -21,24 +20,40 @@ CE = dict(type='mmseg.CrossEntropyLoss', avg_non_ignore=True)
 
 
 def fcn_head(in_channels: int, in_index: int, loss: dict) -> dict:
-    return dict(type='FCNHead', in_channels=in_channels, in_index=in_index,
-                channels=8, num_convs=1, concat_input=False, dropout_ratio=0,
-                num_classes=NUM_CLASSES, norm_cfg=dict(type='BN'),
-                loss_decode=loss)
+    return dict(
+        type='FCNHead',
+        in_channels=in_channels,
+        in_index=in_index,
+        channels=8,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0,
+        num_classes=NUM_CLASSES,
+        norm_cfg=dict(type='BN'),
+        loss_decode=loss)
 
 
 def build_model(segmentor: str, loss: dict):
     init_default_scope('mmdd')
-    model = MODELS.build(dict(
-        type=segmentor,
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0, 0, 0],
-                               std=[1, 1, 1], size=(32, 32)),
-        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
-                      base_channels=8, dilations=(1, 1, 2, 4),
-                      strides=(1, 2, 1, 1), norm_cfg=dict(type='BN')),
-        decode_head=fcn_head(64, 3, loss),
-        # A list of auxiliary heads: the losses sit in a ModuleList.
-        auxiliary_head=[fcn_head(32, 2, dict(loss, loss_weight=0.4))]))
+    model = MODELS.build(
+        dict(
+            type=segmentor,
+            data_preprocessor=dict(
+                type='SegDataPreProcessor',
+                mean=[0, 0, 0],
+                std=[1, 1, 1],
+                size=(32, 32)),
+            backbone=dict(
+                type='ResNetV1c',
+                depth=18,
+                stem_channels=8,
+                base_channels=8,
+                dilations=(1, 1, 2, 4),
+                strides=(1, 2, 1, 1),
+                norm_cfg=dict(type='BN')),
+            decode_head=fcn_head(64, 3, loss),
+            # A list of auxiliary heads: the losses sit in a ModuleList.
+            auxiliary_head=[fcn_head(32, 2, dict(loss, loss_weight=0.4))]))
     return model.train()
 
 
@@ -48,8 +63,8 @@ def make_batch(confidence: Optional[List[torch.Tensor]] = None,
     inputs, samples = [], []
     for index, (height, width) in enumerate(SIZES):
         inputs.append(torch.rand(3, height, width, generator=generator) * 255)
-        label = torch.randint(0, NUM_CLASSES, (1, height, width),
-                              generator=generator)
+        label = torch.randint(
+            0, NUM_CLASSES, (1, height, width), generator=generator)
         label[torch.rand(label.shape, generator=generator) < 0.2] = 255
         if uncertain_bottom:
             label[:, height // 2:] = 255
@@ -83,8 +98,8 @@ def with_weights_of(model, plain_model):
 
 @pytest.mark.parametrize('segmentor, loss, confidence', [
     ('ConfidenceEncoderDecoder',
-     dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True),
-     ones_like_sizes()),
+     dict(type='UncertaintyCrossEntropyLoss',
+          confidence_weighting=True), ones_like_sizes()),
     ('ConfidenceEncoderDecoder', dict(type='UncertaintyCrossEntropyLoss'),
      None),
     ('EncoderDecoder', dict(type='UncertaintyCrossEntropyLoss'), None),
@@ -102,10 +117,12 @@ def test_matches_mmseg_cross_entropy_model(plain_model, segmentor, loss,
 def test_planted_confidence_acts_on_its_pixels_only(plain_model):
     """Confidence 1 on the top half and 0 (floor 0) on the bottom equals
     ignoring the bottom half, rescaled to the count of all labelled pixels."""
-    loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True,
-                confidence_floor=0.0)
-    model = with_weights_of(build_model('ConfidenceEncoderDecoder', loss),
-                            plain_model)
+    loss = dict(
+        type='UncertaintyCrossEntropyLoss',
+        confidence_weighting=True,
+        confidence_floor=0.0)
+    model = with_weights_of(
+        build_model('ConfidenceEncoderDecoder', loss), plain_model)
     confidence = []
     for height, width in SIZES:
         planted = torch.zeros(1, height, width)
@@ -114,10 +131,10 @@ def test_planted_confidence_acts_on_its_pixels_only(plain_model):
     ours = compute_losses(model, make_batch(confidence))
 
     full, top = make_batch(), make_batch(uncertain_bottom=True)
-    labelled = sum(int((s.gt_sem_seg.data != 255).sum())
-                   for s in full['data_samples'])
-    labelled_top = sum(int((s.gt_sem_seg.data != 255).sum())
-                       for s in top['data_samples'])
+    labelled = sum(
+        int((s.gt_sem_seg.data != 255).sum()) for s in full['data_samples'])
+    labelled_top = sum(
+        int((s.gt_sem_seg.data != 255).sum()) for s in top['data_samples'])
     expected = compute_losses(plain_model, top)
     for key in ours:
         torch.testing.assert_close(ours[key],
@@ -163,12 +180,12 @@ def test_trains_on_packed_pipeline_output(plain_model):
         label[rng.random(label.shape) < 0.2] = 255
         image = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
         stacked = np.stack([label, np.full_like(label, 255)], axis=-1)
-        ours_batch.append(PackSegInputsWithConfidence()(
-            dict(img=image, gt_seg_map=stacked)))
+        ours_batch.append(PackSegInputsWithConfidence()(dict(
+            img=image, gt_seg_map=stacked)))
         stock_batch.append(PackSegInputs()(dict(img=image, gt_seg_map=label)))
     loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True)
-    model = with_weights_of(build_model('ConfidenceEncoderDecoder', loss),
-                            plain_model)
+    model = with_weights_of(
+        build_model('ConfidenceEncoderDecoder', loss), plain_model)
     ours = compute_losses(model, pseudo_collate(ours_batch))
     expected = compute_losses(plain_model, pseudo_collate(stock_batch))
     for key in ours:
