@@ -24,10 +24,8 @@ from typing import Dict, List, Optional
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from architectures import (
-    ARCHITECTURES,
-    build_pipeline,  # noqa: E402
-    unavailable)
+from architectures import build_pipeline  # noqa: E402
+from architectures import ARCHITECTURES, unavailable
 from attention_store_probe import largest_map_bytes  # noqa: E402
 from attention_store_probe import predicted_bytes, store_all_attention
 from flop_bound import flop_bound_row  # noqa: E402

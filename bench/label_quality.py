@@ -29,9 +29,9 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
-from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
 from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
 from mmdd.shapes.fidelity import shapes_requests  # noqa: E402
+from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
 
 SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')

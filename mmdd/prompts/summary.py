@@ -44,10 +44,14 @@ def format_summary(
     return '\n'.join(lines)
 
 
-def write_and_summarize(records: Sequence[PromptRecord],
-                        path: Union[str, os.PathLike],
+PathLike = Union[str, os.PathLike]
+
+
+# yapf: disable
+def write_and_summarize(records: Sequence[PromptRecord], path: PathLike,
                         class_names: Sequence[str],
                         template_ids: Iterable[str] = ()) -> None:
+    # yapf: enable
     """Write the prompt file, then print its table and where it went."""
     write_prompts(records, path)
     print(format_summary(records, class_names, template_ids))

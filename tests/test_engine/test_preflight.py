@@ -11,8 +11,8 @@ from mmdd.engine.preflight import (cached_checkpoint, checkpoint_problem,
 from tests.conftest import CONFIG_DIR, REPO_ROOT
 
 UNFETCHABLE = 'https://download.invalid/resnet18_v1c.pth'
-DD_DEMO = (CONFIG_DIR / 'demo' /
-           'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py')
+DD_DEMO = (
+    CONFIG_DIR / 'demo' / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py')
 
 
 def test_the_paper_config_names_its_imagenet_weights():
