@@ -54,8 +54,7 @@ def add_mim_extension() -> None:
             os.symlink(osp.relpath(src, mim_dir), dst)
         elif osp.isdir(src):
             shutil.copytree(
-                src,
-                dst,
+                src, dst,
                 ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src, dst)

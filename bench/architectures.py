@@ -39,11 +39,8 @@ ARCHITECTURES: Dict[str, Architecture] = {
     'sd21-base':
     Architecture('sd21-base', 'SD 2.1-base architecture, 512x512'),
     'sdxl':
-    Architecture(
-        'sdxl',
-        'SDXL base architecture, 1024x1024',
-        gpu_batch=2,
-        family='sdxl'),
+    Architecture('sdxl', 'SDXL base architecture, 1024x1024', gpu_batch=2,
+                 family='sdxl'),
     'sdxl-tiny':
     Architecture('tiny', 'tiny SDXL topology, 128x128', family='sdxl'),
     'sdxl-small':
@@ -74,8 +71,7 @@ def unavailable(name: str) -> Optional[str]:
     return None
 
 
-def build_pipeline(name: str,
-                   device: str = 'cpu',
+def build_pipeline(name: str, device: str = 'cpu',
                    dtype: torch.dtype = torch.float32,
                    bpe_path: Optional[str] = None):
     """The random-weight pipeline of architecture ``name`` on ``device``

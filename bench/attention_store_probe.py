@@ -87,8 +87,7 @@ def store_all_attention(unet: torch.nn.Module,
         unet.set_attn_processor(dict(original))
 
 
-def map_shapes(unet: torch.nn.Module,
-               latent_size: Tuple[int, int],
+def map_shapes(unet: torch.nn.Module, latent_size: Tuple[int, int],
                text_tokens: int = 77) -> List[Tuple[int, int, int]]:
     """(heads, queries, keys) of every attention layer's probabilities."""
     shapes = []
@@ -100,11 +99,8 @@ def map_shapes(unet: torch.nn.Module,
     return shapes
 
 
-def predicted_bytes(unet: torch.nn.Module,
-                    latent_size: Tuple[int, int],
-                    rows: int,
-                    itemsize: int,
-                    max_size: int = 64) -> int:
+def predicted_bytes(unet: torch.nn.Module, latent_size: Tuple[int, int],
+                    rows: int, itemsize: int, max_size: int = 64) -> int:
     """What the pattern keeps, by arithmetic from tensor shapes: a step
     store plus a running sum of (rows * heads, queries, keys) per layer."""
     return sum(2 * rows * heads * queries * keys * itemsize

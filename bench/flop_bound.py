@@ -48,30 +48,23 @@ def unet_inputs(unet: torch.nn.Module, rows: int) -> Dict:
     config, device, dtype = unet.config, unet.device, unet.dtype
     size = config.sample_size
     kwargs = dict(
-        sample=torch.randn(
-            rows, config.in_channels, size, size, device=device, dtype=dtype),
+        sample=torch.randn(rows, config.in_channels, size, size, device=device,
+                           dtype=dtype),
         timestep=torch.tensor(500, device=device),
-        encoder_hidden_states=torch.randn(
-            rows, 77, config.cross_attention_dim, device=device, dtype=dtype))
+        encoder_hidden_states=torch.randn(rows, 77, config.cross_attention_dim,
+                                          device=device, dtype=dtype))
     if config.addition_embed_type == 'text_time':  # SDXL
         time_dim = 6 * config.addition_time_embed_dim
         kwargs['added_cond_kwargs'] = dict(
             text_embeds=torch.randn(
-                rows,
-                config.projection_class_embeddings_input_dim - time_dim,
-                device=device,
-                dtype=dtype),
+                rows, config.projection_class_embeddings_input_dim - time_dim,
+                device=device, dtype=dtype),
             time_ids=torch.randn(rows, 6, device=device, dtype=dtype))
     return kwargs
 
 
-def flop_bound_row(pipeline,
-                   batch: int,
-                   device: str,
-                   peak: Optional[float],
-                   generation_s: float,
-                   steps: int,
-                   calls: int = 10) -> Dict:
+def flop_bound_row(pipeline, batch: int, device: str, peak: Optional[float],
+                   generation_s: float, steps: int, calls: int = 10) -> Dict:
     """UNet FLOPs per step, its time, and fractions of the FLOP bound."""
     unet = pipeline.unet
     inputs = unet_inputs(unet, 2 * batch)
@@ -91,11 +84,9 @@ def flop_bound_row(pipeline,
         peak = peak_tflops(name)  # the table holds fp16/bf16 peaks only
     achieved = flops / step_s / 1e12
     row = dict(
-        unet_gflop_per_step=round(flops / 1e9, 1),
-        unet_step_ms=round(step_s * 1e3, 2),
-        achieved_tflops=achieved,
-        peak_tflops=peak,
-        device_name=name)
+        unet_gflop_per_step=round(flops / 1e9,
+                                  1), unet_step_ms=round(step_s * 1e3, 2),
+        achieved_tflops=achieved, peak_tflops=peak, device_name=name)
     if peak:
         row.update(
             fraction_unet=achieved / peak,

@@ -46,14 +46,11 @@ DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--size', default='small',
+                        choices=sorted(ARCHITECTURES),
+                        help='architecture (bench/architectures.py)')
     parser.add_argument(
-        '--size',
-        default='small',
-        choices=sorted(ARCHITECTURES),
-        help='architecture (bench/architectures.py)')
-    parser.add_argument(
-        '--full-size',
-        action='store_true',
+        '--full-size', action='store_true',
         help='the SD 1.5 architecture: --size sd15, fp16, '
         'batch 8 unless given')
     parser.add_argument('--device', default='cpu')
@@ -61,33 +58,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch', type=int)
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--memory-repeats', type=int, default=2,
+                        help='fresh-process memory probes per variant (CPU)')
+    parser.add_argument('--memory-only', action='store_true',
+                        help='only the fresh-process memory probes (CPU)')
     parser.add_argument(
-        '--memory-repeats',
-        type=int,
-        default=2,
-        help='fresh-process memory probes per variant (CPU)')
-    parser.add_argument(
-        '--memory-only',
-        action='store_true',
-        help='only the fresh-process memory probes (CPU)')
-    parser.add_argument(
-        '--breakdown',
-        action='store_true',
+        '--breakdown', action='store_true',
         help='also time UNet steps with and without '
         'recording')
     parser.add_argument('--seed', type=int, default=1111)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (0: torch\'s default)')
     parser.add_argument(
-        '--threads',
-        type=int,
-        default=1,
-        help='torch CPU threads (0: torch\'s default)')
-    parser.add_argument(
-        '--bpe',
-        help='CLIP BPE merges file (default: the '
+        '--bpe', help='CLIP BPE merges file (default: the '
         'one in mmsegmentation\'s wheel)')
-    parser.add_argument(
-        '--probe', choices=['plain', 'labelled'],
-        help=argparse.SUPPRESS)  # child: one run, print RSS
+    parser.add_argument('--probe', choices=['plain', 'labelled'],
+                        help=argparse.SUPPRESS)  # child: one run, print RSS
     args = parser.parse_args(argv)
     if args.full_size:
         args.size = 'sd15'
@@ -119,9 +105,7 @@ def cpu_peaks(argv: List[str], repeats: int) -> Dict[str, Dict[str, float]]:
         for variant in list(probes)[::(-1)**repeat]:
             out = subprocess.run(
                 [sys.executable, __file__, *argv, '--probe', variant],
-                check=True,
-                capture_output=True,
-                text=True).stdout
+                check=True, capture_output=True, text=True).stdout
             probes[variant].append(json.loads(out.strip().splitlines()[-1]))
     for variant, runs in probes.items():
         print(f'{variant} probes (peak / baseline MiB): ' +

@@ -40,67 +40,46 @@ SECTIONS = ('generation', 'labels')
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--out', required=True, help='folder for results.md and results.json')
+    parser.add_argument('--out', required=True,
+                        help='folder for results.md and results.json')
     parser.add_argument('--device', default='cuda')
+    parser.add_argument('--archs', nargs='+',
+                        default=['sd21-base', 'sd15',
+                                 'sdxl'], help=f'from {sorted(ARCHITECTURES)}')
     parser.add_argument(
-        '--archs',
-        nargs='+',
-        default=['sd21-base', 'sd15', 'sdxl'],
-        help=f'from {sorted(ARCHITECTURES)}')
-    parser.add_argument(
-        '--reference-archs',
-        nargs='*',
-        default=['sd21-base', 'sd15', 'tiny'],
+        '--reference-archs', nargs='*', default=['sd21-base', 'sd15', 'tiny'],
         help='architectures that also run the paper '
         'code\'s attention-store pattern')
-    parser.add_argument(
-        '--sections', nargs='+', default=list(SECTIONS), choices=SECTIONS)
-    parser.add_argument(
-        '--batch', type=int, help='default: each architecture\'s GPU batch')
+    parser.add_argument('--sections', nargs='+', default=list(SECTIONS),
+                        choices=SECTIONS)
+    parser.add_argument('--batch', type=int,
+                        help='default: each architecture\'s GPU batch')
     parser.add_argument('--steps', type=int, default=50)
     parser.add_argument('--guidance', type=float, default=7.5)
+    parser.add_argument('--repeats', type=int, default=3,
+                        help='timed rounds after the warm-up')
+    parser.add_argument('--dtype', choices=sorted(DTYPES),
+                        help='default fp16 on CUDA, fp32 elsewhere')
+    parser.add_argument('--unet-calls', type=int, default=10,
+                        help='timed UNet calls of the FLOP-bound section')
     parser.add_argument(
-        '--repeats',
-        type=int,
-        default=3,
-        help='timed rounds after the warm-up')
-    parser.add_argument(
-        '--dtype',
-        choices=sorted(DTYPES),
-        help='default fp16 on CUDA, fp32 elsewhere')
-    parser.add_argument(
-        '--unet-calls',
-        type=int,
-        default=10,
-        help='timed UNet calls of the FLOP-bound section')
-    parser.add_argument(
-        '--label-grid',
-        type=int,
-        default=32,
+        '--label-grid', type=int, default=32,
         help='self-attention grid of the label timing '
         '(cross-attention half of it, image 16x it)')
     parser.add_argument('--label-repeats', type=int, default=30)
     parser.add_argument(
-        '--budget-s',
-        type=float,
-        default=450,
+        '--budget-s', type=float, default=450,
         help='start no architecture that would end after '
         'this many seconds (guessed from the previous one)')
     parser.add_argument(
-        '--peak-tflops',
-        type=float,
+        '--peak-tflops', type=float,
         help='the card\'s dense fp16/bf16 peak, where the '
         'built-in table does not know it')
     parser.add_argument(
-        '--bpe',
-        help='CLIP BPE merges file (default: the '
+        '--bpe', help='CLIP BPE merges file (default: the '
         'one in mmsegmentation\'s wheel)')
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=0,
-        help='torch CPU threads (0: torch\'s default)')
+    parser.add_argument('--threads', type=int, default=0,
+                        help='torch CPU threads (0: torch\'s default)')
     args = parser.parse_args(argv)
     args.dtype = args.dtype or ('fp16'
                                 if args.device.startswith('cuda') else 'fp32')
@@ -112,20 +91,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 def environment(args: argparse.Namespace) -> Dict[str, str]:
     import diffusers
     import transformers
-    env = dict(
-        python=platform.python_version(),
-        torch=torch.__version__,
-        diffusers=diffusers.__version__,
-        transformers=transformers.__version__,
-        command=' '.join(sys.argv),
-        threads=torch.get_num_threads(),
-        device=args.device)
+    env = dict(python=platform.python_version(), torch=torch.__version__,
+               diffusers=diffusers.__version__,
+               transformers=transformers.__version__,
+               command=' '.join(sys.argv), threads=torch.get_num_threads(),
+               device=args.device)
     if args.device.startswith('cuda'):
         props = torch.cuda.get_device_properties(args.device)
-        env.update(
-            device=props.name,
-            cuda=torch.version.cuda,
-            gpu_memory_gib=round(props.total_memory / 2**30, 1))
+        env.update(device=props.name, cuda=torch.version.cuda,
+                   gpu_memory_gib=round(props.total_memory / 2**30, 1))
     return env
 
 
@@ -179,14 +153,9 @@ def run_architecture(name: str, args: argparse.Namespace,
     built_s = time.perf_counter() - start
     runs = generation_runs(pipeline, batch, args.steps, guidance=args.guidance)
     latent = pipeline.unet.config.sample_size
-    setting = dict(
-        architecture=name,
-        title=arch.title,
-        batch=batch,
-        steps=args.steps,
-        size=latent * pipeline.vae_scale_factor,
-        dtype=args.dtype,
-        build_s=round(built_s, 1))
+    setting = dict(architecture=name, title=arch.title, batch=batch,
+                   steps=args.steps, size=latent * pipeline.vae_scale_factor,
+                   dtype=args.dtype, build_s=round(built_s, 1))
     if name in args.reference_archs:
         too_big = reference_fits(pipeline, batch, device)
         if too_big:
@@ -225,33 +194,29 @@ def run_architecture(name: str, args: argparse.Namespace,
     extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
     results['generation'].append(
         dict(
-            setting,
-            **{f'{v}_s': round(median[v], 4)
-               for v in runs},
-            **cpu,
+            setting, **{f'{v}_s': round(median[v], 4)
+                        for v in runs}, **cpu,
             **{f'{v}_images_per_s': round(batch / median[v], 3)
                for v in runs},
             **{f'{v}_peak_mib': round(peaks[v]['peak'], 1)
-               for v in runs},
-            **{f'{v}_extra_mib': round(extra[v], 1)
-               for v in runs},
-            time_ratio=ratio(median['labelled'], median['plain']),
+               for v in runs
+               }, **{f'{v}_extra_mib': round(extra[v], 1)
+                     for v in runs}, time_ratio=ratio(median['labelled'],
+                                                      median['plain']),
             peak_ratio=ratio(peaks['labelled']['peak'],
                              peaks['plain']['peak']),
-            extra_ratio=ratio(extra['labelled'], extra['plain']),
-            wall_runs={
+            extra_ratio=ratio(extra['labelled'], extra['plain']), wall_runs={
                 v: [round(t['wall'], 3) for t in ts]
                 for v, ts in times.items()
-            },
-            memory='torch.cuda.max_memory_allocated'
+            }, memory='torch.cuda.max_memory_allocated'
             if device.startswith('cuda') else 'in-process VmHWM (indicative)'))
     if 'reference' in runs:
         results['reference'].append(
             dict(
-                setting,
-                reference_s=round(median['reference'], 4),
-                labelled_s=round(median['labelled'], 4),
-                time_ratio=ratio(median['reference'], median['labelled']),
+                setting, reference_s=round(median['reference'], 4),
+                labelled_s=round(median['labelled'],
+                                 4), time_ratio=ratio(median['reference'],
+                                                      median['labelled']),
                 reference_extra_mib=round(extra['reference'], 1),
                 labelled_extra_mib=round(extra['labelled'], 1),
                 extra_ratio=ratio(extra['reference'], extra['labelled']),
@@ -276,13 +241,8 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     start = time.perf_counter()
     out = Path(args.out)
     results = dict(
-        environment=environment(args),
-        settings=vars(args).copy(),
-        generation=[],
-        reference=[],
-        flops=[],
-        labels=[],
-        skipped=[],
+        environment=environment(args), settings=vars(args).copy(),
+        generation=[], reference=[], flops=[], labels=[], skipped=[],
         failed=[])
     if 'generation' in args.sections:
         last_s = 0.0  # the previous architecture's time: the next's guess

@@ -62,16 +62,14 @@ def fidelity(args) -> str:
         '| --- | --- | --- | --- | --- |'
     ]
     for steps in args.steps:
-        config = shapes_generation_config(
-            num_inference_steps=steps, guidance_scale=args.guidance)
+        config = shapes_generation_config(num_inference_steps=steps,
+                                          guidance_scale=args.guidance)
         generator = LabelledImageGenerator(pipeline, SHAPES_CLASSES, config)
         start = time.time()
         scores, kept = label_fidelity(
-            generator,
-            requests,
+            generator, requests,
             labellings(args.taus, config.foreground_threshold,
-                       config.uncertain_threshold),
-            batch_size=args.batch_size,
+                       config.uncertain_threshold), batch_size=args.batch_size,
             keep=args.pictures_rows)
         seconds = time.time() - start
         for labelling, score in scores.items():
@@ -79,9 +77,8 @@ def fidelity(args) -> str:
                          f'{100 * score.miou:.1f} | '
                          f'{100 * score.precision:.1f} | '
                          f'{100 * score.ignored:.1f}% |')
-        print(
-            f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
-            flush=True)
+        print(f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
+              flush=True)
         if args.pictures and steps == args.steps[0]:
             rows = [
                 label_strip(sample.image, [truth, sample.label],
@@ -136,16 +133,12 @@ def downstream(args) -> str:
                                      cache_dir=osp.join(work, 'synth'),
                                      num_samples=args.synthetic))):
         start = time.time()
-        results[name] = train_and_test(
-            config,
-            osp.join(work, name),
-            args.iters,
-            data_root=data_root,
-            **extra)
+        results[name] = train_and_test(config, osp.join(work,
+                                                        name), args.iters,
+                                       data_root=data_root, **extra)
         print(
             f'{name}: mIoU {results[name]["mIoU"]:.1f} '
-            f'({time.time() - start:.0f} s)',
-            flush=True)
+            f'({time.time() - start:.0f} s)', flush=True)
     real, synth = results['real']['mIoU'], results['synthetic']['mIoU']
     return '\n'.join([
         '| training data | images | test mIoU |', '| --- | --- | --- |',
@@ -163,15 +156,11 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=96)
     parser.add_argument('--steps', type=int, nargs='+', default=[25, 100])
     parser.add_argument('--taus', type=int, nargs='+', default=[0, 1, 2, 4])
-    parser.add_argument(
-        '--guidance',
-        type=float,
-        default=shapes_generation_config().guidance_scale)
+    parser.add_argument('--guidance', type=float,
+                        default=shapes_generation_config().guidance_scale)
     parser.add_argument('--batch-size', type=int, default=16)
-    parser.add_argument(
-        '--pictures',
-        default=None,
-        help='PNG of samples: image | oracle | label')
+    parser.add_argument('--pictures', default=None,
+                        help='PNG of samples: image | oracle | label')
     parser.add_argument('--pictures-rows', type=int, default=6)
     parser.add_argument('--skip-fidelity', action='store_true')
     parser.add_argument('--skip-downstream', action='store_true')

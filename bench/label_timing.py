@@ -27,23 +27,21 @@ def float32_labelling(cross, s, cross_size, self_size, image_size):
     return threshold(resize(maps, image_size).clamp(0, 1), CLASS_IDS)
 
 
-def label_timing_rows(device: str,
-                      grid: int = 32,
+def label_timing_rows(device: str, grid: int = 32,
                       repeats: int = 30) -> List[Dict]:
     generator = torch.Generator().manual_seed(0)
     half = max(grid // 2, 1)
-    s = torch.randn(
-        grid * grid, grid * grid,
-        generator=generator).softmax(dim=1).to(device)
-    cross = torch.randn(
-        half * half, 77, generator=generator).softmax(dim=1).to(device)
+    s = torch.randn(grid * grid, grid * grid,
+                    generator=generator).softmax(dim=1).to(device)
+    cross = torch.randn(half * half, 77,
+                        generator=generator).softmax(dim=1).to(device)
     sizes = ((half, half), (grid, grid), (16 * grid, 16 * grid))
     maps = torch.rand(len(CLASS_IDS), grid, grid, generator=generator)
     maps = maps.to(device)
     runs = {
         'mmdd (float64 products)':
-        lambda: label_from_attention(
-            cross, s, POSITIONS, CLASS_IDS, *sizes, tau=TAU),
+        lambda: label_from_attention(cross, s, POSITIONS, CLASS_IDS, *sizes,
+                                     tau=TAU),
         'float32 products, clamped argmax (before)':
         lambda: float32_labelling(cross, s, *sizes),
         'S^tau products + min-max only, float64':
@@ -54,12 +52,9 @@ def label_timing_rows(device: str,
     times = alternate(runs, repeats, device)
     return [
         dict(
-            labelling=name,
-            self_grid=f'{grid}x{grid}',
-            cross_grid=f'{half}x{half}',
-            image=f'{16 * grid}x{16 * grid}',
-            classes=len(CLASS_IDS),
-            tau=TAU,
+            labelling=name, self_grid=f'{grid}x{grid}',
+            cross_grid=f'{half}x{half}', image=f'{16 * grid}x{16 * grid}',
+            classes=len(CLASS_IDS), tau=TAU,
             ms_per_image=round(medians(t)['wall'] * 1e3, 3),
             **({
                 'cpu_ms_per_image': round(medians(t)['cpu'] * 1e3, 3)

@@ -40,9 +40,7 @@ def timed(run: Callable, device: str) -> Dict[str, float]:
     return clocks
 
 
-def alternate(runs: Dict[str, Callable],
-              repeats: int,
-              device: str,
+def alternate(runs: Dict[str, Callable], repeats: int, device: str,
               warm_up: bool = True) -> Dict[str, List[Dict[str, float]]]:
     """One warm-up call of each run (unless done already), then
     ``repeats`` rounds over all of them, each round's order rotated by one
@@ -99,10 +97,8 @@ def cuda_peak(run: Callable) -> Dict[str, float]:
     baseline = torch.cuda.memory_allocated() / MiB
     run()
     torch.cuda.synchronize()
-    return dict(
-        peak=torch.cuda.max_memory_allocated() / MiB,
-        baseline=baseline,
-        reset=True)
+    return dict(peak=torch.cuda.max_memory_allocated() / MiB,
+                baseline=baseline, reset=True)
 
 
 def peak_memory(run: Callable, device: str) -> Dict[str, float]:

@@ -15,20 +15,15 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from torch.utils.flop_counter import FlopCounterMode
 
 SD21_UNET = dict(
-    sample_size=64,
-    block_out_channels=(320, 640, 1280, 1280),
-    layers_per_block=2,
-    attention_head_dim=(5, 10, 20, 20),
-    cross_attention_dim=1024,
-    use_linear_projection=True,
+    sample_size=64, block_out_channels=(320, 640, 1280, 1280),
+    layers_per_block=2, attention_head_dim=(5, 10, 20, 20),
+    cross_attention_dim=1024, use_linear_projection=True,
     down_block_types=('CrossAttnDownBlock2D', ) * 3 + ('DownBlock2D', ),
     up_block_types=('UpBlock2D', ) + ('CrossAttnUpBlock2D', ) * 3)
 SD_VAE = dict(
-    block_out_channels=(128, 256, 512, 512),
-    layers_per_block=2,
+    block_out_channels=(128, 256, 512, 512), layers_per_block=2,
     down_block_types=('DownEncoderBlock2D', ) * 4,
-    up_block_types=('UpDecoderBlock2D', ) * 4,
-    sample_size=512)
+    up_block_types=('UpDecoderBlock2D', ) * 4, sample_size=512)
 TEXT_ENCODER_TFLOP = 0.1  # ~340M params x 77 tokens x 2 prompts x 2
 
 
@@ -42,11 +37,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--steps', type=int, default=100)
     parser.add_argument('--images', type=int, default=40000)
-    parser.add_argument(
-        '--peak-tflops',
-        type=float,
-        default=989.0,
-        help='dense fp16 peak (H100 SXM: 989, A100: 312)')
+    parser.add_argument('--peak-tflops', type=float, default=989.0,
+                        help='dense fp16 peak (H100 SXM: 989, A100: 312)')
     parser.add_argument('--utilisation', type=float, default=0.35)
     parser.add_argument('--label-overhead', type=float, default=1.05)
     args = parser.parse_args()
@@ -54,10 +46,9 @@ def main() -> None:
         unet = UNet2DConditionModel(**SD21_UNET)
         vae = AutoencoderKL(**SD_VAE)
         latent = torch.randn(1, 4, 64, 64)
-        unet_tflop = count_tflop(lambda: unet(
-            latent,
-            torch.tensor([10]),
-            encoder_hidden_states=torch.randn(1, 77, 1024)))
+        text = torch.randn(1, 77, 1024)
+        unet_tflop = count_tflop(
+            lambda: unet(latent, torch.tensor([10]), text))
         vae_tflop = count_tflop(lambda: vae.decode(latent))
     params = sum(p.numel() for p in unet.parameters()) / 1e6
     per_image = (args.steps * 2 * unet_tflop + vae_tflop + TEXT_ENCODER_TFLOP)

@@ -46,11 +46,9 @@ def target_rows(results: Dict) -> List[Dict]:
             value = row[column]
             met = value <= bound if op == '<=' else value >= bound
             rows.append(
-                dict(
-                    target=f'{what} {op} {bound}',
-                    architecture=row['architecture'],
-                    value=value,
-                    result='met' if met else 'missed'))
+                dict(target=f'{what} {op} {bound}',
+                     architecture=row['architecture'], value=value,
+                     result='met' if met else 'missed'))
     return rows
 
 

@@ -33,14 +33,11 @@ def requests_for(batch: int, seed: int) -> List[SampleRequest]:
     ]
 
 
-def generation_runs(pipeline,
-                    batch: int,
-                    steps: int,
-                    seed: int = 1111,
+def generation_runs(pipeline, batch: int, steps: int, seed: int = 1111,
                     guidance: float = 7.5) -> Dict[str, Callable]:
     """``{'plain': ..., 'labelled': ...}``, each generating one batch."""
-    config = GenerationConfig(
-        num_inference_steps=steps, guidance_scale=guidance)
+    config = GenerationConfig(num_inference_steps=steps,
+                              guidance_scale=guidance)
     generator = LabelledImageGenerator(pipeline, VOC_CLASSES, config)
     requests = requests_for(batch, seed)
     texts = [
@@ -52,14 +49,10 @@ def generation_runs(pipeline,
         images = pipeline(
             prompt=texts,
             negative_prompt=[config.negative_prompt] * len(texts),
-            height=generator.height,
-            width=generator.width,
-            num_inference_steps=steps,
-            guidance_scale=guidance,
-            generator=[
+            height=generator.height, width=generator.width,
+            num_inference_steps=steps, guidance_scale=guidance, generator=[
                 torch.Generator().manual_seed(r.seed) for r in requests
-            ],
-            output_type='np').images
+            ], output_type='np').images
         return (images * 255).round().astype(np.uint8)  # as generate()
 
     def labelled() -> List:

@@ -35,31 +35,29 @@ from mmdd.utils.register import prepare_openmmlab
 prepare_openmmlab()
 
 RUNNERS = Registry('runner', parent=MMSEG_RUNNERS)
-RUNNER_CONSTRUCTORS = Registry(
-    'runner constructor', parent=MMSEG_RUNNER_CONSTRUCTORS)
+RUNNER_CONSTRUCTORS = Registry('runner constructor',
+                               parent=MMSEG_RUNNER_CONSTRUCTORS)
 LOOPS = Registry('loop', parent=MMSEG_LOOPS)
 HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=['mmdd.engine'])
 # mmdd.testing.toy_dataset: the demo toy config's ToyShapesDataset.
-DATASETS = Registry(
-    'dataset',
-    parent=MMSEG_DATASETS,
-    locations=['mmdd.datasets', 'mmdd.testing.toy_dataset'])
+DATASETS = Registry('dataset', parent=MMSEG_DATASETS,
+                    locations=['mmdd.datasets', 'mmdd.testing.toy_dataset'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMSEG_DATA_SAMPLERS)
-TRANSFORMS = Registry(
-    'transform', parent=MMSEG_TRANSFORMS, locations=['mmdd.datasets'])
+TRANSFORMS = Registry('transform', parent=MMSEG_TRANSFORMS,
+                      locations=['mmdd.datasets'])
 MODELS = Registry('model', parent=MMSEG_MODELS, locations=['mmdd.models'])
 # A direct child of mmengine's root (mmseg adds no wrappers): the Runner looks
 # wrappers up in the root registry, which finds only its direct children.
-MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmdd.engine'])
-WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)
+MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
+                          locations=['mmdd.engine'])
+WEIGHT_INITIALIZERS = Registry('weight initializer',
+                               parent=MMSEG_WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry('optimizer', parent=MMSEG_OPTIMIZERS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMSEG_OPTIM_WRAPPERS)
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor', parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMSEG_PARAM_SCHEDULERS)
+OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
+                                      parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = Registry('parameter scheduler',
+                            parent=MMSEG_PARAM_SCHEDULERS)
 METRICS = Registry('metric', parent=MMSEG_METRICS)
 EVALUATOR = Registry('evaluator', parent=MMSEG_EVALUATOR)
 TASK_UTILS = Registry('task util', parent=MMSEG_TASK_UTILS)

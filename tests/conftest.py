@@ -117,17 +117,10 @@ def synth_dataset_cfg(model: str, prompts_file: str, cache_dir: str,
                       **overrides) -> dict:
     """A small SynthDataset config over the toy classes (CPU, fp32)."""
     cfg = dict(
-        type='SynthDataset',
-        cache_dir=cache_dir,
-        prompts_file=prompts_file,
-        model=model,
-        num_samples=5,
-        seed=1111,
-        batch_size=2,
-        torch_dtype='fp32',
-        generation=dict(num_inference_steps=2),
-        metainfo=dict(classes=TOY_CLASSES, palette=TOY_PALETTE),
-        pipeline=[
+        type='SynthDataset', cache_dir=cache_dir, prompts_file=prompts_file,
+        model=model, num_samples=5, seed=1111, batch_size=2,
+        torch_dtype='fp32', generation=dict(num_inference_steps=2),
+        metainfo=dict(classes=TOY_CLASSES, palette=TOY_PALETTE), pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')

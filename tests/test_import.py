@@ -23,9 +23,7 @@ print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))
 
 def _roots_loaded_by(*modules: str) -> set:
     out = subprocess.run([sys.executable, '-c', LOADED, *modules],
-                         cwd=REPO_ROOT,
-                         capture_output=True,
-                         text=True)
+                         cwd=REPO_ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return set(out.stdout.split())
 
@@ -34,9 +32,7 @@ def _importtime_names(module: str) -> set:
     """Every module ``python -X importtime -c 'import MODULE'`` reports."""
     out = subprocess.run(
         [sys.executable, '-X', 'importtime', '-c', f'import {module}'],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True)
+        cwd=REPO_ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return {
         line.rsplit('|', 1)[-1].strip()
@@ -81,13 +77,11 @@ print(getattr(utils._init_dist_pytorch, '_mmdd_cpu_patch', False))
 '''
 
 
-@pytest.mark.skipif(
-    not mmseg_stack_installed(), reason='needs the OpenMMLab stack')
+@pytest.mark.skipif(not mmseg_stack_installed(),
+                    reason='needs the OpenMMLab stack')
 def test_import_under_mmengine_registers_and_patches():
-    out = subprocess.run([sys.executable, '-c', REGISTERED],
-                         cwd=REPO_ROOT,
-                         capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, '-c', REGISTERED], cwd=REPO_ROOT,
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ['True'] * 5
 
@@ -97,10 +91,7 @@ def test_prompt_tool_help_loads_neither_nltk_nor_openmmlab():
         sys.executable, '-X', 'importtime',
         str(REPO_ROOT / 'tools' / 'prompts' / 'build_coco_prompts.py'),
         '--help'
-    ],
-                         cwd=REPO_ROOT,
-                         capture_output=True,
-                         text=True)
+    ], cwd=REPO_ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert '--template-fraction' in out.stdout
     names = {

@@ -47,32 +47,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Draw samples of a dataset and count its classes.')
     parser.add_argument('config', help='config file')
+    parser.add_argument('--split', choices=SPLITS, default='train',
+                        help='which dataloader\'s dataset (default train)')
+    parser.add_argument('--num', type=int, default=20,
+                        help='how many samples to draw (default 20)')
     parser.add_argument(
-        '--split',
-        choices=SPLITS,
-        default='train',
-        help='which dataloader\'s dataset (default train)')
-    parser.add_argument(
-        '--num',
-        type=int,
-        default=20,
-        help='how many samples to draw (default 20)')
-    parser.add_argument(
-        '--stats-num',
-        type=int,
-        default=None,
+        '--stats-num', type=int, default=None,
         help='count classes over the first N samples only '
         '(default: the whole split)')
     parser.add_argument(
-        '--out',
-        type=Path,
-        default=None,
+        '--out', type=Path, default=None,
         help='output folder (default work_dirs/'
         'browse_dataset/<config name>/<split>)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+        '--cfg-options', nargs='+', action=DictAction,
         help='override config keys, e.g. '
         'train_dataloader.dataset.data_root=data/toy')
     return parser.parse_args(argv)
@@ -103,11 +91,9 @@ def load_label(info: Dict) -> np.ndarray:
         raise ValueError(f'{info.get("img_path")} has no seg_map_path; '
                          'browse a split that has labels')
     results = LoadAnnotations()(
-        dict(
-            seg_map_path=info['seg_map_path'],
-            reduce_zero_label=info.get('reduce_zero_label', False),
-            label_map=info.get('label_map'),
-            seg_fields=[]))
+        dict(seg_map_path=info['seg_map_path'],
+             reduce_zero_label=info.get('reduce_zero_label', False),
+             label_map=info.get('label_map'), seg_fields=[]))
     return results['gt_seg_map']
 
 
@@ -142,19 +128,13 @@ def browse(dataset, out_dir: Path, num: int, stats_num: Optional[int],
         if index < num:
             image, confidence = load_picture_inputs(info)
             stem = Path(info['img_path']).stem
-            fig = draw_sample(
-                image,
-                label,
-                classes,
-                palette,
-                confidence,
-                ignore_index,
-                title=f'#{index} {stem}')
-            fig.savefig(
-                out_dir / 'samples' / f'{index:05d}_{stem}.png', dpi=100)
+            fig = draw_sample(image, label, classes, palette, confidence,
+                              ignore_index, title=f'#{index} {stem}')
+            fig.savefig(out_dir / 'samples' / f'{index:05d}_{stem}.png',
+                        dpi=100)
     stats.save(out_dir / 'class_stats.csv', out_dir / 'class_stats.json')
-    plot_class_stats(stats, palette, title).savefig(
-        out_dir / 'class_stats.png', dpi=100)
+    plot_class_stats(stats, palette,
+                     title).savefig(out_dir / 'class_stats.png', dpi=100)
     return stats
 
 
@@ -164,8 +144,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.num < 0 or (args.stats_num is not None and args.stats_num < 0):
         print(
             f'error: --num ({args.num}) and --stats-num ({args.stats_num}) '
-            'must be >= 0',
-            file=sys.stderr)
+            'must be >= 0', file=sys.stderr)
         return 1
     try:
         cfg = Config.fromfile(args.config)

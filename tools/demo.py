@@ -96,17 +96,12 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/demo_shapes')
-    parser.add_argument(
-        '--model',
-        default=DEFAULT_MODEL,
-        help='diffusers folder or hub id of the t2i model')
-    parser.add_argument(
-        '--synthetic',
-        type=int,
-        default=400,
-        help='synthetic samples to generate')
-    parser.add_argument(
-        '--test', type=int, default=200, help='real test scenes')
+    parser.add_argument('--model', default=DEFAULT_MODEL,
+                        help='diffusers folder or hub id of the t2i model')
+    parser.add_argument('--synthetic', type=int, default=400,
+                        help='synthetic samples to generate')
+    parser.add_argument('--test', type=int, default=200,
+                        help='real test scenes')
     parser.add_argument('--iters', type=int, default=600)
     args = parser.parse_args()
 
@@ -122,11 +117,9 @@ def main() -> None:
         osp.join(args.work_dir, 'synthetic_samples.png'))
     confusion = osp.join(args.work_dir, 'confusion.png')
     plot_confusion(
-        test_confusion(runner),
-        SHAPES_CLASSES,
+        test_confusion(runner), SHAPES_CLASSES,
         title='DeepLabV3-R18 trained on mmdd synthetic data, '
-        'real test split').savefig(
-            confusion, dpi=100)
+        'real test split').savefig(confusion, dpi=100)
     print(f'\nDemo finished in {time.time() - start:.0f} s: mIoU '
           f'{metrics["mIoU"]:.1f} on {args.test} real test scenes, trained '
           f'only on {args.synthetic} generated ones.'

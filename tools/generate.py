@@ -45,17 +45,14 @@ def main() -> None:
     rank, world_size = get_dist_info()
     if rank == 0:
         for problem in preflight_problems(cfg):
-            print_log(
-                f'Training on this data will fail: {problem}',
-                logger='current',
-                level=logging.WARNING)
+            print_log(f'Training on this data will fail: {problem}',
+                      logger='current', level=logging.WARNING)
     for dataset_cfg in found:
         dataset = DATASETS.build(dataset_cfg)  # full_init generates
         if rank == 0:
             print_log(
                 f'{dataset.cache.root}: {len(dataset)} samples ready '
-                f'({world_size} process(es)).',
-                logger='current')
+                f'({world_size} process(es)).', logger='current')
 
 
 if __name__ == '__main__':

@@ -33,11 +33,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='the round-1 config (a SynthDataset)')
     parser.add_argument('checkpoint', help='the round-1 checkpoint')
     parser.add_argument('--mask-folder', default='mask_selftrain')
-    parser.add_argument(
-        '--min-prob',
-        type=float,
-        default=0.0,
-        help='below this top probability a pixel gets 255')
+    parser.add_argument('--min-prob', type=float, default=0.0,
+                        help='below this top probability a pixel gets 255')
     parser.add_argument(
         '--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     add_runner_args(parser)
@@ -57,17 +54,13 @@ def synth_datasets(cfg: Config) -> List:
                          'wrappers); pass the round-1 config')
     datasets = []
     for dataset_cfg in found:
-        # One process reads it once: no serialisation (which also fails on
-        # an empty list before the check below could name the problem).
-        dataset_cfg.update(
-            generate=False, mask_folder='mask', serialize_data=False)
-        dataset = DATASETS.build(dataset_cfg)
-        if len(dataset) == 0:
-            raise SystemExit(
-                f'error: the SynthDataset at {dataset.cache.root} has no '
-                f'samples (num_samples={dataset_cfg.get("num_samples")}); '
-                'generate them first with tools/generate.py CONFIG')
-        datasets.append(dataset)
+        # One process reads it once: no serialisation.
+        dataset_cfg.update(generate=False, mask_folder='mask',
+                           serialize_data=False)
+        try:  # an unfinished cache is refused, naming what is missing
+            datasets.append(DATASETS.build(dataset_cfg))
+        except (FileNotFoundError, ValueError) as error:
+            raise SystemExit(f'error: {error}') from error
     return datasets
 
 

@@ -14,14 +14,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='save raw predictions to this folder')
-    parser.add_argument(
-        '--show', action='store_true', help='show predictions in a window')
-    parser.add_argument(
-        '--show-dir', help='save painted predictions to this folder')
-    parser.add_argument(
-        '--wait-time', type=float, default=2, help='seconds per shown image')
-    parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument('--show', action='store_true',
+                        help='show predictions in a window')
+    parser.add_argument('--show-dir',
+                        help='save painted predictions to this folder')
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help='seconds per shown image')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation')
     add_runner_args(parser)
     return parser.parse_args()
 

@@ -16,11 +16,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a segmenter')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
-        '--resume',
-        action='store_true',
+        '--resume', action='store_true',
         help='resume from the latest checkpoint in the work dir')
-    parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -28,10 +27,8 @@ def parse_args() -> argparse.Namespace:
 def enable_amp(cfg) -> None:
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
-        print_log(
-            'AMP is already enabled in the config.',
-            logger='current',
-            level=logging.WARNING)
+        print_log('AMP is already enabled in the config.', logger='current',
+                  level=logging.WARNING)
         return
     if wrapper != 'OptimWrapper':
         raise ValueError(f'--amp needs optim_wrapper.type="OptimWrapper", the '

@@ -10,8 +10,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends,
+                  name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
@@ -20,7 +20,5 @@ randomness = dict(seed=0)
 tta_model = dict(type='SegTTAModel')
 # mmengine's DDP wrapper that also runs CPU (gloo) jobs; identical on GPUs.
 # (Scoped name: the Runner looks the type up in mmengine's root registry.)
-model_wrapper_cfg = dict(
-    type='mmdd.MMDistributedDataParallelAnyDevice',
-    broadcast_buffers=False,
-    find_unused_parameters=False)
+model_wrapper_cfg = dict(type='mmdd.MMDistributedDataParallelAnyDevice',
+                         broadcast_buffers=False, find_unused_parameters=False)

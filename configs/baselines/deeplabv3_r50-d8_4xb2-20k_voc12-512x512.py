@@ -9,7 +9,6 @@ _base_ = [
 ]
 crop_size = (512, 512)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=21),
+    data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=21),
     auxiliary_head=dict(num_classes=21))
 train_dataloader = dict(batch_size=2)

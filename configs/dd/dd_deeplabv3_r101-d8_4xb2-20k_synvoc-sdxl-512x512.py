@@ -5,7 +5,6 @@
 # short side, x0.5-2, as before). fp16; SDXL's VAE decodes in fp32.
 _base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
 train_dataloader = dict(
-    dataset=dict(
-        cache_dir='data/gen_voc_sdxl',
-        model='stabilityai/stable-diffusion-xl-base-1.0',
-        generation=dict(height=1024, width=1024)))
+    dataset=dict(cache_dir='data/gen_voc_sdxl',
+                 model='stabilityai/stable-diffusion-xl-base-1.0',
+                 generation=dict(height=1024, width=1024)))

@@ -8,8 +8,6 @@ _base_ = [
     '../_base_/datasets/synth_coco.py', '../_base_/default_runtime.py',
     '../_base_/schedules/adamw_poly_40k.py'
 ]
-model = dict(
-    pretrained='open-mmlab://resnet101_v1c',
-    backbone=dict(depth=101),
-    decode_head=dict(num_classes=81),
-    auxiliary_head=dict(num_classes=81))
+model = dict(pretrained='open-mmlab://resnet101_v1c', backbone=dict(depth=101),
+             decode_head=dict(num_classes=81),
+             auxiliary_head=dict(num_classes=81))

@@ -11,11 +11,7 @@ _base_ = [
     '../_base_/models/uncertainty_loss.py'
 ]
 train_dataloader = dict(
-    dataset=dict(
-        _base_.synth_dataset,
-        cache_dir='data/shapes/synth',
-        prompts_file='data/shapes/prompts.jsonl',
-        num_samples=400,
-        batch_size=16,
-        pipeline=_base_.train_pipeline))
+    dataset=dict(_base_.synth_dataset, cache_dir='data/shapes/synth',
+                 prompts_file='data/shapes/prompts.jsonl', num_samples=400,
+                 batch_size=16, pipeline=_base_.train_pipeline))
 model = _base_.uncertainty_heads

@@ -69,11 +69,8 @@ def write_manifest(path: Path, settings: Dict, sources: Dict) -> None:
     atomic_write_text(
         path,
         json.dumps(
-            dict(
-                version=MANIFEST_VERSION,
-                settings=normalise(settings),
-                sources=normalise(sources)),
-            indent=2))
+            dict(version=MANIFEST_VERSION, settings=normalise(settings),
+                 sources=normalise(sources)), indent=2))
 
 
 def check_manifest(path: Path, settings: Dict, sources: Dict,

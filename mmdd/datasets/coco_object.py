@@ -23,17 +23,16 @@ class CocoObjectDataset(BaseSegDataset):
     """COCO images + converted label maps; ``data_prefix`` defaults to the
     val2017 layout above (relative to ``data_root``)."""
 
-    METAINFO = dict(
-        classes=COCO_CLASSES, palette=[list(color) for color in COCO_PALETTE])
+    METAINFO = dict(classes=COCO_CLASSES,
+                    palette=[list(color) for color in COCO_PALETTE])
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault('img_suffix', '.jpg')
         kwargs.setdefault('seg_map_suffix', '.png')
         kwargs.setdefault(
             'data_prefix',
-            dict(
-                img_path='images/val2017',
-                seg_map_path='annotations/semantic_val2017'))
+            dict(img_path='images/val2017',
+                 seg_map_path='annotations/semantic_val2017'))
         super().__init__(**kwargs)
 
     def load_data_list(self) -> List[dict]:

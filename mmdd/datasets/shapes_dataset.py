@@ -40,9 +40,7 @@ def write_split(root: Union[str, Path], split: str, samples) -> None:
             Image.fromarray(array).save(path)
 
 
-def write_shapes_split(root: Union[str, Path],
-                       split: str,
-                       count: int,
+def write_shapes_split(root: Union[str, Path], split: str, count: int,
                        size: int = 64) -> str:
     """Render ``count`` scenes of ``split`` under ``root``; idempotent."""
     if split not in SPLIT_SEEDS:

@@ -100,8 +100,7 @@ class SynthCache:
     def manifest_path(self) -> Path:
         return self.root / 'manifest.json'
 
-    def ensure_manifest(self,
-                        settings: Dict,
+    def ensure_manifest(self, settings: Dict,
                         sources: Optional[Dict] = None) -> None:
         """Check the manifest against ``settings``, or write it.
 
@@ -114,10 +113,10 @@ class SynthCache:
                 return
         write_manifest(self.manifest_path, settings, sources)
 
-    def check_manifest(self,
-                       settings: Dict,
-                       sources: Optional[Dict] = None,
+    # yapf: disable
+    def check_manifest(self, settings: Dict, sources: Optional[Dict] = None,
                        skip: tuple = ()) -> Optional[dict]:
+        # yapf: enable
         """Compare only (for reads); see :func:`check_manifest`."""
         return check_manifest(self.manifest_path, settings, sources or {},
                               skip)
@@ -127,16 +126,14 @@ class SynthCache:
                      label: np.ndarray, confidence: np.ndarray,
                      palette: Sequence[Sequence[int]], meta: Dict) -> None:
         """Write one sample atomically; ``meta`` last marks it finished."""
+        confidence_png = Image.fromarray(
+            np.round(np.clip(confidence, 0, 1) * 255).astype(np.uint8))
+        jpeg = dict(format='JPEG', quality=JPEG_QUALITY)
         writers = {
-            'image':
-            lambda p: Image.fromarray(image).save(
-                p, format='JPEG', quality=JPEG_QUALITY),
+            'image': lambda p: Image.fromarray(image).save(p, **jpeg),
             'mask':
             lambda p: palette_image(label, palette).save(p, format='PNG'),
-            'confidence':
-            lambda p: Image.fromarray(
-                np.round(np.clip(confidence, 0, 1) * 255).astype(np.uint8)).
-            save(p, format='PNG'),
+            'confidence': lambda p: confidence_png.save(p, format='PNG'),
         }
         sizes, digests = {}, {}
         for folder, write in writers.items():
@@ -203,8 +200,7 @@ class SynthCache:
             path.unlink(missing_ok=True)
         return len(stale)
 
-    def unfinished(self,
-                   indices: Iterable[int],
+    def unfinished(self, indices: Iterable[int],
                    verify: str = 'sha256') -> List[int]:
         """Indices still to generate; damaged samples are reported (by
         file) and removed."""
@@ -218,8 +214,7 @@ class SynthCache:
             if problem != 'missing':
                 print_log(
                     f'Cache sample {sample_id} is damaged ({problem}); '
-                    'it will be generated again.',
-                    logger='current',
+                    'it will be generated again.', logger='current',
                     level=logging.WARNING)
                 self.discard(sample_id)
             todo.append(index)

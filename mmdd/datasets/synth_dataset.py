@@ -66,24 +66,15 @@ class SynthDataset(BaseSegDataset):
             into the prompts) and ``palette``.
     """
 
-    def __init__(self,
-                 cache_dir: str,
-                 prompts_file: str,
-                 model: str,
-                 num_samples: Optional[int] = None,
-                 seed: int = 1111,
-                 generation: Optional[Dict] = None,
-                 batch_size: int = 4,
-                 torch_dtype: str = 'fp16',
-                 scheduler: Optional[str] = None,
-                 device: Optional[str] = None,
-                 generate: bool = True,
-                 verify: str = 'sha256',
-                 mask_folder: str = 'mask',
+    def __init__(self, cache_dir: str, prompts_file: str, model: str,
+                 num_samples: Optional[int] = None, seed: int = 1111,
+                 generation: Optional[Dict] = None, batch_size: int = 4,
+                 torch_dtype: str = 'fp16', scheduler: Optional[str] = None,
+                 device: Optional[str] = None, generate: bool = True,
+                 verify: str = 'sha256', mask_folder: str = 'mask',
                  wait_for_other_run: bool = True,
                  barrier_timeout: Optional[float] = None,
-                 allow_partial: bool = False,
-                 **kwargs) -> None:
+                 allow_partial: bool = False, **kwargs) -> None:
         check_verify(verify)
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -125,22 +116,18 @@ class SynthDataset(BaseSegDataset):
             self._identity = model_identity(self.model, online)
         return self._identity
 
-    def settings(self,
-                 with_model: bool = True,
+    def settings(self, with_model: bool = True,
                  online: bool = True) -> Tuple[Dict, Dict]:
         """What decides the samples' content (compared with the manifest),
         and where it came from (recorded, never compared)."""
         from mmdd.diffusion import GenerationConfig
         generation = vars(GenerationConfig(**self.generation))
         generation.pop('progress_bar')
-        settings = dict(
-            scheduler=self.scheduler,
-            torch_dtype=self.torch_dtype,
-            seed=self.seed,
-            batch_size=self.batch_size,
-            prompts_sha256=sha256_of(self.prompts_file),
-            classes=list(self.metainfo['classes']),
-            generation=generation)
+        settings = dict(scheduler=self.scheduler, torch_dtype=self.torch_dtype,
+                        seed=self.seed, batch_size=self.batch_size,
+                        prompts_sha256=sha256_of(self.prompts_file),
+                        classes=list(self.metainfo['classes']),
+                        generation=generation)
         sources = dict(model=self.model)
         if with_model:
             identity = self._model_identity(online)
@@ -171,8 +158,7 @@ class SynthDataset(BaseSegDataset):
         except (OSError, ValueError) as err:
             print_log(
                 f'Cannot check which model made {self.cache.root} '
-                f'({err}); the other settings are checked.',
-                logger='current',
+                f'({err}); the other settings are checked.', logger='current',
                 level=logging.WARNING)
             settings, sources = self.settings(with_model=False)
             skip = ('model', )
@@ -201,12 +187,10 @@ class SynthDataset(BaseSegDataset):
             data_list.append(
                 dict(
                     img_path=str(self.cache.path('image', sample_id)),
-                    seg_map_path=str(seg_map_path),
-                    confidence_path=str(
-                        self.cache.path('confidence', sample_id)),
-                    label_map=self.label_map,
-                    reduce_zero_label=self.reduce_zero_label,
-                    seg_fields=[]))
+                    seg_map_path=str(seg_map_path), confidence_path=str(
+                        self.cache.path('confidence',
+                                        sample_id)), label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label, seg_fields=[]))
         return data_list
 
     def _ready_indices(self, count: int, report: Dict[str, list]) -> List[int]:

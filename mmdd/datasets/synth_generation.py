@@ -57,12 +57,9 @@ def provenance(device: str, torch_dtype: str) -> Dict:
         name = torch.cuda.get_device_name(dev)
     else:
         name = platform.processor() or platform.machine()
-    return dict(
-        device=f'{dev.type}: {name}',
-        dtype=torch_dtype,
-        torch=torch.__version__,
-        diffusers=diffusers.__version__,
-        threads=torch.get_num_threads())
+    return dict(device=f'{dev.type}: {name}', dtype=torch_dtype,
+                torch=torch.__version__, diffusers=diffusers.__version__,
+                threads=torch.get_num_threads())
 
 
 def fill_cache(dataset, prompts: Sequence, count: int) -> None:
@@ -96,8 +93,7 @@ def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
         if removed:
             print_log(
                 f'Removed {removed} temporary files of an '
-                'interrupted run.',
-                logger='current')
+                'interrupted run.', logger='current')
     long_barrier('waiting for rank 0 to check the cache',
                  dataset.barrier_timeout)
     if rank != 0:
@@ -124,8 +120,7 @@ def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
     print_log(
         f'[rank {rank}/{world_size}] {count} samples in '
         f'{dataset.cache.root}: {to_write} of this rank\'s '
-        f'{sum(map(len, mine))} to generate.',
-        logger='current')
+        f'{sum(map(len, mine))} to generate.', logger='current')
     if todo:
         generate_blocks(dataset, prompts, todo, rank)
 
@@ -169,14 +164,9 @@ def generate_blocks(dataset, prompts: Sequence, todo: List[Tuple[range, set]],
                 dataset.cache.write_sample(
                     dataset.cache.sample_id(index), sample.image, sample.label,
                     sample.confidence, palette,
-                    dict(
-                        prompt=sample.prompt,
-                        prompt_id=record.id,
-                        caption=record.caption,
-                        classes=record.classes,
-                        seed=sample.seed,
-                        rank=rank,
-                        provenance=made_with))
+                    dict(prompt=sample.prompt, prompt_id=record.id,
+                         caption=record.caption, classes=record.classes,
+                         seed=sample.seed, rank=rank, provenance=made_with))
                 bar.update()
                 done += 1
             if done % log_every < len(missing) or done == total:

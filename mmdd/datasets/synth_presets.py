@@ -16,16 +16,16 @@ class SynthVOCDataset(SynthDataset):
     """The 20 PASCAL VOC classes after the background (prompt spellings:
     ``dining table``, not mmseg's ``diningtable``)."""
 
-    METAINFO = dict(
-        classes=VOC_CLASSES, palette=[list(color) for color in VOC_PALETTE])
+    METAINFO = dict(classes=VOC_CLASSES,
+                    palette=[list(color) for color in VOC_PALETTE])
 
 
 @DATASETS.register_module()
 class SynthCOCODataset(SynthDataset):
     """COCO's 80 thing classes after the background."""
 
-    METAINFO = dict(
-        classes=COCO_CLASSES, palette=[list(color) for color in COCO_PALETTE])
+    METAINFO = dict(classes=COCO_CLASSES,
+                    palette=[list(color) for color in COCO_PALETTE])
 
 
 @DATASETS.register_module()

@@ -74,10 +74,7 @@ def attention_layers(unet: torch.nn.Module,
 
 
 def select_layers(
-        unet: torch.nn.Module,
-        latent_size: Size,
-        kind: str,
-        factor: int,
+        unet: torch.nn.Module, latent_size: Size, kind: str, factor: int,
         vae_scale_factor: Optional[int] = None) -> List[AttentionLayer]:
     """The ``kind`` layers at ``latent_size / factor`` (factor a power of 2).
 
@@ -173,11 +170,8 @@ class RecordingAttnProcessor:
     print(inspect.getsource(P.__call__))"``) and updated the hash.
     """
 
-    def __init__(self,
-                 store: AttentionStore,
-                 layer: AttentionLayer,
-                 batch_size: int,
-                 class_embeds: Optional[torch.Tensor] = None):
+    def __init__(self, store: AttentionStore, layer: AttentionLayer,
+                 batch_size: int, class_embeds: Optional[torch.Tensor] = None):
         if layer.kind == CROSS and class_embeds is None:
             raise ValueError('cross-attention recording needs class_embeds')
         self.store = store
@@ -228,13 +222,10 @@ class RecordingAttnProcessor:
             self._class_keys = key
         return self._class_keys
 
-    def __call__(self,
-                 attn: Attention,
-                 hidden_states: torch.Tensor,
+    def __call__(self, attn: Attention, hidden_states: torch.Tensor,
                  encoder_hidden_states: Optional[torch.Tensor] = None,
                  attention_mask: Optional[torch.Tensor] = None,
-                 temb: Optional[torch.Tensor] = None,
-                 *args,
+                 temb: Optional[torch.Tensor] = None, *args,
                  **kwargs) -> torch.Tensor:
         if attention_mask is not None:
             raise NotImplementedError(
@@ -269,8 +260,9 @@ class RecordingAttnProcessor:
 
         self._record(attn, query, key)
 
-        hidden_states = F.scaled_dot_product_attention(
-            query, key, value, dropout_p=0.0, is_causal=False)
+        hidden_states = F.scaled_dot_product_attention(query, key, value,
+                                                       dropout_p=0.0,
+                                                       is_causal=False)
         hidden_states = hidden_states.transpose(1, 2).reshape(
             batch_size, -1, attn.heads * value.shape[-1]).to(query.dtype)
         hidden_states = attn.to_out[1](attn.to_out[0](hidden_states))
@@ -290,10 +282,8 @@ def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:
 
 @contextmanager
 def record_attention(
-        unet: torch.nn.Module,
-        layers: Sequence[AttentionLayer],
-        batch_size: int,
-        class_embeds: Optional[torch.Tensor] = None
+        unet: torch.nn.Module, layers: Sequence[AttentionLayer],
+        batch_size: int, class_embeds: Optional[torch.Tensor] = None
 ) -> Iterator[AttentionStore]:
     """Install recording processors on ``layers``; restore all on exit.
 

@@ -88,14 +88,11 @@ def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
     warnings.warn(
         f'prompt has {len(ids)} tokens, CLIP reads {budget}: the caption was '
         f'cut to its first {keep} tokens, all class names kept: '
-        f'{head + tail!r}',
-        PromptTruncatedWarning,
-        stacklevel=3)
+        f'{head + tail!r}', PromptTruncatedWarning, stacklevel=3)
     return _ids(tokenizer, head)[:keep] + tail_ids
 
 
-def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase',
-                        caption: str,
+def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
                         class_names: Sequence[str],
                         append: bool = True) -> SamplePrompt:
     """Both texts of a sample, fitted to the tokenizer's context length.

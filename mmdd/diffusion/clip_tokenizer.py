@@ -115,11 +115,8 @@ def clip_tokenizer(bpe_path: Optional[Union[str, Path]] = None,
                                          '\n'.join(merges) + '\n')
         (root / 'tokenizer_config.json').write_text(
             json.dumps(
-                dict(
-                    tokenizer_class='CLIPTokenizer',
-                    model_max_length=model_max_length,
-                    bos_token=CLIP_BOS,
-                    eos_token=CLIP_EOS,
-                    unk_token=CLIP_EOS,
-                    pad_token=CLIP_EOS)))
+                dict(tokenizer_class='CLIPTokenizer',
+                     model_max_length=model_max_length, bos_token=CLIP_BOS,
+                     eos_token=CLIP_EOS, unk_token=CLIP_EOS,
+                     pad_token=CLIP_EOS)))
         return CLIPTokenizer.from_pretrained(folder)

@@ -74,9 +74,8 @@ class SDTextConditioning:
     def negative_ids(self, text: str) -> List[List[List[int]]]:
         """``text`` by each tokenizer, cut at its length, as a batch of 1."""
         return [[
-            tokenizer(
-                text, truncation=True,
-                max_length=tokenizer.model_max_length).input_ids
+            tokenizer(text, truncation=True,
+                      max_length=tokenizer.model_max_length).input_ids
         ] for tokenizer in self.tokenizers]
 
     def encode(self, ids: TokenIds) -> TextEmbeddings:
@@ -89,16 +88,15 @@ class SDTextConditioning:
         mask = None
         if getattr(encoder.config, 'use_attention_mask', False):
             mask = torch.tensor([[1] * len(i) + [0] * (length - len(i))
-                                 for i in token_ids],
-                                device=encoder.device)
+                                 for i in token_ids], device=encoder.device)
         states = encoder(ids, attention_mask=mask)[0]
         return TextEmbeddings(states.to(encoder.dtype))
 
     def pipeline_inputs(self, text: TextEmbeddings,
                         negative: TextEmbeddings) -> Dict[str, torch.Tensor]:
         """Keyword arguments of the pipeline's ``__call__``."""
-        return dict(
-            prompt_embeds=text.states, negative_prompt_embeds=negative.states)
+        return dict(prompt_embeds=text.states,
+                    negative_prompt_embeds=negative.states)
 
 
 class SDXLTextConditioning(SDTextConditioning):
@@ -139,11 +137,10 @@ class SDXLTextConditioning(SDTextConditioning):
 
     def pipeline_inputs(self, text: TextEmbeddings,
                         negative: TextEmbeddings) -> Dict[str, torch.Tensor]:
-        return dict(
-            prompt_embeds=text.states,
-            negative_prompt_embeds=negative.states,
-            pooled_prompt_embeds=text.pooled,
-            negative_pooled_prompt_embeds=negative.pooled)
+        return dict(prompt_embeds=text.states,
+                    negative_prompt_embeds=negative.states,
+                    pooled_prompt_embeds=text.pooled,
+                    negative_pooled_prompt_embeds=negative.pooled)
 
 
 def text_conditioning(pipeline) -> SDTextConditioning:

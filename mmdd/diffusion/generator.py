@@ -18,6 +18,7 @@ import torch
 from diffusers import (DiffusionPipeline, StableDiffusionPipeline,
                        StableDiffusionXLPipeline)
 
+from mmdd.utils.precision import parse_dtype
 from .attention import CROSS, SELF, record_attention, select_layers
 from .class_tokens import SamplePrompt
 from .conditioning import text_conditioning
@@ -30,15 +31,6 @@ DEFAULT_NEGATIVE_PROMPT = (
     'out of frame, extra limbs, disfigured, deformed, body out of frame, bad '
     'anatomy, watermark, signature, cut off, low contrast, underexposed, '
     'overexposed, bad art, beginner, amateur, distorted face')
-
-DTYPES = {
-    'fp32': torch.float32,
-    'float32': torch.float32,
-    'fp16': torch.float16,
-    'float16': torch.float16,
-    'bf16': torch.bfloat16,
-    'bfloat16': torch.bfloat16
-}
 
 
 @dataclass
@@ -121,8 +113,8 @@ def pipeline_class(model: str) -> type:
         '(SD 1.x/2.x or SDXL base)')
 
 
-def load_pipeline(model: str,
-                  torch_dtype: Union[torch.dtype, str] = torch.float32,
+def load_pipeline(model: str, torch_dtype: Union[torch.dtype,
+                                                 str] = torch.float32,
                   device: Union[str, torch.device] = 'cpu',
                   scheduler: Optional[str] = None) -> DiffusionPipeline:
     """An SD 1.x/2.x or SDXL pipeline from a hub id or a local folder.
@@ -133,11 +125,7 @@ def load_pipeline(model: str,
     checkpoint's scheduler config; ``None`` keeps the checkpoint's own.
     """
     model = resolve_model_name(model)
-    if isinstance(torch_dtype, str):
-        if torch_dtype not in DTYPES:
-            raise ValueError(f'unknown torch_dtype {torch_dtype!r}; use one '
-                             f'of {sorted(DTYPES)}')
-        torch_dtype = DTYPES[torch_dtype]
+    torch_dtype = parse_dtype(torch_dtype, device)
     _check_local_model(model)
     cls = pipeline_class(model)
     if os.path.isdir(os.path.expanduser(str(model))):
@@ -220,8 +208,7 @@ class LabelledImageGenerator:
                     '(indices into class_names; 0, the background, is '
                     'implied and never listed)')
 
-    def generate(self,
-                 requests: Sequence[SampleRequest],
+    def generate(self, requests: Sequence[SampleRequest],
                  keep_attention: bool = False) -> List[GeneratedSample]:
         """Generate one batch; samples come back in request order.
 
@@ -259,14 +246,11 @@ class LabelledImageGenerator:
         ]
         with record_attention(pipeline.unet, self.layers, batch,
                               classes) as store:
-            output = pipeline(
-                **self.text.pipeline_inputs(text, negative),
-                height=self.height,
-                width=self.width,
-                num_inference_steps=config.num_inference_steps,
-                guidance_scale=config.guidance_scale,
-                generator=generators,
-                output_type='np')
+            output = pipeline(**self.text.pipeline_inputs(text, negative),
+                              height=self.height, width=self.width,
+                              num_inference_steps=config.num_inference_steps,
+                              guidance_scale=config.guidance_scale,
+                              generator=generators, output_type='np')
         cross, self_attention = store.average(CROSS), store.average(SELF)
         images = (output.images * 255).round().astype(np.uint8)
         # SDXL has no safety checker (and no such field).
@@ -281,19 +265,14 @@ class LabelledImageGenerator:
             label, confidence = self.label(attention)
             samples.append(
                 GeneratedSample(
-                    image=images[i],
-                    label=label,
-                    confidence=confidence,
-                    prompt=prompt.text,
-                    seed=request.seed,
+                    image=images[i], label=label, confidence=confidence,
+                    prompt=prompt.text, seed=request.seed,
                     nsfw_flagged=bool(flagged[i]),
                     attention=attention if keep_attention else None))
         return samples
 
     def label(
-        self,
-        attention: SampleAttention,
-        tau: Optional[int] = None,
+        self, attention: SampleAttention, tau: Optional[int] = None,
         foreground_threshold: Optional[float] = None,
         uncertain_threshold: Optional[float] = None
     ) -> Tuple[np.ndarray, np.ndarray]:

@@ -37,8 +37,8 @@ def resize(maps: torch.Tensor, size: Size) -> torch.Tensor:
     """Bicubic resize of (K, h, w) maps."""
     if maps.shape[0] == 0:
         return maps.new_zeros((0, *size))
-    return F.interpolate(
-        maps[None], size=size, mode='bicubic', align_corners=False)[0]
+    return F.interpolate(maps[None], size=size, mode='bicubic',
+                         align_corners=False)[0]
 
 
 def refine(self_attention: torch.Tensor, maps: torch.Tensor,
@@ -58,10 +58,8 @@ def min_max(maps: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     return ((flat - low) / (high - low).clamp_min(eps)).view_as(maps)
 
 
-def threshold(scores: torch.Tensor,
-              class_ids: Sequence[int],
-              foreground: float = 0.6,
-              uncertain: float = 0.5,
+def threshold(scores: torch.Tensor, class_ids: Sequence[int],
+              foreground: float = 0.6, uncertain: float = 0.5,
               ignore_index: int = 255) -> Tuple[torch.Tensor, torch.Tensor]:
     """(K, H, W) scores -> (label uint8, confidence float32).
 
@@ -83,16 +81,10 @@ def threshold(scores: torch.Tensor,
 
 
 def label_from_attention(
-        cross: torch.Tensor,
-        self_attention: torch.Tensor,
-        positions: Sequence[Sequence[int]],
-        class_ids: Sequence[int],
-        cross_size: Size,
-        self_size: Size,
-        image_size: Size,
-        tau: int = 4,
-        foreground: float = 0.6,
-        uncertain: float = 0.5,
+        cross: torch.Tensor, self_attention: torch.Tensor,
+        positions: Sequence[Sequence[int]], class_ids: Sequence[int],
+        cross_size: Size, self_size: Size, image_size: Size, tau: int = 4,
+        foreground: float = 0.6, uncertain: float = 0.5,
         ignore_index: int = 255) -> Tuple[torch.Tensor, torch.Tensor]:
     """One image's label and confidence (H, W) from its averaged attention.
 

@@ -37,10 +37,8 @@ def announce_failure(message: str) -> None:
         store.set(_FAILED_KEY, message)
 
 
-def long_barrier(desc: str = 'barrier',
-                 timeout: Optional[float] = None,
-                 log_every: float = 60.0,
-                 poll: float = 0.5) -> None:
+def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
+                 log_every: float = 60.0, poll: float = 0.5) -> None:
     """Wait until every rank has called this (the n-th call of each rank
     meets the n-th of the others). No-op outside a distributed job.
 

@@ -13,5 +13,5 @@ class MMDistributedDataParallelAnyDevice(MMDistributedDataParallel):
 
     def __init__(self, module, device_ids=None, **kwargs) -> None:
         on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
-        super().__init__(
-            module=module, device_ids=None if on_cpu else device_ids, **kwargs)
+        super().__init__(module=module,
+                         device_ids=None if on_cpu else device_ids, **kwargs)

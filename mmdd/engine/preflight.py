@@ -84,8 +84,7 @@ def _reachable(url: str, timeout: float) -> Optional[str]:
         return f'{type(err).__name__}: {err}'
 
 
-def checkpoint_problem(where: str,
-                       uri: str,
+def checkpoint_problem(where: str, uri: str,
                        timeout: float = 10.0) -> Optional[str]:
     url = checkpoint_url(uri)
     if url is None:

@@ -54,8 +54,7 @@ def images_in_folder(folder: PathLike) -> Dict[str, Path]:
     return found
 
 
-def images_in_list(list_file: PathLike,
-                   image_dir: PathLike,
+def images_in_list(list_file: PathLike, image_dir: PathLike,
                    suffix: str = '.jpg') -> Dict[str, Path]:
     """``{id: image_dir/<id><suffix>}`` for the ids of ``list_file`` (one a
     line, first word; e.g. VOC's ``ImageSets/Segmentation/train.txt`` with
@@ -123,9 +122,7 @@ def report_skip(path: str, why: str) -> None:
 
 def caption_images(
         captioner: Callable[[Sequence[Image.Image]], List[str]],
-        images: Dict[str, Path],
-        out: PathLike,
-        batch_size: int = 16,
+        images: Dict[str, Path], out: PathLike, batch_size: int = 16,
         on_skip: Callable[[str, str], None] = report_skip) -> CaptionSummary:
     """Caption the images ``out`` lacks, saving after every batch.
 

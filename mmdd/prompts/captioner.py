@@ -46,12 +46,8 @@ class Captioner:
         num_beams: beam width (1 = greedy).
     """
 
-    def __init__(self,
-                 model,
-                 processor,
-                 prompt: Optional[str] = None,
-                 max_new_tokens: int = 30,
-                 num_beams: int = 3) -> None:
+    def __init__(self, model, processor, prompt: Optional[str] = None,
+                 max_new_tokens: int = 30, num_beams: int = 3) -> None:
         if max_new_tokens < 1 or num_beams < 1:
             raise ValueError(f'max_new_tokens and num_beams must be >= 1, got '
                              f'{max_new_tokens} and {num_beams}')
@@ -62,11 +58,9 @@ class Captioner:
         self.num_beams = num_beams
 
     @classmethod
-    def from_pretrained(cls,
-                        model_name: str = DEFAULT_CAPTION_MODEL,
+    def from_pretrained(cls, model_name: str = DEFAULT_CAPTION_MODEL,
                         device: Optional[str] = None,
-                        dtype: Optional[str] = None,
-                        **kwargs) -> 'Captioner':
+                        dtype: Optional[str] = None, **kwargs) -> 'Captioner':
         """Load a hub id or a local folder (``save_pretrained`` layout).
 
         ``dtype`` None: fp16 on a GPU, fp32 on a CPU.
@@ -93,10 +87,9 @@ class Captioner:
                   if value.is_floating_point() else value.to(param.device))
             for key, value in inputs.items()
         }
-        output = self.model.generate(
-            **inputs,
-            max_new_tokens=self.max_new_tokens,
-            num_beams=self.num_beams)
+        output = self.model.generate(**inputs,
+                                     max_new_tokens=self.max_new_tokens,
+                                     num_beams=self.num_beams)
         texts = self.processor.batch_decode(output, skip_special_tokens=True)
         return [self._clean(t) for t in texts]
 

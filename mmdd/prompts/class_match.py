@@ -84,8 +84,7 @@ class ClassMatcher:
     words, so ``hot dog`` is never a dog and ``teddy bear`` never a bear.
     """
 
-    def __init__(self,
-                 class_names: Sequence[str],
+    def __init__(self, class_names: Sequence[str],
                  synonyms: Optional[Mapping[str, Sequence[str]]] = None,
                  non_class_phrases: Sequence[str] = NON_CLASS_PHRASES):
         self.class_names = [c for c in class_names if c != BACKGROUND]

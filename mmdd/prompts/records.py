@@ -97,8 +97,7 @@ def read_prompts(
             f'{path}: ignoring key(s) {sorted(ignored)}: the generation text '
             f'is built from "caption" and "classes"; rewrite the file with '
             f'write_prompts (or the prompt tools) to drop them',
-            IgnoredPromptKeyWarning,
-            stacklevel=2)
+            IgnoredPromptKeyWarning, stacklevel=2)
     return records
 
 

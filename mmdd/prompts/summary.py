@@ -7,8 +7,7 @@ from .records import PromptRecord, write_prompts
 
 
 def format_summary(
-        records: Sequence[PromptRecord],
-        class_names: Sequence[str],
+        records: Sequence[PromptRecord], class_names: Sequence[str],
         template_ids: Iterable[str] = (),
         synonyms: Optional[Mapping[str, Sequence[str]]] = None) -> str:
     """A table per class: records containing it, and how many of its

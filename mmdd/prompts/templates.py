@@ -22,8 +22,7 @@ def order_classes(classes: Iterable[str],
     return [c for c in class_names if c in unique]
 
 
-def build_prompt(caption: str,
-                 present_classes: Iterable[str],
+def build_prompt(caption: str, present_classes: Iterable[str],
                  class_names: Optional[Sequence[str]] = None) -> str:
     """The generation text of a record: ``"<caption>; <class> <class>"``
     with the present classes appended once each, in class-list order (see
@@ -48,18 +47,15 @@ def template_prompt(classes: Sequence[str]) -> str:
 
 
 def template_record(
-        record_id: str,
-        classes: Sequence[str],
+        record_id: str, classes: Sequence[str],
         class_names: Optional[Sequence[str]] = None) -> PromptRecord:
     """A record whose caption is the template of its classes."""
     ordered = order_classes(classes, class_names)
     return PromptRecord(record_id, template_prompt(ordered), ordered)
 
 
-def template_prompts(class_names: Sequence[str],
-                     num_prompts: int,
-                     seed: int = 0,
-                     max_classes: int = 1,
+def template_prompts(class_names: Sequence[str], num_prompts: int,
+                     seed: int = 0, max_classes: int = 1,
                      id_prefix: str = 'template') -> List[PromptRecord]:
     """Template records when no captions exist, deterministic by ``seed``.
 
@@ -86,10 +82,8 @@ def template_prompts(class_names: Sequence[str],
     return records
 
 
-def caption_records(image_id: str,
-                    captions: Sequence[str],
-                    classes: Sequence[str],
-                    class_names: Sequence[str],
+def caption_records(image_id: str, captions: Sequence[str],
+                    classes: Sequence[str], class_names: Sequence[str],
                     captions_per_image: int = 1) -> List[PromptRecord]:
     """Records of one image: one per caption (at most
     ``captions_per_image``), or one template record without captions.
@@ -112,10 +106,10 @@ def caption_records(image_id: str,
 
 
 def image_records(
-    images: Iterable[Tuple[str, Sequence[str]]],
-    captions: Mapping[str, Sequence[str]],
-    class_names: Sequence[str],
-    captions_per_image: int = 1
+    images: Iterable[Tuple[str,
+                           Sequence[str]]], captions: Mapping[str,
+                                                              Sequence[str]],
+    class_names: Sequence[str], captions_per_image: int = 1
 ) -> Tuple[List[PromptRecord], List[str], List[str]]:
     """Records of ``(image id, classes present)`` pairs, with their
     captions (see :func:`caption_records`).

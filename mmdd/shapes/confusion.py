@@ -16,8 +16,8 @@ def class_iou(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, np.float64)
     hits = np.diag(matrix)
     union = matrix.sum(0) + matrix.sum(1) - hits
-    return np.divide(
-        hits, union, out=np.full_like(hits, np.nan), where=union > 0)
+    return np.divide(hits, union, out=np.full_like(hits, np.nan), where=union
+                     > 0)
 
 
 @dataclass

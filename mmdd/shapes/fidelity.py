@@ -47,10 +47,8 @@ def shapes_requests(count: int,
 
 
 def label_fidelity(
-        generator: LabelledImageGenerator,
-        requests: Sequence[SampleRequest],
-        labellings: Iterable[Labelling],
-        batch_size: int = 16,
+        generator: LabelledImageGenerator, requests: Sequence[SampleRequest],
+        labellings: Iterable[Labelling], batch_size: int = 16,
         progress: bool = True,
         keep: Optional[int] = 0) -> Tuple[Dict[Labelling, LabelScore], list]:
     """Score each labelling over the generated samples of ``requests``.
@@ -93,12 +91,8 @@ def shapes_generation_config(**overrides) -> GenerationConfig:
     per product than SD's 32x32 one. Chosen on captions from seeds
     800 000+ (held out from the benchmark's); see docs/shapes_world.md.
     """
-    settings = dict(
-        num_inference_steps=25,
-        guidance_scale=4.0,
-        negative_prompt='',
-        cross_attention_factor=2,
-        self_attention_factor=1,
-        tau=1)
+    settings = dict(num_inference_steps=25, guidance_scale=4.0,
+                    negative_prompt='', cross_attention_factor=2,
+                    self_attention_factor=1, tau=1)
     settings.update(overrides)
     return GenerationConfig(**settings)

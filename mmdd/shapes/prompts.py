@@ -7,8 +7,7 @@ from .fidelity import PROMPT_SEED
 from .world import SHAPES_CLASSES, render_scene
 
 
-def write_shapes_prompts(path: Union[str, Path],
-                         count: int,
+def write_shapes_prompts(path: Union[str, Path], count: int,
                          first_seed: int = PROMPT_SEED) -> Path:
     """``count`` prompt records (JSONL) from scenes ``first_seed``...
 
@@ -20,6 +19,6 @@ def write_shapes_prompts(path: Union[str, Path],
         scene = render_scene(seed)
         classes = [SHAPES_CLASSES[c] for c in scene.class_ids]
         records.append(
-            PromptRecord(
-                id=f'shapes{seed}', caption=scene.caption, classes=classes))
+            PromptRecord(id=f'shapes{seed}', caption=scene.caption,
+                         classes=classes))
     return write_prompts(records, path)

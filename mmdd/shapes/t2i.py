@@ -26,6 +26,7 @@ from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler,
 from diffusers.utils import logging as diffusers_logging
 from transformers import CLIPTextConfig, CLIPTextModel
 
+from mmdd.diffusion.assemble import sd_pipeline
 from mmdd.diffusion.clip_tokenizer import clip_tokenizer
 from mmdd.utils.atomic import atomic_write_dir
 from .world import render_scene, vocabulary
@@ -33,11 +34,8 @@ from .world import render_scene, vocabulary
 IMAGE_SIZE = 64
 MAX_TOKENS = 32
 # SD 1.x's noise schedule, so the pipeline samples as with a real checkpoint.
-SCHEDULE = dict(
-    num_train_timesteps=1000,
-    beta_start=0.00085,
-    beta_end=0.012,
-    beta_schedule='scaled_linear')
+SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
+                beta_schedule='scaled_linear')
 
 
 @dataclass
@@ -84,14 +82,10 @@ def build_pipeline(
     width = settings.text_width
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
-            vocab_size=len(tokenizer),
-            max_position_embeddings=MAX_TOKENS,
-            hidden_size=width,
-            intermediate_size=2 * width,
-            num_hidden_layers=settings.text_layers,
-            num_attention_heads=4,
-            projection_dim=width,
-            bos_token_id=tokenizer.bos_token_id,
+            vocab_size=len(tokenizer), max_position_embeddings=MAX_TOKENS,
+            hidden_size=width, intermediate_size=2 * width,
+            num_hidden_layers=settings.text_layers, num_attention_heads=4,
+            projection_dim=width, bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id))
     unet = UNet2DConditionModel(
@@ -106,28 +100,16 @@ def build_pipeline(
         attention_head_dim=2,  # = 2 heads
         norm_num_groups=16)
     if vae is None:
-        vae = AutoencoderKL(
-            in_channels=3,
-            out_channels=3,
-            latent_channels=4,
-            block_out_channels=(16, 32, 32),
-            layers_per_block=1,
-            down_block_types=('DownEncoderBlock2D', ) * 3,
-            up_block_types=('UpDecoderBlock2D', ) * 3,
-            sample_size=IMAGE_SIZE,
-            norm_num_groups=16,
-            mid_block_add_attention=False)
-    scheduler = DDIMScheduler(
-        clip_sample=False, set_alpha_to_one=False, steps_offset=1, **SCHEDULE)
-    return StableDiffusionPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        unet=unet,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False)
+        vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4,
+                            block_out_channels=(16, 32,
+                                                32), layers_per_block=1,
+                            down_block_types=('DownEncoderBlock2D', ) * 3,
+                            up_block_types=('UpDecoderBlock2D', ) * 3,
+                            sample_size=IMAGE_SIZE, norm_num_groups=16,
+                            mid_block_add_attention=False)
+    scheduler = DDIMScheduler(clip_sample=False, set_alpha_to_one=False,
+                              steps_offset=1, **SCHEDULE)
+    return sd_pipeline(vae, text_encoder, tokenizer, unet, scheduler)
 
 
 def _to_tensor(images: np.ndarray) -> torch.Tensor:
@@ -179,8 +161,7 @@ def train_autoencoder(vae: AutoencoderKL, settings: TrainSettings,
 
 
 @torch.no_grad()
-def encode_scenes(pipeline: StableDiffusionPipeline,
-                  settings: TrainSettings,
+def encode_scenes(pipeline: StableDiffusionPipeline, settings: TrainSettings,
                   batch: int = 256) -> Dict:
     """Latent means/stds and token ids of every training scene."""
     means, stds, ids = [], [], []
@@ -196,9 +177,7 @@ def encode_scenes(pipeline: StableDiffusionPipeline,
 
 def _tokens(pipeline: StableDiffusionPipeline, captions) -> torch.Tensor:
     return pipeline.tokenizer(
-        list(captions),
-        padding='max_length',
-        truncation=True,
+        list(captions), padding='max_length', truncation=True,
         max_length=pipeline.tokenizer.model_max_length,
         return_tensors='pt').input_ids
 
@@ -227,8 +206,7 @@ class _EMA:
             shadow.copy_(tmp)
 
 
-def save_model(pipeline: StableDiffusionPipeline,
-               folder: Union[str, Path],
+def save_model(pipeline: StableDiffusionPipeline, folder: Union[str, Path],
                fp16: bool = True,
                settings: Optional[TrainSettings] = None) -> Path:
     """``save_pretrained`` (plus ``train_settings.json`` when ``settings``
@@ -253,10 +231,8 @@ def save_model(pipeline: StableDiffusionPipeline,
         diffusers_logging.set_verbosity(verbosity)
 
 
-def train(settings: TrainSettings,
-          out_dir: Union[str, Path],
-          save_every: int = 1000,
-          log_fn: Callable[[str], None] = print,
+def train(settings: TrainSettings, out_dir: Union[str, Path],
+          save_every: int = 1000, log_fn: Callable[[str], None] = print,
           vae_from: Optional[Union[str, Path]] = None) -> Path:
     """Train the shapes model into ``out_dir`` (a diffusers folder).
 
@@ -324,8 +300,8 @@ def _train(settings: TrainSettings, out_dir: Path, save_every: int,
         for group in optimizer.param_groups:
             group['lr'] = settings.lr * _lr_factor(step, settings.warmup_steps,
                                                    settings.steps)
-        index = torch.randint(
-            0, settings.num_scenes, (settings.batch_size, ), generator=rng)
+        index = torch.randint(0, settings.num_scenes, (settings.batch_size, ),
+                              generator=rng)
         latents = (
             data['mean'][index].float() + data['std'][index].float() *
             torch.randn(data['mean'][index].shape, generator=rng))
@@ -334,8 +310,8 @@ def _train(settings: TrainSettings, out_dir: Path, save_every: int,
         drop = torch.rand(len(ids), generator=rng) < settings.caption_dropout
         ids[drop] = empty
         noise = torch.randn(latents.shape, generator=rng)
-        timesteps = torch.randint(
-            0, SCHEDULE['num_train_timesteps'], (len(ids), ), generator=rng)
+        timesteps = torch.randint(0, SCHEDULE['num_train_timesteps'],
+                                  (len(ids), ), generator=rng)
         noisy = noise_schedule.add_noise(latents, noise, timesteps)
         states = text_encoder(ids)[0]
         prediction = unet(noisy, timesteps, states).sample

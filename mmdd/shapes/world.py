@@ -202,8 +202,8 @@ def _caption(rng: np.random.Generator, objects: Sequence[SceneObject],
         phrases[0] if len(phrases) == 1 else ', '.join(phrases[:-1]) +
         ' and ' + phrases[-1])
     template = str(rng.choice(TEMPLATES))
-    caption = template.format(
-        objects=joined, background=background, names=', '.join(names))
+    caption = template.format(objects=joined, background=background,
+                              names=', '.join(names))
     return caption, class_ids
 
 
@@ -227,8 +227,7 @@ def render_scene(seed: int, size: int = 64, max_objects: int = 3) -> Scene:
     return Scene(image, label, caption, class_ids, objects)
 
 
-def oracle_label(image: np.ndarray,
-                 max_distance: float = 80.0,
+def oracle_label(image: np.ndarray, max_distance: float = 80.0,
                  min_saturation: int = 60) -> np.ndarray:
     """Segment a (generated) image by colour: exact for flat-colour shapes.
 

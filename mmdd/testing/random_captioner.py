@@ -24,8 +24,7 @@ def write_vocab(path: Union[str, Path]) -> Path:
     return path
 
 
-def save_random_captioner(folder: Union[str, Path],
-                          image_size: int = 32,
+def save_random_captioner(folder: Union[str, Path], image_size: int = 32,
                           seed: int = 0) -> Path:
     """Save a tiny random BLIP (model + processor) to ``folder``."""
     import torch
@@ -39,28 +38,17 @@ def save_random_captioner(folder: Union[str, Path],
     ids = {token: i for i, token in enumerate(SPECIAL)}
     width = 32
     config = BlipConfig(
-        vision_config=dict(
-            hidden_size=width,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            image_size=image_size,
-            patch_size=8,
-            projection_dim=width),
+        vision_config=dict(hidden_size=width, intermediate_size=37,
+                           num_hidden_layers=2, num_attention_heads=4,
+                           image_size=image_size, patch_size=8,
+                           projection_dim=width),
         text_config=dict(
-            vocab_size=len(SPECIAL) + len(WORDS),
-            hidden_size=width,
-            encoder_hidden_size=width,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            projection_dim=width,
-            max_position_embeddings=64,
-            bos_token_id=ids['[DEC]'],
-            pad_token_id=ids['[PAD]'],
-            sep_token_id=ids['[SEP]'],
-            eos_token_id=ids['[SEP]']),
-        projection_dim=width,
+            vocab_size=len(SPECIAL) + len(WORDS), hidden_size=width,
+            encoder_hidden_size=width, intermediate_size=37,
+            num_hidden_layers=2, num_attention_heads=4, projection_dim=width,
+            max_position_embeddings=64, bos_token_id=ids['[DEC]'],
+            pad_token_id=ids['[PAD]'], sep_token_id=ids['[SEP]'],
+            eos_token_id=ids['[SEP]']), projection_dim=width,
         image_text_hidden_size=width)
     torch.manual_seed(seed)
     model = BlipForConditionalGeneration(config)

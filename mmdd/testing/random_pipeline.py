@@ -23,6 +23,7 @@ from diffusers import (AutoencoderKL, DDIMScheduler, StableDiffusionPipeline,
                        UNet2DConditionModel)
 from transformers import CLIPTextConfig, CLIPTextModel
 
+from mmdd.diffusion.assemble import sd_pipeline
 from mmdd.diffusion.clip_tokenizer import CLIP_VOCAB_SIZE, clip_tokenizer
 
 _SD_DOWN = ('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D',
@@ -37,70 +38,42 @@ def _sd_topology(channels: Tuple[int, ...], sample_size: int, width: int,
     """A preset with SD 1.x's topology: 4 UNet levels, 3 with attention,
     a text encoder of ``width`` (the UNet's cross-attention width)."""
     return dict(
-        unet=dict(
-            block_out_channels=channels,
-            layers_per_block=2,
-            sample_size=sample_size,
-            attention_head_dim=8,
-            cross_attention_dim=width,
-            down_block_types=_SD_DOWN,
-            up_block_types=_SD_UP),
+        unet=dict(block_out_channels=channels, layers_per_block=2,
+                  sample_size=sample_size, attention_head_dim=8,
+                  cross_attention_dim=width, down_block_types=_SD_DOWN,
+                  up_block_types=_SD_UP),
         vae=dict(block_out_channels=vae_channels, layers_per_block=vae_layers),
-        text=dict(
-            hidden_size=width,
-            intermediate_size=4 * width,
-            num_hidden_layers=text_layers,
-            num_attention_heads=text_heads,
-            projection_dim=width,
-            **text))
+        text=dict(hidden_size=width, intermediate_size=4 * width,
+                  num_hidden_layers=text_layers,
+                  num_attention_heads=text_heads, projection_dim=width,
+                  **text))
 
 
 SIZES: Dict[str, dict] = {
     'tiny':
     dict(
         unet=dict(
-            block_out_channels=(32, 64, 64),
-            layers_per_block=1,
-            sample_size=32,
-            attention_head_dim=2,
-            cross_attention_dim=32,
+            block_out_channels=(32, 64, 64), layers_per_block=1,
+            sample_size=32, attention_head_dim=2, cross_attention_dim=32,
             down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D',
                               'CrossAttnDownBlock2D'),
             up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D',
                             'UpBlock2D')),
         vae=dict(block_out_channels=(32, 64), layers_per_block=1),
-        text=dict(
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            projection_dim=32)),
+        text=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+                  num_attention_heads=4, projection_dim=32)),
     'small':
-    _sd_topology((64, 128, 256, 256),
-                 32,
-                 width=256,
-                 vae_channels=(32, 64, 64, 64),
-                 vae_layers=1,
-                 text_layers=4,
+    _sd_topology((64, 128, 256, 256), 32, width=256,
+                 vae_channels=(32, 64, 64, 64), vae_layers=1, text_layers=4,
                  text_heads=4),
     'sd15':
-    _sd_topology((320, 640, 1280, 1280),
-                 64,
-                 width=768,
-                 vae_channels=(128, 256, 512, 512),
-                 vae_layers=2,
-                 text_layers=12,
-                 text_heads=12,
-                 hidden_act='quick_gelu'),
+    _sd_topology((320, 640, 1280, 1280), 64, width=768,
+                 vae_channels=(128, 256, 512, 512), vae_layers=2,
+                 text_layers=12, text_heads=12, hidden_act='quick_gelu'),
     'sd21-base':
-    _sd_topology((320, 640, 1280, 1280),
-                 64,
-                 width=1024,
-                 vae_channels=(128, 256, 512, 512),
-                 vae_layers=2,
-                 text_layers=23,
-                 text_heads=16,
-                 hidden_act='gelu'),
+    _sd_topology((320, 640, 1280, 1280), 64, width=1024,
+                 vae_channels=(128, 256, 512, 512), vae_layers=2,
+                 text_layers=23, text_heads=16, hidden_act='gelu'),
 }
 SIZES['sd21-base']['unet'].update(
     attention_head_dim=(5, 10, 20, 20), use_linear_projection=True)
@@ -109,31 +82,24 @@ SIZES['sd21-base']['unet'].update(
 def random_vae(preset: dict, latent_size: int, **extra) -> AutoencoderKL:
     """A random VAE whose latent is ``latent_size`` (factor 2**(levels-1))."""
     levels = len(preset['block_out_channels'])
-    return AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        latent_channels=4,
-        down_block_types=('DownEncoderBlock2D', ) * levels,
-        up_block_types=('UpDecoderBlock2D', ) * levels,
-        sample_size=latent_size * 2**(levels - 1),
-        **preset,
-        **extra)
+    return AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4,
+                         down_block_types=('DownEncoderBlock2D', ) * levels,
+                         up_block_types=('UpDecoderBlock2D', ) * levels,
+                         sample_size=latent_size * 2**(levels - 1), **preset,
+                         **extra)
 
 
 def clip_text_config(**preset) -> CLIPTextConfig:
     """A CLIP text config over the full CLIP vocabulary, 77 tokens."""
-    return CLIPTextConfig(
-        vocab_size=CLIP_VOCAB_SIZE,
-        max_position_embeddings=77,
-        bos_token_id=CLIP_VOCAB_SIZE - 2,
-        eos_token_id=CLIP_VOCAB_SIZE - 1,
-        pad_token_id=CLIP_VOCAB_SIZE - 1,
-        **preset)
+    return CLIPTextConfig(vocab_size=CLIP_VOCAB_SIZE,
+                          max_position_embeddings=77,
+                          bos_token_id=CLIP_VOCAB_SIZE - 2,
+                          eos_token_id=CLIP_VOCAB_SIZE - 1,
+                          pad_token_id=CLIP_VOCAB_SIZE - 1, **preset)
 
 
 def build_random_pipeline(
-        size: str = 'tiny',
-        seed: int = 0,
+        size: str = 'tiny', seed: int = 0,
         bpe_path: Optional[Union[str,
                                  Path]] = None) -> StableDiffusionPipeline:
     """A Stable Diffusion pipeline with random weights from a size preset."""
@@ -141,30 +107,18 @@ def build_random_pipeline(
         raise ValueError(f'unknown size {size!r}; choose one of {list(SIZES)}')
     preset = SIZES[size]
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
-        in_channels=4, out_channels=4, **preset['unet'])
+    unet = UNet2DConditionModel(in_channels=4, out_channels=4,
+                                **preset['unet'])
     vae = random_vae(preset['vae'], preset['unet']['sample_size'])
     text_encoder = CLIPTextModel(clip_text_config(**preset['text']))
-    scheduler = DDIMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule='scaled_linear',
-        clip_sample=False,
-        set_alpha_to_one=False,
-        steps_offset=1)
-    return StableDiffusionPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=clip_tokenizer(bpe_path),
-        unet=unet,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False)
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012,
+                              beta_schedule='scaled_linear', clip_sample=False,
+                              set_alpha_to_one=False, steps_offset=1)
+    return sd_pipeline(vae, text_encoder, clip_tokenizer(bpe_path), unet,
+                       scheduler)
 
 
-def save_random_pipeline(folder: Union[str, Path],
-                         size: str = 'tiny',
+def save_random_pipeline(folder: Union[str, Path], size: str = 'tiny',
                          seed: int = 0) -> Path:
     """Write a random-weight pipeline folder for ``from_pretrained``."""
     folder = Path(folder)

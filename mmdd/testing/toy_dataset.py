@@ -40,11 +40,8 @@ def _draw_sample(rng: np.random.Generator, size: int):
     return image.astype(np.uint8), label
 
 
-def make_toy_dataset(root: Union[str, Path],
-                     num_train: int = 16,
-                     num_val: int = 4,
-                     size: int = 64,
-                     seed: int = 0) -> str:
+def make_toy_dataset(root: Union[str, Path], num_train: int = 16,
+                     num_val: int = 4, size: int = 64, seed: int = 0) -> str:
     """Write the toy dataset under ``root`` (idempotent) and return it."""
     rng = np.random.default_rng(seed)
     for split, count in (('train', num_train), ('val', num_val)):

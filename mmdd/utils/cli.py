@@ -43,16 +43,13 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     from mmengine.config import DictAction
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+        '--cfg-options', nargs='+', action=DictAction,
         help='override config keys, e.g. train_cfg.max_iters=100 '
         'model.backbone.depth=18 (lists: key="[a,b]")')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher (dist_*.sh and slurm_*.sh set it)')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm',
+                                 'mpi'], default='none',
+                        help='job launcher (dist_*.sh and slurm_*.sh set it)')
     # torch.distributed launchers pass --local-rank (>= 2.0) or --local_rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -115,8 +112,7 @@ def fit_distributed_to_cpu(cfg: 'Config') -> bool:
     if changes:
         print_log(
             f'No CUDA: running the distributed job on CPUs with '
-            f'{" and ".join(changes)}.',
-            logger='current')
+            f'{" and ".join(changes)}.', logger='current')
     return bool(changes)
 
 

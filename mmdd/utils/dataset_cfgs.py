@@ -42,8 +42,7 @@ def iter_dataset_cfgs(
 
 
 def iter_loader_dataset_cfgs(
-        cfg: MutableMapping,
-        types: Optional[Sequence[str]] = None,
+        cfg: MutableMapping, types: Optional[Sequence[str]] = None,
         loaders: Sequence[str] = LOADERS) -> Iterator[MutableMapping]:
     """:func:`iter_dataset_cfgs` over the datasets of a whole config's
     dataloaders (train, val and test by default; absent ones skipped)."""

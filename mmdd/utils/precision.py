@@ -41,6 +41,5 @@ def warn_if_slow_on_cpu(dtype: Union[str, torch.dtype],
     warnings.warn(
         f'{name} was asked for on the CPU, where half precision runs about '
         '10x slower than fp32: use fp32 on a CPU (torch_dtype="fp32", '
-        '--dtype fp32) and fp16 on a GPU.',
-        stacklevel=2)
+        '--dtype fp32) and fp16 on a GPU.', stacklevel=2)
     return True

@@ -29,19 +29,12 @@ def progress_enabled() -> bool:
 
 
 def progress_bar(iterable: Optional[Iterable[T]] = None,
-                 total: Optional[int] = None,
-                 desc: Optional[str] = None,
-                 disable: bool = False,
-                 **kwargs) -> tqdm:
+                 total: Optional[int] = None, desc: Optional[str] = None,
+                 disable: bool = False, **kwargs) -> tqdm:
     """A tqdm bar shown on rank 0 only (and never where ``disable``).
 
     Works as an iterator wrapper (``for x in progress_bar(items)``) or as a
     manual bar (``bar = progress_bar(total=n); bar.update(k)``).
     """
-    return tqdm(
-        iterable,
-        total=total,
-        desc=desc,
-        disable=disable or not progress_enabled(),
-        dynamic_ncols=True,
-        **kwargs)
+    return tqdm(iterable, total=total, desc=desc, disable=disable
+                or not progress_enabled(), dynamic_ncols=True, **kwargs)

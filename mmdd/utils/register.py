@@ -54,5 +54,5 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         warnings.warn(f'The default scope was "{current.scope_name}"; '
                       'register_all_modules sets it to "mmdd". Pass '
                       'init_default_scope=False to keep it.')
-        DefaultScope.get_instance(
-            f'mmdd-{datetime.datetime.now()}', scope_name='mmdd')
+        DefaultScope.get_instance(f'mmdd-{datetime.datetime.now()}',
+                                  scope_name='mmdd')

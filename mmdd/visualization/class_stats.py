@@ -21,8 +21,7 @@ CSV_FIELDS = ('index', 'name', 'pixels', 'pixel_share', 'images',
 class ClassStats:
     """Running pixel and image counts over label maps of ``classes``."""
 
-    def __init__(self,
-                 classes: Sequence[str],
+    def __init__(self, classes: Sequence[str],
                  ignore_index: int = 255) -> None:
         self.classes = list(classes)
         self.ignore_index = ignore_index
@@ -70,13 +69,10 @@ class ClassStats:
         return rows
 
     def _row(self, index: int, name: str, pixels: int, images: int) -> Dict:
-        return dict(
-            index=index,
-            name=name,
-            pixels=pixels,
-            pixel_share=pixels / max(self.num_pixels, 1),
-            images=images,
-            image_share=images / max(self.num_images, 1))
+        return dict(index=index, name=name, pixels=pixels,
+                    pixel_share=pixels / max(self.num_pixels, 1),
+                    images=images,
+                    image_share=images / max(self.num_images, 1))
 
     def save(self, csv_path: Union[str, Path], json_path: Union[str,
                                                                 Path]) -> None:
@@ -85,18 +81,14 @@ class ClassStats:
             writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
             writer.writeheader()
             writer.writerows(rows)
-        summary = dict(
-            num_images=self.num_images,
-            num_pixels=self.num_pixels,
-            ignore_index=self.ignore_index,
-            classes=rows[:-1],
-            uncertain=rows[-1])
+        summary = dict(num_images=self.num_images, num_pixels=self.num_pixels,
+                       ignore_index=self.ignore_index, classes=rows[:-1],
+                       uncertain=rows[-1])
         Path(json_path).write_text(
             json.dumps(summary, indent=1), encoding='utf-8')
 
 
-def plot_class_stats(stats: ClassStats,
-                     palette: Sequence[Sequence[int]],
+def plot_class_stats(stats: ClassStats, palette: Sequence[Sequence[int]],
                      title: str = '') -> Figure:
     """Horizontal bars: pixel share (%) and images containing each class."""
     rows = stats.rows()
@@ -111,15 +103,12 @@ def plot_class_stats(stats: ClassStats,
         (image_ax, 'images', 1,
          f'images containing it (of {stats.num_images})')):
         values = [row[key] * scale for row in rows]
-        bars = ax.barh(
-            y, values, color=colors, edgecolor='black', linewidth=0.5)
+        bars = ax.barh(y, values, color=colors, edgecolor='black',
+                       linewidth=0.5)
         bars[-1].set_hatch(IGNORE_HATCH)
         bars[-1].set_edgecolor(IGNORE_COLOR)
-        ax.bar_label(
-            bars,
-            fmt='%.1f' if scale == 100 else '%d',
-            fontsize='x-small',
-            padding=2)
+        ax.bar_label(bars, fmt='%.1f' if scale == 100 else '%d',
+                     fontsize='x-small', padding=2)
         ax.set_xlabel(xlabel)
         ax.margins(x=0.15)
     image_ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -7,8 +7,7 @@ from matplotlib.figure import Figure
 from mmdd.shapes.confusion import class_iou
 
 
-def plot_confusion(matrix: np.ndarray,
-                   classes: Sequence[str],
+def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
                    title: str = '') -> Figure:
     """Rows: true class, columns: predicted; cells: % of the row's pixels.
 
@@ -20,22 +19,16 @@ def plot_confusion(matrix: np.ndarray,
         raise ValueError(f'matrix is {matrix.shape} for {len(classes)} '
                          'classes')
     rows = matrix.sum(1, keepdims=True)
-    share = np.divide(
-        100 * matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
+    share = np.divide(100 * matrix, rows, out=np.zeros_like(matrix), where=rows
+                      > 0)
     iou = 100 * class_iou(matrix)
     size = 1.2 + 0.75 * len(classes)
     fig = Figure(figsize=(size + 1.5, size), layout='constrained')
     ax = fig.subplots()
     ax.imshow(share, cmap='Blues', vmin=0, vmax=100)
     for (i, j), value in np.ndenumerate(share):
-        ax.text(
-            j,
-            i,
-            f'{value:.0f}',
-            ha='center',
-            va='center',
-            fontsize='small',
-            color='white' if value > 60 else 'black')
+        ax.text(j, i, f'{value:.0f}', ha='center', va='center',
+                fontsize='small', color='white' if value > 60 else 'black')
     ticks = np.arange(len(classes))
     ax.set_xticks(ticks, classes, rotation=45, ha='right')
     ax.set_yticks(

@@ -18,10 +18,8 @@ PANEL_INCHES = 3.5
 LEGEND_COLUMNS = 4
 
 
-def blend_label(image: np.ndarray,
-                label: np.ndarray,
-                palette: Sequence[Sequence[int]],
-                ignore_index: int = 255,
+def blend_label(image: np.ndarray, label: np.ndarray,
+                palette: Sequence[Sequence[int]], ignore_index: int = 255,
                 alpha: float = 0.5) -> np.ndarray:
     """``image`` with each class's palette colour blended in by ``alpha``;
     ignored pixels are left as they are (``draw_sample`` hatches them)."""
@@ -45,15 +43,10 @@ def _mark_ignored(ax: Axes, ignored: np.ndarray) -> None:
     xs = np.arange(-1, ignored.shape[1] + 1)
     ys = np.arange(-1, ignored.shape[0] + 1)
     with rc_context({'hatch.color': IGNORE_COLOR, 'hatch.linewidth': 1.0}):
-        ax.contourf(
-            xs,
-            ys,
-            padded,
-            levels=[0.5, 1.5],
-            colors='none',
-            hatches=[IGNORE_HATCH])
-    ax.contour(
-        xs, ys, padded, levels=[0.5], colors=IGNORE_COLOR, linewidths=1.2)
+        ax.contourf(xs, ys, padded, levels=[0.5, 1.5], colors='none',
+                    hatches=[IGNORE_HATCH])
+    ax.contour(xs, ys, padded, levels=[0.5], colors=IGNORE_COLOR,
+               linewidths=1.2)
 
 
 def _legend_handles(label: np.ndarray, classes: Sequence[str],
@@ -63,29 +56,23 @@ def _legend_handles(label: np.ndarray, classes: Sequence[str],
     share = counts / label.size
     handles = [
         Patch(
-            facecolor=np.asarray(palette[c]) / 255,
-            edgecolor='black',
+            facecolor=np.asarray(palette[c]) / 255, edgecolor='black',
             label=f'{classes[c]} {100 * share[c]:.1f}%')
         for c in range(len(classes)) if counts[c]
     ]
     if counts[ignore_index]:
         handles.append(
             Patch(
-                facecolor='white',
-                edgecolor=IGNORE_COLOR,
-                hatch=IGNORE_HATCH,
+                facecolor='white', edgecolor=IGNORE_COLOR, hatch=IGNORE_HATCH,
                 label=f'uncertain/ignored ({ignore_index}) '
                 f'{100 * share[ignore_index]:.1f}%'))
     return handles
 
 
-def draw_sample(image: np.ndarray,
-                label: np.ndarray,
-                classes: Sequence[str],
+def draw_sample(image: np.ndarray, label: np.ndarray, classes: Sequence[str],
                 palette: Sequence[Sequence[int]],
                 confidence: Optional[np.ndarray] = None,
-                ignore_index: int = 255,
-                title: str = '',
+                ignore_index: int = 255, title: str = '',
                 alpha: float = 0.5) -> Figure:
     """A figure of one sample with a legend of the classes it contains.
 
@@ -117,33 +104,24 @@ def draw_sample(image: np.ndarray,
         if confidence.shape != label.shape:
             raise ValueError(f'confidence is {confidence.shape} but label is '
                              f'{label.shape}; they must have the same size')
-        heat = axes[2].imshow(
-            confidence,
-            cmap='viridis',
-            vmin=0,
-            vmax=1,
-            interpolation='nearest')
+        heat = axes[2].imshow(confidence, cmap='viridis', vmin=0, vmax=1,
+                              interpolation='nearest')
         _mark_ignored(axes[2], ignored)
         axes[2].set_title('confidence')
         fig.colorbar(heat, ax=axes[2], fraction=0.046, pad=0.02)
     for ax in axes:
         ax.set_axis_off()
     if handles:
-        fig.legend(
-            handles=handles,
-            loc='outside lower center',
-            ncol=min(len(handles), LEGEND_COLUMNS),
-            fontsize='small',
-            frameon=False)
+        fig.legend(handles=handles, loc='outside lower center',
+                   ncol=min(len(handles),
+                            LEGEND_COLUMNS), fontsize='small', frameon=False)
     if title:
         fig.suptitle(title, fontsize='medium')
     return fig
 
 
-def label_strip(image: np.ndarray,
-                labels: Sequence[np.ndarray],
-                palette: Sequence[Sequence[int]],
-                ignore_index: int = 255,
+def label_strip(image: np.ndarray, labels: Sequence[np.ndarray],
+                palette: Sequence[Sequence[int]], ignore_index: int = 255,
                 scale: int = 4) -> np.ndarray:
     """One row: the image, then each label map painted in its palette
     colours (ignored pixels in magenta), upscaled ``scale`` x (nearest)."""

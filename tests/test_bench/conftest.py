@@ -17,5 +17,5 @@ def tiny_unet():
     from diffusers import UNet2DConditionModel
     presets, _ = family('tiny')
     torch.manual_seed(0)
-    return UNet2DConditionModel(
-        in_channels=4, out_channels=4, **presets['tiny']['unet']).eval()
+    return UNet2DConditionModel(in_channels=4, out_channels=4,
+                                **presets['tiny']['unet']).eval()

@@ -24,8 +24,8 @@ def rehearsal(tmp_path_factory):
     path = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))
     env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
-    proc = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(command, env=env, capture_output=True, text=True,
+                          timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return out, json.loads((out / 'results.json').read_text())
 

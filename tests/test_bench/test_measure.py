@@ -29,13 +29,9 @@ def test_child_peak_is_not_the_parents():
             'hwm=measure.proc_status_kib("VmHWM") / 1024, maxrss=resource.'
             'getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))')
     out = subprocess.run(
-        [sys.executable, '-c', code],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join(
+        [sys.executable, '-c', code], check=True, capture_output=True,
+        text=True, env=dict(
+            os.environ, PYTHONPATH=os.pathsep.join(
                 filter(None,
                        [str(BENCH), os.environ.get('PYTHONPATH')])))).stdout
     child = json.loads(out)

@@ -73,9 +73,7 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
         dataset_cfg.update(
             prompts_file=str(
                 write_shapes_prompts(tmp_path / 'prompts.jsonl', 4)),
-            cache_dir=str(tmp_path / 'cache'),
-            num_samples=2,
-            batch_size=2)
+            cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
         return
     sdxl = '-xl-' in dataset_cfg.model
@@ -86,12 +84,9 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
             request.getfixturevalue(
                 'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
         prompts_file=_template_prompts(
-            _classes(dataset_cfg), tmp_path / 'prompts.jsonl'),
-        cache_dir=str(tmp_path / 'cache'),
-        num_samples=2,
-        batch_size=2,
-        torch_dtype='fp32',
-        device='cpu')
+            _classes(dataset_cfg),
+            tmp_path / 'prompts.jsonl'), cache_dir=str(tmp_path / 'cache'),
+        num_samples=2, batch_size=2, torch_dtype='fp32', device='cpu')
     dataset_cfg.generation.num_inference_steps = 1
     mask_folder = dataset_cfg.get('mask_folder', 'mask')
     if mask_folder != 'mask':  # a self-training round: make its labels
@@ -120,10 +115,9 @@ def config_params(paths) -> list:
     """``paths`` as test parameters; the 512x512 (R50/R101) configs are
     marked slow: building those models takes seconds each."""
     return [
-        pytest.param(
-            p,
-            id=str(p.relative_to(CONFIG_DIR)),
-            marks=[pytest.mark.slow] if _is_large(p) else []) for p in paths
+        pytest.param(p, id=str(p.relative_to(CONFIG_DIR)),
+                     marks=[pytest.mark.slow] if _is_large(p) else [])
+        for p in paths
     ]
 
 

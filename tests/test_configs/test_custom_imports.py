@@ -46,11 +46,8 @@ def test_mmseg_project_uses_mmdd_through_custom_imports(
     # Run from the project folder, in a fresh interpreter: nothing of mmdd
     # is imported until custom_imports says so.
     out = subprocess.run(
-        [sys.executable, '-c', BUILD, str(config)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False)
+        [sys.executable, '-c', BUILD, str(config)], cwd=project,
+        capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "EncoderDecoder ToyShapesDataset 12 ('background', 'square', " \
            "'disc')" in out.stdout

@@ -62,10 +62,6 @@ def test_test_tool_runs_with_tta(toy_data_root, tmp_path):
         str(checkpoint), '--tta', '--work-dir',
         str(tmp_path / 'work'), '--cfg-options',
         f'test_dataloader.dataset.data_root={toy_data_root}'
-    ],
-                         capture_output=True,
-                         text=True,
-                         timeout=600,
-                         check=False)
+    ], capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert 'mIoU' in out.stdout + out.stderr

@@ -52,8 +52,7 @@ def test_layout_and_metainfo(coco_root):
 def test_labels_reach_the_model_unchanged(coco_root):
     """0 stays background, 80 stays toothbrush, 255 stays ignored."""
     dataset = CocoObjectDataset(
-        data_root=str(coco_root),
-        pipeline=[
+        data_root=str(coco_root), pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')
@@ -68,5 +67,5 @@ def test_missing_labels_say_how_to_make_them(coco_root):
     with pytest.raises(FileNotFoundError, match='coco_instances_to_semantic'):
         CocoObjectDataset(
             data_root=str(coco_root),
-            data_prefix=dict(
-                img_path='images/val2017', seg_map_path='annotations/nothing'))
+            data_prefix=dict(img_path='images/val2017',
+                             seg_map_path='annotations/nothing'))

@@ -29,13 +29,12 @@ def test_writing_again_is_a_no_op(shapes_data_root):
 def test_dataset_reads_a_split(shapes_data_root):
     dataset = ShapesDataset(
         data_root=shapes_data_root,
-        data_prefix=dict(
-            img_path='img_dir/train', seg_map_path='ann_dir/train'),
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadAnnotations'),
-            dict(type='PackSegInputs')
-        ])
+        data_prefix=dict(img_path='img_dir/train',
+                         seg_map_path='ann_dir/train'), pipeline=[
+                             dict(type='LoadImageFromFile'),
+                             dict(type='LoadAnnotations'),
+                             dict(type='PackSegInputs')
+                         ])
     assert len(dataset) == 8
     assert dataset.metainfo['classes'] == SHAPES_CLASSES
     sample = dataset[0]

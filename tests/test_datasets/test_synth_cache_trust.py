@@ -201,8 +201,7 @@ def test_only_dead_writers_temporaries_are_removed(tmp_path):
     live.write_bytes(b'live')
     dead_pid = subprocess.run(
         [sys.executable, '-c', 'import os; print(os.getpid())'],
-        capture_output=True,
-        text=True).stdout.strip()
+        capture_output=True, text=True).stdout.strip()
     dead = live.with_name(live.name.rsplit('-', 1)[0] + f'-{dead_pid}')
     dead.write_bytes(b'dead')
     assert cache.remove_temporaries() == 1

@@ -16,9 +16,7 @@ def test_generates_with_a_tiny_sdxl(tiny_sdxl_dir, toy_prompts_file, tmp_path):
     init_default_scope('mmdd')
     dataset = DATASETS.build(
         synth_dataset_cfg(
-            str(tiny_sdxl_dir),
-            toy_prompts_file,
-            str(tmp_path / 'cache'),
+            str(tiny_sdxl_dir), toy_prompts_file, str(tmp_path / 'cache'),
             num_samples=3))
     assert len(dataset) == 3
     label = dataset[2]['data_samples'].gt_sem_seg.data

@@ -49,11 +49,10 @@ SDXL_LIKE = dict(
 def test_layer_sizes_match_the_unet(size, latent, extra):
     """Sizes from layer names agree with what each layer really sees."""
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(
-        in_channels=4, out_channels=4, **{
-            **SIZES[size]['unet'],
-            **extra
-        })
+    unet = UNet2DConditionModel(in_channels=4, out_channels=4, **{
+        **SIZES[size]['unet'],
+        **extra
+    })
     layers = attention_layers(unet, latent)
     assert {layer.name for layer in layers} == set(unet.attn_processors)
     seen = seen_positions(unet, latent)
@@ -98,8 +97,8 @@ def test_select_layers_errors_list_the_sizes(tiny_pipeline):
 
 def make_attention(cross_dim=None):
     torch.manual_seed(0)
-    return Attention(
-        query_dim=32, cross_attention_dim=cross_dim, heads=4, dim_head=8)
+    return Attention(query_dim=32, cross_attention_dim=cross_dim, heads=4,
+                     dim_head=8)
 
 
 def test_self_recording_output_and_probabilities():
@@ -121,8 +120,9 @@ def test_cross_recording_scores_the_class_prompt_only():
     classes = torch.randn(2, 77, 24)
     layer = AttentionLayer('layer', CROSS, 0, (4, 4))
     store = AttentionStore([layer])
-    out = RecordingAttnProcessor(store, layer, 2, classes)(
-        attn, hidden, encoder_hidden_states=text)
+    out = RecordingAttnProcessor(store, layer, 2,
+                                 classes)(attn, hidden,
+                                          encoder_hidden_states=text)
     # The image path sees the text; the class prompt is never fed back.
     assert torch.equal(out, AttnProcessor2_0()(attn, hidden, text))
     expected = explicit_probs(attn, hidden[2:], classes)
@@ -139,11 +139,11 @@ def test_without_guidance_the_whole_batch_is_conditional():
     assert torch.allclose(
         store.average(SELF), explicit_probs(attn, hidden, hidden), atol=1e-6)
     with pytest.raises(RuntimeError, match='neither'):
-        RecordingAttnProcessor(
-            store, layer, batch_size=2)(attn, torch.randn(3, 16, 32))
+        RecordingAttnProcessor(store, layer,
+                               batch_size=2)(attn, torch.randn(3, 16, 32))
     with pytest.raises(RuntimeError, match='expected 4x4'):
-        RecordingAttnProcessor(
-            store, layer, batch_size=2)(attn, torch.randn(2, 9, 32))
+        RecordingAttnProcessor(store, layer,
+                               batch_size=2)(attn, torch.randn(2, 9, 32))
 
 
 def test_store_averages_layers_and_steps_in_one_running_sum():

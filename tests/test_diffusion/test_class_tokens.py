@@ -82,9 +82,8 @@ def test_long_caption_is_cut_on_the_caption_side(tokenizer):
     with pytest.warns(PromptTruncatedWarning, match='caption was cut'):
         prompt = build_sample_prompt(tokenizer, caption, names)
     assert len(prompt.text_ids) == 77
-    tail = tokenizer(
-        '; potted plant tv monitor dining table',
-        add_special_tokens=False).input_ids
+    tail = tokenizer('; potted plant tv monitor dining table',
+                     add_special_tokens=False).input_ids
     assert prompt.text_ids[-1] == tokenizer.eos_token_id
     assert prompt.text_ids[-1 - len(tail):-1] == tail
     head = tokenizer(caption, add_special_tokens=False).input_ids

@@ -30,8 +30,8 @@ def plain_images(pipeline, prompts, seeds, config):
         negative_prompt=[config.negative_prompt] * len(prompts),
         num_inference_steps=config.num_inference_steps,
         guidance_scale=config.guidance_scale,
-        generator=[torch.Generator().manual_seed(s) for s in seeds],
-        output_type='np').images
+        generator=[torch.Generator().manual_seed(s)
+                   for s in seeds], output_type='np').images
     return (images * 255).round().astype(np.uint8)
 
 
@@ -95,8 +95,7 @@ def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler, request):
 
 def test_load_pipeline_dtype_and_scheduler(tiny_pipeline_dir):
     pipeline = load_pipeline(
-        str(tiny_pipeline_dir),
-        'bf16',
+        str(tiny_pipeline_dir), 'bf16',
         scheduler='EulerAncestralDiscreteScheduler')
     assert pipeline.unet.dtype == torch.bfloat16
     assert isinstance(pipeline.scheduler, EulerAncestralDiscreteScheduler)
@@ -114,8 +113,8 @@ def test_no_guidance_records_the_whole_batch(tiny_pipeline):
 
 
 def test_other_sizes(tiny_pipeline):
-    sample, = generator(
-        tiny_pipeline, height=48, width=80).generate(REQUESTS[:1])
+    sample, = generator(tiny_pipeline, height=48,
+                        width=80).generate(REQUESTS[:1])
     assert sample.image.shape == (48, 80, 3)
     assert sample.label.shape == sample.confidence.shape == (48, 80)
 
@@ -156,8 +155,8 @@ def test_bad_class_ids(tiny_pipeline, class_ids, message):
 def test_bad_configs(tiny_pipeline):
     with pytest.raises(ValueError, match='uncertain_threshold=0.7'):
         GenerationConfig(uncertain_threshold=0.7, foreground_threshold=0.6)
-    with pytest.raises(
-            ValueError, match=r'8x8 \(factor 4, 1/8 of the image side\)'):
+    with pytest.raises(ValueError,
+                       match=r'8x8 \(factor 4, 1/8 of the image side\)'):
         generator(tiny_pipeline, cross_attention_factor=8)
     with pytest.raises(ValueError, match='multiples of 2'):
         generator(tiny_pipeline, height=63)
@@ -180,8 +179,8 @@ def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
     # Other labelling settings, same recording: tau changes the labels.
     tau0, _ = gen.label(kept[0].attention, tau=0)
     assert not np.array_equal(tau0, kept[0].label)
-    no_band, _ = gen.label(
-        kept[0].attention, foreground_threshold=0.55, uncertain_threshold=0.55)
+    no_band, _ = gen.label(kept[0].attention, foreground_threshold=0.55,
+                           uncertain_threshold=0.55)
     assert 255 not in no_band
 
 

@@ -141,13 +141,10 @@ def test_label_from_planted_attention():
     cross = torch.zeros(4 * 4, 77)  # 4x4 cross-attention, upsampled to 8x8
     cross[1 * 4 + 0, 1] = 1.0  # class A token, left stripe
     cross[2 * 4 + 3, 2] = cross[2 * 4 + 3, 3] = 1.0  # B's two tokens, right
-    label, confidence = label_from_attention(
-        cross,
-        s, [[1], [2, 3]], [5, 11],
-        cross_size=(4, 4),
-        self_size=(size, size),
-        image_size=(16, 16),
-        tau=4)
+    label, confidence = label_from_attention(cross, s, [[1], [2, 3]], [5, 11],
+                                             cross_size=(4, 4),
+                                             self_size=(size, size),
+                                             image_size=(16, 16), tau=4)
     assert label.shape == (16, 16) and confidence.shape == (16, 16)
     assert 0 <= confidence.min() and confidence.max() <= 1
     assert label[4:8, 0:4].eq(5).all()  # A's cross-attention cell
@@ -173,13 +170,10 @@ def test_argmax_runs_over_unclamped_scores():
     both_over_one = (scores > 1).all(dim=0)
     assert both_over_one.any()  # the case this test is about
     assert (scores[1] > scores[0])[both_over_one].all()
-    label, confidence = label_from_attention(
-        cross,
-        torch.eye(16), [[1], [2]], [5, 11],
-        cross_size=(4, 4),
-        self_size=(4, 4),
-        image_size=(16, 16),
-        tau=1)
+    label, confidence = label_from_attention(cross, torch.eye(16), [[1], [2]],
+                                             [5, 11], cross_size=(4, 4),
+                                             self_size=(4, 4),
+                                             image_size=(16, 16), tau=1)
     assert label[both_over_one].eq(11).all()
     assert confidence[both_over_one].eq(1).all()  # clamped
     assert confidence.min() >= 0 and confidence.max() <= 1
@@ -211,13 +205,7 @@ def test_tau_products_match_a_float64_reference():
     in_float64 = min_max(refine(s.double(), maps.double(), 4))
     assert (in_float32 - in_float64).abs().max() > 1e-3  # float32 is off
     reference = _float64_reference_label(cross, s, positions, class_ids, 4)
-    label, _ = label_from_attention(
-        cross,
-        s,
-        positions,
-        class_ids,
-        cross_size=(8, 8),
-        self_size=(16, 16),
-        image_size=(64, 64),
-        tau=4)
+    label, _ = label_from_attention(cross, s, positions, class_ids,
+                                    cross_size=(8, 8), self_size=(16, 16),
+                                    image_size=(64, 64), tau=4)
     assert torch.equal(label.long(), reference)

@@ -52,8 +52,7 @@ def _sdxl_like(root: Path) -> Path:
                         down_block_types=[
                             'DownBlock2D', 'CrossAttnDownBlock2D',
                             'CrossAttnDownBlock2D'
-                        ],
-                        sample_size=128)))
+                        ], sample_size=128)))
             (root / part / 'model.safetensors').write_bytes(part.encode())
     return root
 

@@ -92,10 +92,9 @@ def test_recording_leaves_the_image_identical(sdxl):
     plain = sdxl(
         prompt=[s.prompt for s in samples],
         negative_prompt=[gen.config.negative_prompt] * len(samples),
-        num_inference_steps=2,
-        guidance_scale=gen.config.guidance_scale,
-        generator=[torch.Generator().manual_seed(s.seed) for s in samples],
-        output_type='np').images
+        num_inference_steps=2, guidance_scale=gen.config.guidance_scale,
+        generator=[torch.Generator().manual_seed(s.seed)
+                   for s in samples], output_type='np').images
     plain = (plain * 255).round().astype(np.uint8)
     for sample, image in zip(samples, plain):
         assert sample.image.shape == (128, 128, 3)
@@ -134,12 +133,10 @@ def test_size_conditioning_follows_the_image(sdxl):
     seen = []
     hook = sdxl.unet.register_forward_pre_hook(
         lambda module, args, kwargs: seen.append(kwargs['added_cond_kwargs'][
-            'time_ids'].clone()),
-        with_kwargs=True)
+            'time_ids'].clone()), with_kwargs=True)
     try:
-        sample, = generator(
-            sdxl, height=96, width=160,
-            num_inference_steps=1).generate(REQUESTS[:1])
+        sample, = generator(sdxl, height=96, width=160,
+                            num_inference_steps=1).generate(REQUESTS[:1])
     finally:
         hook.remove()
     assert sample.image.shape == (96, 160, 3)
@@ -176,8 +173,8 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
     """
     sdxl = load_pipeline(str(tiny_sdxl_dir))
     side, grid = 256, 8  # cross-attention at 256 / 32
-    gen = generator(
-        sdxl, height=side, width=side, tau=0, num_inference_steps=1)
+    gen = generator(sdxl, height=side, width=side, tau=0,
+                    num_inference_steps=1)
     requests = [
         SampleRequest('x', [DOG, SOFA], 1),
         SampleRequest('y', [PLANT, TV], 2)
@@ -266,8 +263,8 @@ def test_full_size_preset_is_sdxl_base():
     """The 'sdxl' preset's UNet has SDXL base 1.0's 2.57B parameters and
     its attention levels (built on the meta device: no memory)."""
     with torch.device('meta'):
-        unet = UNet2DConditionModel(
-            in_channels=4, out_channels=4, **SDXL_SIZES['sdxl']['unet'])
+        unet = UNet2DConditionModel(in_channels=4, out_channels=4,
+                                    **SDXL_SIZES['sdxl']['unet'])
     params = sum(p.numel() for p in unet.parameters())
     assert abs(params - 2_567_463_684) < 1e6
     assert unet.config.cross_attention_dim == 2048

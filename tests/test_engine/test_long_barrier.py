@@ -10,12 +10,8 @@ import pytest
 PG_TIMEOUT_S = 5
 
 
-def _worker(rank: int,
-            port: int,
-            late_s: float,
-            use_long_barrier: bool,
-            out_dir: str,
-            fail: bool = False) -> None:
+def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
+            out_dir: str, fail: bool = False) -> None:
     import torch
     import torch.distributed as dist
 
@@ -23,18 +19,10 @@ def _worker(rank: int,
 
     # A patient rendezvous (a loaded machine starts processes slowly), then
     # collectives that time out after PG_TIMEOUT_S.
-    store = dist.TCPStore(
-        '127.0.0.1',
-        port,
-        2,
-        rank == 0,
-        timeout=datetime.timedelta(seconds=120))
-    dist.init_process_group(
-        'gloo',
-        store=store,
-        rank=rank,
-        world_size=2,
-        timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
+    store = dist.TCPStore('127.0.0.1', port, 2, rank == 0,
+                          timeout=datetime.timedelta(seconds=120))
+    dist.init_process_group('gloo', store=store, rank=rank, world_size=2,
+                            timeout=datetime.timedelta(seconds=PG_TIMEOUT_S))
     try:
         if rank == 1:
             time.sleep(late_s)  # e.g. a slow GPU still generating
@@ -53,10 +41,7 @@ def _worker(rank: int,
     Path(out_dir, f'{rank}.txt').write_text(outcome)
 
 
-def _run(port: int,
-         late_s: float,
-         use_long_barrier: bool,
-         out_dir: Path,
+def _run(port: int, late_s: float, use_long_barrier: bool, out_dir: Path,
          fail: bool = False) -> dict:
     context = multiprocessing.get_context('spawn')
     procs = [

@@ -65,12 +65,9 @@ def test_training_fails_before_any_sample_is_generated(tiny_pipeline_dir,
         str(DD_DEMO), '--work-dir',
         str(tmp_path / 'a-file' / 'work'), '--cfg-options',
         *[f'{k}={v}' for k, v in options.items()]
-    ],
-                         capture_output=True,
-                         text=True,
-                         timeout=300,
-                         env=dict(
-                             os.environ, TORCH_HOME=str(tmp_path / 'torch')))
+    ], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ,
+                                  TORCH_HOME=str(tmp_path / 'torch')))
     log = out.stdout + out.stderr
     assert out.returncode != 0
     assert 'PreflightError' in log and 'nothing has been generated' in log

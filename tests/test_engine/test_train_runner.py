@@ -10,9 +10,7 @@ from mmdd.utils.cli import build_runner, set_max_iters
 from tests.conftest import DEMO_CONFIG, isolate_runner, point_dataloaders_at
 
 
-def demo_cfg(data_root: str,
-             work_dir: Path,
-             iters: int,
+def demo_cfg(data_root: str, work_dir: Path, iters: int,
              checkpoint_interval: int = 1000) -> Config:
     cfg = Config.fromfile(str(DEMO_CONFIG))
     point_dataloaders_at(cfg, data_root)
@@ -72,11 +70,8 @@ def test_runner_trains_on_synth_dataset_end_to_end(tiny_pipeline_dir,
             'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
     synth = cfg.train_dataloader.dataset
     synth.update(
-        model=str(tiny_pipeline_dir),
-        prompts_file=toy_prompts_file,
-        cache_dir=str(tmp_path / 'gen'),
-        num_samples=4,
-        device='cpu')
+        model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
+        cache_dir=str(tmp_path / 'gen'), num_samples=4, device='cpu')
     synth.generation.num_inference_steps = 2
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = toy_data_root

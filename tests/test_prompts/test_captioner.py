@@ -30,8 +30,8 @@ def tiny_blip(tmp_path_factory) -> str:
 
 @pytest.fixture(scope='module')
 def captioner(tiny_blip) -> Captioner:
-    return Captioner.from_pretrained(
-        tiny_blip, device='cpu', max_new_tokens=8, num_beams=1)
+    return Captioner.from_pretrained(tiny_blip, device='cpu', max_new_tokens=8,
+                                     num_beams=1)
 
 
 def write_images(folder: Path, count: int, start: int = 0) -> Path:
@@ -45,10 +45,7 @@ def write_images(folder: Path, count: int, start: int = 0) -> Path:
 
 def run_tool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(TOOL), *args],
-                          capture_output=True,
-                          text=True,
-                          env=ENV,
-                          timeout=600,
+                          capture_output=True, text=True, env=ENV, timeout=600,
                           check=False)
 
 
@@ -70,15 +67,14 @@ def test_captions_are_words_of_the_model_and_batch_invariant(
 
 def test_prompt_is_removed_from_the_caption(tiny_blip, tmp_path):
     image = Image.open(next(write_images(tmp_path, 1).iterdir()))
-    plain = Captioner.from_pretrained(
-        tiny_blip, device='cpu', max_new_tokens=4, num_beams=1)
-    prompted = Captioner.from_pretrained(
-        tiny_blip, device='cpu', prompt='a', max_new_tokens=4, num_beams=1)
+    plain = Captioner.from_pretrained(tiny_blip, device='cpu',
+                                      max_new_tokens=4, num_beams=1)
+    prompted = Captioner.from_pretrained(tiny_blip, device='cpu', prompt='a',
+                                         max_new_tokens=4, num_beams=1)
     raw = plain.processor.batch_decode(
         prompted.model.generate(
-            **prompted.processor(
-                images=[image], text=['a'], return_tensors='pt'),
-            max_new_tokens=4),
+            **prompted.processor(images=[image], text=['a'],
+                                 return_tensors='pt'), max_new_tokens=4),
         skip_special_tokens=True)[0]
     assert raw.startswith('a')
     assert prompted([image])[0] == ' '.join(raw.split()[1:])
@@ -106,11 +102,7 @@ def test_voc_list_captions_feed_build_voc_prompts(tiny_blip, fake_voc_root,
         str(voc), '--captions',
         str(out), '--out',
         str(prompts)
-    ],
-                           capture_output=True,
-                           text=True,
-                           env=ENV,
-                           check=False)
+    ], capture_output=True, text=True, env=ENV, check=False)
     assert built.returncode == 0, built.stderr
     assert '0 without a caption (template)' in built.stdout
     records = [json.loads(line) for line in prompts.read_text().splitlines()]
@@ -136,12 +128,8 @@ def test_rerun_captions_only_what_is_missing(captioner, tmp_path):
     out = tmp_path / 'captions.json'
     out.write_text(json.dumps({'img_001': 'kept from before'}))
     skipped = []
-    summary = caption_images(
-        captioner,
-        images,
-        out,
-        batch_size=2,
-        on_skip=lambda *a: skipped.append(a))
+    summary = caption_images(captioner, images, out, batch_size=2,
+                             on_skip=lambda *a: skipped.append(a))
     assert (summary.total, summary.already, summary.written) == (3, 1, 2)
     assert not skipped
     captions = json.loads(out.read_text())
@@ -162,9 +150,7 @@ def test_sigkill_then_rerun_loses_nothing(tiny_blip, tmp_path):
     out = tmp_path / 'captions.json'
     proc = subprocess.Popen(
         [sys.executable, str(TOOL), *args, '--out',
-         str(out)],
-        env=ENV,
-        stdout=subprocess.DEVNULL,
+         str(out)], env=ENV, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not (

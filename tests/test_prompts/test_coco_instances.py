@@ -14,15 +14,13 @@ def _write(tmp_path, **data):
 @pytest.fixture
 def instances(tmp_path):
     return _write(
-        tmp_path,
-        images=[{
+        tmp_path, images=[{
             'id': 9,
             'file_name': 'x/000000000009.jpg'
         }, {
             'id': 2,
             'file_name': '000000000002.jpg'
-        }],
-        annotations=[{
+        }], annotations=[{
             'id': 1,
             'image_id': 9,
             'category_id': 63
@@ -34,8 +32,7 @@ def instances(tmp_path):
             'id': 3,
             'image_id': 9,
             'category_id': 18
-        }],
-        categories=[{
+        }], categories=[{
             'id': 18,
             'name': 'dog'
         }, {

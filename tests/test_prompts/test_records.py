@@ -70,10 +70,9 @@ def test_old_files_with_a_prompt_key_warn_once(tmp_path):
     path.write_text(
         ''.join(
             json.dumps(dict(vars(r), prompt=f'{r.caption}; stale text')) + '\n'
-            for r in _records()),
-        encoding='utf-8')
-    with pytest.warns(
-            IgnoredPromptKeyWarning, match=r"old\.jsonl.*'prompt'") as caught:
+            for r in _records()), encoding='utf-8')
+    with pytest.warns(IgnoredPromptKeyWarning,
+                      match=r"old\.jsonl.*'prompt'") as caught:
         assert read_prompts(path, VOC) == _records()
     assert len(caught) == 1
     with pytest.warns(IgnoredPromptKeyWarning):

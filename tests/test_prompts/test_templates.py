@@ -48,10 +48,8 @@ def test_template_prompts_deterministic_and_balanced():
 
 
 def test_caption_records_ids_and_template_fallback():
-    recs = caption_records(
-        'img', ['a dog; a cat', 'two cats', 'x'], ['dog', 'cat'],
-        VOC,
-        captions_per_image=2)
+    recs = caption_records('img', ['a dog; a cat', 'two cats', 'x'],
+                           ['dog', 'cat'], VOC, captions_per_image=2)
     assert [(r.id, r.caption, r.classes)
             for r in recs] == [('img', 'a dog, a cat', ['cat', 'dog']),
                                ('img_1', 'two cats', ['cat', 'dog'])]
@@ -69,9 +67,7 @@ def test_image_records_sorts_images_into_captioned_template_and_empty():
                                                ('c', ['cat', 'sofa'])], {
                                                    'a': ['a dog', 'a puppy'],
                                                    'x': ['unused']
-                                               },
-                                              VOC,
-                                              captions_per_image=2)
+                                               }, VOC, captions_per_image=2)
     assert [(r.id, r.caption)
             for r in records] == [('a', 'a dog'), ('a_1', 'a puppy'),
                                   ('c', 'a photo of a cat and a sofa')]

@@ -3,13 +3,8 @@ import pytest
 from mmdd.shapes.t2i import TrainSettings
 
 # A few steps of each stage: enough to exercise training and saving.
-QUICK = dict(
-    num_scenes=32,
-    vae_steps=3,
-    vae_batch_size=4,
-    steps=4,
-    batch_size=4,
-    warmup_steps=2)
+QUICK = dict(num_scenes=32, vae_steps=3, vae_batch_size=4, steps=4,
+             batch_size=4, warmup_steps=2)
 
 
 @pytest.fixture(scope='session')

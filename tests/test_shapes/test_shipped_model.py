@@ -41,8 +41,8 @@ def generator():
 
 def test_attention_labels_agree_with_the_colour_oracle(generator):
     labelling = Labelling(1, 0.6, 0.5)  # the shapes configs' settings
-    scores, _ = label_fidelity(
-        generator, shapes_requests(8), [labelling], progress=False)
+    scores, _ = label_fidelity(generator, shapes_requests(8), [labelling],
+                               progress=False)
     score = scores[labelling]
     # bench/label_quality.py: 83.3 mIoU, 96.6 precision on 96 samples.
     # These 8 give 73.7 / 97.1 (a stray green speck scores triangle 0).

@@ -51,9 +51,7 @@ def test_loads_like_sd_and_generates_labelled_64px_images(quick_t2i_dir):
 def test_retraining_with_the_same_settings_gives_the_same_weights(
         quick_t2i_dir, tmp_path):
     again = train(
-        TrainSettings(**QUICK),
-        tmp_path / 'again',
-        save_every=2,
+        TrainSettings(**QUICK), tmp_path / 'again', save_every=2,
         log_fn=lambda line: None)
     for part, name in (('unet', 'diffusion_pytorch_model'), ('text_encoder',
                                                              'model')):
@@ -64,11 +62,8 @@ def test_retraining_with_the_same_settings_gives_the_same_weights(
 
 def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir, tmp_path):
     out = train(
-        TrainSettings(**dict(QUICK, steps=1)),
-        tmp_path / 'reuse',
-        save_every=1,
-        log_fn=lambda line: None,
-        vae_from=quick_t2i_dir)
+        TrainSettings(**dict(QUICK, steps=1)), tmp_path / 'reuse',
+        save_every=1, log_fn=lambda line: None, vae_from=quick_t2i_dir)
     log = (tmp_path / 'reuse.train_log.jsonl').read_text()
     assert '"vae"' not in log
     name = 'diffusion_pytorch_model.safetensors'
@@ -86,14 +81,11 @@ def test_train_script_flags_reach_the_settings(tmp_path):
         f'--{k.replace("_", "-")}={v}'
         for k, v in dict(QUICK, steps=1).items()
     ]
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / 'tools' / 'shapes' / 'train_t2i.py'), '--out',
-            str(tmp_path / 'm'), '--unet-channels', '32', '32', '--threads=1'
-        ] + flags,
-        check=True,
-        capture_output=True)
+    subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'shapes' / 'train_t2i.py'), '--out',
+        str(tmp_path / 'm'), '--unet-channels', '32', '32', '--threads=1'
+    ] + flags, check=True, capture_output=True)
     settings = json.loads((tmp_path / 'm' / 'train_settings.json').read_text())
     assert settings['unet_channels'] == [32, 32]
     assert settings['steps'] == 1 and settings['num_scenes'] == 32

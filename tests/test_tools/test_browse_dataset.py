@@ -104,11 +104,7 @@ def _write_cache(root, count):
                            np.uint8)[np.where(label == 255, 0, label)]
         confidence = np.tile(np.linspace(1, 0, 64), (48, 1))
         cache.write_sample(
-            cache.sample_id(index),
-            image,
-            label,
-            confidence,
-            TOY_PALETTE,
+            cache.sample_id(index), image, label, confidence, TOY_PALETTE,
             meta=dict(prompt='test'))
         labels.append(label)
     classes = ['square', 'disc']

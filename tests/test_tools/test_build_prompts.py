@@ -25,15 +25,11 @@ def _load_tool(name):
 
 def _run_cli(tool, *args):
     env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(
+        os.environ, PYTHONPATH=os.pathsep.join(
             [str(REPO), os.environ.get('PYTHONPATH', '')]))
     return subprocess.run(
         [sys.executable, str(TOOLS / f'{tool}.py'), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300)
+        capture_output=True, text=True, env=env, timeout=300)
 
 
 def _lines(path):

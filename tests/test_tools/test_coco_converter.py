@@ -107,14 +107,12 @@ def _instances(tmp_path, annotations, categories=None):
         images=[
             dict(id=1, file_name='000000000001.jpg', height=H, width=W),
             dict(id=2, file_name='000000000002.jpg', height=H, width=W)
-        ],
-        categories=categories or [
+        ], categories=categories or [
             dict(id=1, name='person'),
             dict(id=3, name='car'),
             dict(id=18, name='dog'),
             dict(id=90, name='toothbrush')
-        ],
-        annotations=annotations)
+        ], annotations=annotations)
     path = tmp_path / 'instances.json'
     path.write_text(json.dumps(data))
     return path
@@ -128,30 +126,14 @@ def annotations():
     brush[16:18, 25:30] = True
     return [
         # The dog is listed first but is smaller: drawn on top of the person.
-        dict(
-            id=10,
-            image_id=1,
-            category_id=18,
-            iscrowd=0,
-            segmentation=[_box(8, 8, 14, 14)]),
-        dict(
-            id=11,
-            image_id=1,
-            category_id=1,
-            iscrowd=0,
-            segmentation=[_box(2, 2, 12, 12)]),
-        dict(
-            id=12,
-            image_id=1,
-            category_id=3,
-            iscrowd=1,
-            segmentation=dict(size=[H, W], counts=_runs(crowd))),
-        dict(
-            id=13,
-            image_id=1,
-            category_id=90,
-            iscrowd=0,
-            segmentation=dict(size=[H, W], counts=_compress(_runs(brush)))),
+        dict(id=10, image_id=1, category_id=18, iscrowd=0,
+             segmentation=[_box(8, 8, 14, 14)]),
+        dict(id=11, image_id=1, category_id=1, iscrowd=0,
+             segmentation=[_box(2, 2, 12, 12)]),
+        dict(id=12, image_id=1, category_id=3, iscrowd=1,
+             segmentation=dict(size=[H, W], counts=_runs(crowd))),
+        dict(id=13, image_id=1, category_id=90, iscrowd=0,
+             segmentation=dict(size=[H, W], counts=_compress(_runs(brush)))),
     ]
 
 
@@ -178,8 +160,8 @@ def test_convert(tool, tmp_path, annotations, capsys):
 
 
 def test_rejects_unknown_category(tool, tmp_path, annotations, capsys):
-    path = _instances(
-        tmp_path, annotations, categories=[dict(id=12, name='street sign')])
+    path = _instances(tmp_path, annotations,
+                      categories=[dict(id=12, name='street sign')])
     assert tool.main(
         ['--instances',
          str(path), '--out-dir',

@@ -11,11 +11,8 @@ from tests.conftest import DEMO_CONFIG, REPO_ROOT
 @pytest.mark.slow
 def test_dist_train_two_processes_on_cpu(toy_data_root, tmp_path, free_port):
     work_dir = tmp_path / 'work'
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port),
-        OMP_NUM_THREADS='1')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port),
+               OMP_NUM_THREADS='1')
     cmd = [
         'bash',
         str(REPO_ROOT / 'tools' / 'dist_train.sh'),
@@ -26,8 +23,8 @@ def test_dist_train_two_processes_on_cpu(toy_data_root, tmp_path, free_port):
         f'val_dataloader.dataset.data_root={toy_data_root}',
         f'test_dataloader.dataset.data_root={toy_data_root}'
     ]
-    out = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                         timeout=600, check=False)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
     assert 'Distributed training: True' in log
@@ -45,11 +42,8 @@ def test_dist_train_users_own_config_on_cpu(toy_data_root, tmp_path,
     config.write_text(f"_base_ = [{str(DEMO_CONFIG)!r}]\n"
                       "model_wrapper_cfg = None\n"
                       "env_cfg = dict(dist_cfg=dict(backend='nccl'))\n")
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port),
-        OMP_NUM_THREADS='1')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port),
+               OMP_NUM_THREADS='1')
     cmd = [
         'bash',
         str(REPO_ROOT / 'tools' / 'dist_train.sh'),
@@ -60,8 +54,8 @@ def test_dist_train_users_own_config_on_cpu(toy_data_root, tmp_path,
         f'{split}_dataloader.dataset.data_root={toy_data_root}'
         for split in ('train', 'val', 'test')
     ]
-    out = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                         timeout=600, check=False)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
     assert "backend='gloo'" in log and 'AnyDevice' in log
@@ -72,8 +66,6 @@ def test_dist_train_users_own_config_on_cpu(toy_data_root, tmp_path,
 def test_dist_train_usage_error():
     out = subprocess.run(
         ['bash', str(REPO_ROOT / 'tools' / 'dist_train.sh')],
-        capture_output=True,
-        text=True,
-        check=False)
+        capture_output=True, text=True, check=False)
     assert out.returncode == 2
     assert 'usage:' in out.stderr

@@ -41,13 +41,8 @@ def generate_cmd(model, prompts, cache: Path, steps: int = 6) -> list:
 def run_generate(args: list, **kwargs) -> subprocess.CompletedProcess:
     out = subprocess.run(
         [sys.executable,
-         str(REPO_ROOT / 'tools' / 'generate.py')] + args,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=ENV,
-        **kwargs)
+         str(REPO_ROOT / 'tools' / 'generate.py')] + args, capture_output=True,
+        text=True, timeout=600, check=False, env=ENV, **kwargs)
     assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
     return out
 
@@ -78,9 +73,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_files(
     proc = subprocess.Popen(
         [sys.executable,
          str(REPO_ROOT / 'tools' / 'generate.py')] + args,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=ENV)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     deadline = time.time() + 300
     meta = cache / 'meta'
     while time.time() < deadline and proc.poll() is None:
@@ -111,9 +104,7 @@ def _start(args: list, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable,
          str(REPO_ROOT / 'tools' / 'generate.py')] + args,
-        stdout=log.open('w'),
-        stderr=subprocess.STDOUT,
-        env=ENV)
+        stdout=log.open('w'), stderr=subprocess.STDOUT, env=ENV)
 
 
 @pytest.mark.slow
@@ -172,12 +163,7 @@ def test_two_processes_split_the_samples(reference, tiny_pipeline_dir,
         str(REPO_ROOT / 'tools' / 'dist_generate.sh'),
         *generate_cmd(str(tiny_pipeline_dir), toy_prompts_file, cache)[:1],
         '2', *generate_cmd(str(tiny_pipeline_dir), toy_prompts_file, cache)[1:]
-    ],
-                         capture_output=True,
-                         text=True,
-                         env=env,
-                         timeout=600,
-                         check=False)
+    ], capture_output=True, text=True, env=env, timeout=600, check=False)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
     assert f"[rank 0/2] {NUM_SAMPLES} samples" in log

@@ -27,8 +27,7 @@ def wheel_install(tmp_path_factory) -> Path:
     # Build from a copy: a wheel build turns mmdd/.mim's links into copies.
     source = tmp / 'src'
     shutil.copytree(
-        REPO_ROOT,
-        source,
+        REPO_ROOT, source,
         ignore=shutil.ignore_patterns('.git', '.venv', 'build', 'work_dirs',
                                       '.mim', '*.egg-info'))
     subprocess.run([
@@ -36,18 +35,14 @@ def wheel_install(tmp_path_factory) -> Path:
         '--no-build-isolation', '-w',
         str(tmp / 'dist'),
         str(source)
-    ],
-                   check=True,
-                   capture_output=True)
+    ], check=True, capture_output=True)
     wheel = next((tmp / 'dist').glob('mmdd-*.whl'))
     target = tmp / 'site'
     subprocess.run([
         sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target',
         str(target),
         str(wheel)
-    ],
-                   check=True,
-                   capture_output=True)
+    ], check=True, capture_output=True)
     return target
 
 
@@ -75,14 +70,8 @@ def test_mim_train_runs_from_the_installed_package(wheel_install,
         for split in ('train', 'val', 'test')
     ]
     # Run outside the checkout: the config is found by name in mmdd/.mim.
-    out = subprocess.run(
-        cmd,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False)
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600, check=False)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
     assert str(wheel_install / 'mmdd' / '.mim' / 'tools' / 'train.py') in log
@@ -110,12 +99,7 @@ def test_mim_train_and_test_a_shapes_config_from_the_wheel(
     subprocess.run([
         str(MIM), 'run', 'mmdd', 'make_dataset', 'data/shapes', '--train', '0',
         '--val', '2', '--test', '2', '--prompts', '4'
-    ],
-                   cwd=tmp_path,
-                   env=env,
-                   capture_output=True,
-                   text=True,
-                   timeout=300,
+    ], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
                    check=True)
     short = [
         'train_dataloader.dataset.num_samples=4',
@@ -124,17 +108,11 @@ def test_mim_train_and_test_a_shapes_config_from_the_wheel(
         'train_dataloader.batch_size=2', 'train_cfg.max_iters=2',
         'train_cfg.val_interval=2', 'param_scheduler.0.end=2'
     ]
-    train = subprocess.run(
-        [
-            str(MIM), 'train', 'mmdd', config, '--work-dir', 'work',
-            '--cfg-options'
-        ] + short,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False)
+    train = subprocess.run([
+        str(MIM), 'train', 'mmdd', config, '--work-dir', 'work',
+        '--cfg-options'
+    ] + short, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=600, check=False)
     log = train.stdout + train.stderr
     assert train.returncode == 0, log[-4000:]
     assert len(list((data / 'synth' / 'meta').glob('*.json'))) == 4
@@ -148,12 +126,7 @@ def test_mim_train_and_test_a_shapes_config_from_the_wheel(
     test = subprocess.run([
         str(MIM), 'test', 'mmdd', config, '--checkpoint',
         str(checkpoint), '--work-dir', 'work-test'
-    ],
-                          cwd=tmp_path,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600,
+    ], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
                           check=False)
     log = test.stdout + test.stderr
     assert test.returncode == 0, log[-4000:]

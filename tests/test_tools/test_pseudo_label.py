@@ -20,11 +20,8 @@ CONFIG = REPO_ROOT / 'configs' / 'demo' / \
 def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir, toy_prompts_file,
                                            toy_data_root, tmp_path):
     paths = dict(
-        model=str(tiny_pipeline_dir),
-        prompts_file=toy_prompts_file,
-        cache_dir=str(tmp_path / 'gen'),
-        num_samples=4,
-        device='cpu')
+        model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
+        cache_dir=str(tmp_path / 'gen'), num_samples=4, device='cpu')
     cfg = Config.fromfile(str(CONFIG))
     cfg.train_dataloader.dataset.update(paths)
     cfg.train_dataloader.dataset.generation.num_inference_steps = 2
@@ -44,11 +41,7 @@ def test_pseudo_labels_feed_a_second_round(tiny_pipeline_dir, toy_prompts_file,
         str(CONFIG),
         str(tmp_path / 'round1' / 'iter_2.pth'), '--min-prob', '0.9',
         '--cfg-options', *options
-    ],
-                         capture_output=True,
-                         text=True,
-                         timeout=600,
-                         check=False)
+    ], capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert '4 labels written' in out.stdout
     labels = sorted((tmp_path / 'gen' / 'mask_selftrain').glob('*.png'))
@@ -72,37 +65,31 @@ def _run_tool(*args):
     return subprocess.run([
         sys.executable,
         str(REPO_ROOT / 'tools' / 'pseudo_label.py'), *map(str, args)
-    ],
-                          capture_output=True,
-                          text=True,
-                          timeout=600,
-                          check=False)
+    ], capture_output=True, text=True, timeout=600, check=False)
 
 
-def test_empty_dataset_is_a_clear_error(toy_prompts_file, tmp_path):
+def test_ungenerated_cache_is_a_clear_error(toy_prompts_file, tmp_path):
     # Checked before the model loads: the checkpoint is never read.
     out = _run_tool(
         CONFIG, tmp_path / 'never_read.pth', '--cfg-options',
         f'train_dataloader.dataset.prompts_file={toy_prompts_file}',
         f'train_dataloader.dataset.cache_dir={tmp_path / "gen"}',
-        'train_dataloader.dataset.num_samples=0')
+        'train_dataloader.dataset.num_samples=2')
     assert out.returncode != 0
-    assert 'has no samples (num_samples=0)' in out.stderr
+    assert '0 of 2 samples' in out.stderr, out.stderr[-2000:]
     assert 'tools/generate.py' in out.stderr
+    assert 'Traceback' not in out.stderr  # a message, not a crash
 
 
 def test_finds_the_synth_dataset_inside_wrappers(toy_prompts_file, tmp_path):
     cfg = Config.fromfile(str(CONFIG))
     synth = cfg.train_dataloader.dataset
-    synth.update(
-        prompts_file=toy_prompts_file,
-        num_samples=0,
-        cache_dir=str(tmp_path / 'gen'))
+    synth.update(prompts_file=toy_prompts_file, num_samples=2,
+                 cache_dir=str(tmp_path / 'gen'))
     cfg.train_dataloader.dataset = dict(
-        type='RepeatDataset',
-        times=2,
-        dataset=dict(type='ConcatDataset', datasets=[synth]))
+        type='RepeatDataset', times=2, dataset=dict(type='ConcatDataset',
+                                                    datasets=[synth]))
     cfg.dump(tmp_path / 'wrapped.py')
     out = _run_tool(tmp_path / 'wrapped.py', tmp_path / 'never_read.pth')
     # The tool reached the SynthDataset two wrappers down.
-    assert 'has no samples (num_samples=0)' in out.stderr, out.stderr[-2000:]
+    assert '0 of 2 samples' in out.stderr, out.stderr[-2000:]

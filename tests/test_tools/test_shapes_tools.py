@@ -12,11 +12,8 @@ from tests.conftest import REPO_ROOT
 
 
 def _run(*args, cwd=None):
-    return subprocess.run([sys.executable, *map(str, args)],
-                          check=True,
-                          capture_output=True,
-                          text=True,
-                          cwd=cwd).stdout
+    return subprocess.run([sys.executable, *map(str, args)], check=True,
+                          capture_output=True, text=True, cwd=cwd).stdout
 
 
 def test_make_dataset(tmp_path):
@@ -81,10 +78,7 @@ def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
         str(config),
         str(tmp_path / 'iter_2.pth'), '--work-dir',
         str(tmp_path / 'test'), '--cfg-options', *data
-    ],
-                            check=True,
-                            capture_output=True,
-                            text=True)
+    ], check=True, capture_output=True, text=True)
     log = result.stdout + result.stderr
     assert 'Iter(test) [4/4]' in log  # the fixture's 4 test scenes
     assert re.search(r'mIoU: [\d.]+', log)

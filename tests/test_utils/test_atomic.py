@@ -41,9 +41,7 @@ def test_temporary_name_names_its_writer(tmp_path):
 def test_dead_writer_is_detected(tmp_path):
     child = subprocess.run(
         [sys.executable, '-c', 'import os; print(os.getpid())'],
-        capture_output=True,
-        text=True,
-        check=True)
+        capture_output=True, text=True, check=True)
     dead_pid = int(child.stdout)
     tmp = temporary_path(tmp_path / 'x.jpg')
     dead = tmp.with_name(tmp.name.rsplit('-', 1)[0] + f'-{dead_pid}')

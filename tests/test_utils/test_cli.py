@@ -8,8 +8,8 @@ from mmengine.config import Config
 
 from mmdd.utils.cli import exit_code, fit_distributed_to_cpu, positive_int
 
-no_cuda = pytest.mark.skipif(
-    torch.cuda.is_available(), reason='the CPU fallback applies without CUDA')
+no_cuda = pytest.mark.skipif(torch.cuda.is_available(),
+                             reason='the CPU fallback applies without CUDA')
 
 
 def test_exit_code_prints_bad_input_and_returns_one(capsys):
@@ -68,10 +68,8 @@ def test_a_config_without_env_cfg_gets_gloo_too():
 def test_explicit_choices_and_single_process_jobs_are_kept():
     wrapper = dict(type='MMFullyShardedDataParallel')
     cfg = Config(
-        dict(
-            launcher='pytorch',
-            model_wrapper_cfg=wrapper,
-            env_cfg=dict(dist_cfg=dict(backend='mpi'))))
+        dict(launcher='pytorch', model_wrapper_cfg=wrapper,
+             env_cfg=dict(dist_cfg=dict(backend='mpi'))))
     assert not fit_distributed_to_cpu(cfg)
     assert cfg.model_wrapper_cfg.type == 'MMFullyShardedDataParallel'
     assert cfg.env_cfg.dist_cfg.backend == 'mpi'

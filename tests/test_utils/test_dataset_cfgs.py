@@ -5,11 +5,9 @@ from mmdd.utils.dataset_cfgs import (is_wrapper, iter_dataset_cfgs,
 def _wrapped():
     synth = dict(type='mmdd.SynthDataset', cache_dir='a')
     real = dict(type='ShapesDataset')
-    return dict(
-        type='RepeatDataset',
-        times=2,
-        dataset=dict(type='ConcatDataset', datasets=[synth,
-                                                     real])), synth, real
+    return dict(type='RepeatDataset', times=2,
+                dataset=dict(type='ConcatDataset',
+                             datasets=[synth, real])), synth, real
 
 
 def test_walks_through_repeat_and_concat_outer_first():
@@ -24,8 +22,7 @@ def test_walks_through_repeat_and_concat_outer_first():
 def test_whole_config_walk_skips_missing_loaders():
     outer, synth, _ = _wrapped()
     cfg = dict(
-        train_dataloader=dict(dataset=outer),
-        val_dataloader=None,
+        train_dataloader=dict(dataset=outer), val_dataloader=None,
         test_dataloader=dict(dataset=dict(type='SynthDataset')))
     found = list(iter_loader_dataset_cfgs(cfg, types=('SynthDataset', )))
     assert len(found) == 2 and found[0] is synth

@@ -17,7 +17,6 @@ def test_names_load_their_module_on_first_use():
 
 def test_unknown_name_is_an_attribute_error():
     assert 'LabelledImageGenerator' in mmdd.diffusion.__all__
-    with pytest.raises(
-            AttributeError, match="'mmdd.diffusion' has no "
-            "attribute 'nope'"):
+    with pytest.raises(AttributeError, match="'mmdd.diffusion' has no "
+                       "attribute 'nope'"):
         mmdd.diffusion.nope

@@ -24,8 +24,6 @@ def test_a_bar_does_not_import_torch():
     code = ('import sys\nfrom mmdd.utils.progress import progress_bar\n'
             'assert list(progress_bar(range(2))) == [0, 1]\n'
             "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, '-c', code],
-                         capture_output=True,
-                         text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True)
     assert out.stdout.split() == ['False']

@@ -38,19 +38,14 @@ Task = Tuple[dict, List[dict], str]
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert COCO instances to 81-class semantic PNGs.')
+    parser.add_argument('--instances', required=True, type=Path,
+                        help='instances_val2017.json')
     parser.add_argument(
-        '--instances', required=True, type=Path, help='instances_val2017.json')
-    parser.add_argument(
-        '--out-dir',
-        required=True,
-        type=Path,
+        '--out-dir', required=True, type=Path,
         help='folder for the label PNGs, e.g. '
         'data/coco/annotations/semantic_val2017')
-    parser.add_argument(
-        '--nproc',
-        type=positive_int,
-        default=1,
-        help='worker processes (default 1)')
+    parser.add_argument('--nproc', type=positive_int, default=1,
+                        help='worker processes (default 1)')
     return parser.parse_args(argv)
 
 

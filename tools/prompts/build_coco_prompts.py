@@ -28,37 +28,24 @@ from mmdd.utils.progress import progress_bar
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Build COCO prompts from captions and instances.')
+    parser.add_argument('--captions', required=True, type=Path,
+                        help='captions_train2017.json')
+    parser.add_argument('--instances', required=True, type=Path,
+                        help='instances_train2017.json')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='output prompt file (.jsonl)')
+    parser.add_argument('--captions-per-image', type=positive_int, default=1,
+                        help='records per image (COCO has ~5 captions each)')
     parser.add_argument(
-        '--captions', required=True, type=Path, help='captions_train2017.json')
-    parser.add_argument(
-        '--instances',
-        required=True,
-        type=Path,
-        help='instances_train2017.json')
-    parser.add_argument(
-        '--out', required=True, type=Path, help='output prompt file (.jsonl)')
-    parser.add_argument(
-        '--captions-per-image',
-        type=positive_int,
-        default=1,
-        help='records per image (COCO has ~5 captions each)')
-    parser.add_argument(
-        '--template-fraction',
-        type=float,
-        default=0.0,
+        '--template-fraction', type=float, default=0.0,
         help='share of captioned records whose caption is '
         'replaced by a template of their classes')
-    parser.add_argument(
-        '--seed',
-        type=int,
-        default=0,
-        help='seed choosing the template records')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed choosing the template records')
     return parser.parse_args(argv)
 
 
-def apply_templates(records: List[PromptRecord],
-                    fraction: float,
-                    seed: int,
+def apply_templates(records: List[PromptRecord], fraction: float, seed: int,
                     skip: Sequence[str] = ()) -> List[str]:
     """Turn ``round(fraction * n)`` of the n records not in ``skip`` (those
     are templates already), drawn by ``seed``, into template records in
@@ -83,8 +70,8 @@ def build(args: argparse.Namespace) -> None:
     records, templates, empty = image_records(
         progress_bar(classes.items(), total=len(classes), desc='images'),
         captions, COCO_CLASSES, args.captions_per_image)
-    templates += apply_templates(
-        records, args.template_fraction, args.seed, skip=templates)
+    templates += apply_templates(records, args.template_fraction, args.seed,
+                                 skip=templates)
     print(f'images: {len(classes)}; {len(empty)} without annotations '
           f'(skipped), {len(templates)} template records')
     write_and_summarize(records, args.out, COCO_CLASSES, templates)

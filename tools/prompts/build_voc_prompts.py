@@ -29,32 +29,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Build VOC prompts from captions and label maps.')
     parser.add_argument(
-        '--voc-root',
-        required=True,
-        type=Path,
+        '--voc-root', required=True, type=Path,
         help='VOCdevkit/VOC2012 (holds SegmentationClass/ '
         'and ImageSets/Segmentation/)')
     parser.add_argument(
-        '--captions',
-        type=Path,
+        '--captions', type=Path,
         help='captions file (.json/.jsonl/.txt, image id -> '
         'caption); without it every prompt is a template')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='output prompt file (.jsonl)')
+    parser.add_argument('--split', default='train',
+                        help='image list ImageSets/Segmentation/<split>.txt')
     parser.add_argument(
-        '--out', required=True, type=Path, help='output prompt file (.jsonl)')
-    parser.add_argument(
-        '--split',
-        default='train',
-        help='image list ImageSets/Segmentation/<split>.txt')
-    parser.add_argument(
-        '--ann-dir',
-        default='SegmentationClass',
+        '--ann-dir', default='SegmentationClass',
         help='label map folder under --voc-root '
         '(SegmentationClassAug for the aug split)')
-    parser.add_argument(
-        '--captions-per-image',
-        type=positive_int,
-        default=1,
-        help='records per image when it has several captions')
+    parser.add_argument('--captions-per-image', type=positive_int, default=1,
+                        help='records per image when it has several captions')
     return parser.parse_args(argv)
 
 

@@ -28,50 +28,34 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Caption images with a transformers image-to-text model.')
     parser.add_argument(
-        '--image-dir',
-        required=True,
-        type=Path,
+        '--image-dir', required=True, type=Path,
         help='the images (searched recursively unless '
         '--image-list names them)')
     parser.add_argument(
-        '--image-list',
-        type=Path,
-        help='ids to caption, one a line (e.g. VOC '
+        '--image-list', type=Path, help='ids to caption, one a line (e.g. VOC '
         'ImageSets/Segmentation/train.txt); the image is '
         '<image-dir>/<id><suffix>')
+    parser.add_argument('--suffix', default='.jpg',
+                        help='image file suffix with --image-list')
+    parser.add_argument('--out', required=True, type=Path,
+                        help='captions file to write or resume (.json)')
     parser.add_argument(
-        '--suffix', default='.jpg', help='image file suffix with --image-list')
-    parser.add_argument(
-        '--out',
-        required=True,
-        type=Path,
-        help='captions file to write or resume (.json)')
-    parser.add_argument(
-        '--model',
-        default=DEFAULT_CAPTION_MODEL,
+        '--model', default=DEFAULT_CAPTION_MODEL,
         help='hub id or local folder of an image-to-text '
         'checkpoint (BLIP, BLIP-2, GIT, ...)')
     parser.add_argument(
-        '--prompt',
-        default=None,
+        '--prompt', default=None,
         help='text the caption continues, removed from the '
         'result (e.g. "a photography of" for BLIP)')
     parser.add_argument('--batch-size', type=positive_int, default=16)
     parser.add_argument('--max-new-tokens', type=positive_int, default=30)
-    parser.add_argument(
-        '--num-beams',
-        type=positive_int,
-        default=3,
-        help='beam width (1: greedy)')
-    parser.add_argument(
-        '--device',
-        default=None,
-        help='default: cuda when available, else cpu')
-    parser.add_argument(
-        '--dtype',
-        choices=['fp16', 'bf16', 'fp32'],
-        default=None,
-        help='default: fp16 on a GPU, fp32 on a CPU')
+    parser.add_argument('--num-beams', type=positive_int, default=3,
+                        help='beam width (1: greedy)')
+    parser.add_argument('--device', default=None,
+                        help='default: cuda when available, else cpu')
+    parser.add_argument('--dtype', choices=['fp16', 'bf16',
+                                            'fp32'], default=None,
+                        help='default: fp16 on a GPU, fp32 on a CPU')
     return parser.parse_args(argv)
 
 
@@ -80,13 +64,10 @@ def run(args: argparse.Namespace) -> None:
         images = images_in_list(args.image_list, args.image_dir, args.suffix)
     else:
         images = images_in_folder(args.image_dir)
-    captioner = Captioner.from_pretrained(
-        args.model,
-        device=args.device,
-        dtype=args.dtype,
-        prompt=args.prompt,
-        max_new_tokens=args.max_new_tokens,
-        num_beams=args.num_beams)
+    captioner = Captioner.from_pretrained(args.model, device=args.device,
+                                          dtype=args.dtype, prompt=args.prompt,
+                                          max_new_tokens=args.max_new_tokens,
+                                          num_beams=args.num_beams)
     summary = caption_images(captioner, images, args.out, args.batch_size)
     print(f'images: {summary.total}; {summary.already} captioned before, '
           f'{summary.written} now, {len(summary.skipped)} unreadable '
@@ -101,8 +82,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print(
             f'interrupted: the captions finished so far are in {args.out}; '
-            'rerun the same command to continue',
-            file=sys.stderr)
+            'rerun the same command to continue', file=sys.stderr)
         return 130
 
 

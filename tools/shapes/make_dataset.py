@@ -16,18 +16,12 @@ from mmdd.shapes.prompts import write_shapes_prompts
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='output folder, e.g. data/shapes')
-    parser.add_argument(
-        '--train',
-        type=int,
-        default=400,
-        help='real training scenes (the upper bound)')
+    parser.add_argument('--train', type=int, default=400,
+                        help='real training scenes (the upper bound)')
     parser.add_argument('--val', type=int, default=50)
     parser.add_argument('--test', type=int, default=200)
-    parser.add_argument(
-        '--prompts',
-        type=int,
-        default=400,
-        help='generation prompts written to prompts.jsonl')
+    parser.add_argument('--prompts', type=int, default=400,
+                        help='generation prompts written to prompts.jsonl')
     args = parser.parse_args()
     for split in ('train', 'val', 'test'):
         count = getattr(args, split)

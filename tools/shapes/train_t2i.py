@@ -22,19 +22,16 @@ def main() -> None:
     parser.add_argument('--out', required=True, help='output model folder')
     parser.add_argument('--save-every', type=int, default=1000)
     parser.add_argument('--vae-from', help='reuse the vae of this model')
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=None,
-        help='torch CPU threads (default: torch decides)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch decides)')
     for field in dataclasses.fields(TrainSettings):
         flag = '--' + field.name.replace('_', '-')
         if field.type in (tuple, 'tuple'):
-            parser.add_argument(
-                flag, type=int, nargs='+', default=list(field.default))
+            parser.add_argument(flag, type=int, nargs='+',
+                                default=list(field.default))
         else:
-            parser.add_argument(
-                flag, type=type(field.default), default=field.default)
+            parser.add_argument(flag, type=type(field.default),
+                                default=field.default)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -44,8 +41,8 @@ def main() -> None:
                 tuple, 'tuple') else getattr(args, f.name))
             for f in dataclasses.fields(TrainSettings)
         })
-    train(
-        settings, args.out, save_every=args.save_every, vae_from=args.vae_from)
+    train(settings, args.out, save_every=args.save_every,
+          vae_from=args.vae_from)
 
 
 if __name__ == '__main__':

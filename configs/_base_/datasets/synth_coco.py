@@ -10,18 +10,13 @@ _base_ = [
 dataset_type = 'mmdd.CocoObjectDataset'
 data_root = 'data/coco'
 train_dataloader = dict(
-    batch_size=2,
-    dataset=dict(
-        _base_.synth_dataset,
-        type='SynthCOCODataset',
-        cache_dir='data/gen_coco',
-        prompts_file='data/prompts/coco_train.jsonl',
-        pipeline=_base_.train_pipeline))
+    batch_size=2, dataset=dict(_base_.synth_dataset, type='SynthCOCODataset',
+                               cache_dir='data/gen_coco',
+                               prompts_file='data/prompts/coco_train.jsonl',
+                               pipeline=_base_.train_pipeline))
 val_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(
+        type=dataset_type, data_root=data_root, data_prefix=dict(
             img_path='images/val2017',
             seg_map_path='annotations/semantic_val2017')))
 test_dataloader = val_dataloader

@@ -5,16 +5,8 @@
 #   dataset=dict(_base_.synth_dataset, type=..., cache_dir=..., ...)
 # (_delete_ drops the keys of the real dataset it replaces).
 synth_dataset = dict(
-    _delete_=True,
-    type='SynthDataset',
-    model='stabilityai/stable-diffusion-2-1-base',
-    num_samples=40000,
-    seed=1111,
-    batch_size=4,
-    torch_dtype='fp16',
-    generation=dict(
-        num_inference_steps=100,
-        guidance_scale=7.5,
-        tau=4,
-        foreground_threshold=0.6,
-        uncertain_threshold=0.5))
+    _delete_=True, type='SynthDataset',
+    model='stabilityai/stable-diffusion-2-1-base', num_samples=40000,
+    seed=1111, batch_size=4, torch_dtype='fp16',
+    generation=dict(num_inference_steps=100, guidance_scale=7.5, tau=4,
+                    foreground_threshold=0.6, uncertain_threshold=0.5))

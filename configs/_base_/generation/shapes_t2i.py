@@ -7,14 +7,8 @@
 #   train_dataloader = dict(dataset=dict(
 #       _base_.synth_dataset, cache_dir=..., prompts_file=..., pipeline=...))
 synth_dataset = dict(
-    _delete_=True,
-    type='SynthShapesDataset',
-    model='mmdd::shapes-t2i',
+    _delete_=True, type='SynthShapesDataset', model='mmdd::shapes-t2i',
     torch_dtype='fp32',
-    generation=dict(
-        num_inference_steps=25,
-        guidance_scale=4.0,
-        negative_prompt='',
-        cross_attention_factor=2,
-        self_attention_factor=1,
-        tau=1))
+    generation=dict(num_inference_steps=25, guidance_scale=4.0,
+                    negative_prompt='', cross_attention_factor=2,
+                    self_attention_factor=1, tau=1))

@@ -4,11 +4,7 @@
 _base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
-    pretrained=None,
-    backbone=dict(depth=18, norm_cfg=norm_cfg),
-    decode_head=dict(
-        in_channels=512,
-        channels=128,
-        dilations=(1, 6, 12, 18),
-        norm_cfg=norm_cfg),
+    pretrained=None, backbone=dict(depth=18, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=512, channels=128, dilations=(1, 6, 12, 18),
+                     norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=256, channels=64, norm_cfg=norm_cfg))

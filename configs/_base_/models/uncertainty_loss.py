@@ -6,8 +6,8 @@
 #   loss_decode=dict(_base_.uncertainty_loss, loss_weight=...)
 # or, for an EncoderDecoder's two heads (auxiliary weight 0.4),
 #   model = _base_.uncertainty_heads
-uncertainty_loss = dict(
-    _delete_=True, type='mmdd.UncertaintyCrossEntropyLoss', ignore_index=255)
+uncertainty_loss = dict(_delete_=True, type='mmdd.UncertaintyCrossEntropyLoss',
+                        ignore_index=255)
 uncertainty_heads = dict(
     decode_head=dict(loss_decode=dict(uncertainty_loss, loss_weight=1.0)),
     auxiliary_head=dict(loss_decode=dict(uncertainty_loss, loss_weight=0.4)))

@@ -53,8 +53,7 @@ class LoadConfidenceMap(BaseTransform):
         backend_args: mmengine file backend arguments.
     """
 
-    def __init__(self,
-                 background_label: Optional[int] = 0,
+    def __init__(self, background_label: Optional[int] = 0,
                  imdecode_backend: str = 'pillow',
                  backend_args: Optional[dict] = None) -> None:
         self.background_label = background_label
@@ -65,8 +64,7 @@ class LoadConfidenceMap(BaseTransform):
         label = self._label(results)
         path = results['confidence_path']
         confidence = mmcv.imfrombytes(
-            fileio.get(path, backend_args=self.backend_args),
-            flag='unchanged',
+            fileio.get(path, backend_args=self.backend_args), flag='unchanged',
             backend=self.imdecode_backend)
         if confidence.dtype != np.uint8 or confidence.shape != label.shape:
             raise ValueError(

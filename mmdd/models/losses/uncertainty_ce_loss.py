@@ -51,12 +51,9 @@ class UncertaintyCrossEntropyLoss(nn.Module):
             ``loss_`` to be back-propagated.
     """
 
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 ignore_index: int = 255,
+    def __init__(self, loss_weight: float = 1.0, ignore_index: int = 255,
                  confidence_weighting: bool = False,
-                 confidence_floor: float = 0.1,
-                 avg_non_ignore: bool = True,
+                 confidence_floor: float = 0.1, avg_non_ignore: bool = True,
                  loss_name: str = 'loss_ce') -> None:
         super().__init__()
         if not loss_name.startswith('loss_'):
@@ -87,9 +84,7 @@ class UncertaintyCrossEntropyLoss(nn.Module):
         finally:
             self._confidence = previous
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None,
                 ignore_index: Optional[int] = None) -> torch.Tensor:
         """Mean cross-entropy of ``cls_score`` (N, C, H, W) against ``label``
@@ -101,12 +96,8 @@ class UncertaintyCrossEntropyLoss(nn.Module):
             confidence = self._confidence_weight(label)
             weight = confidence if weight is None else weight * confidence
         return self.loss_weight * cross_entropy(
-            cls_score,
-            label,
-            weight,
-            reduction='mean',
-            ignore_index=ignore_index,
-            avg_non_ignore=self.avg_non_ignore)
+            cls_score, label, weight, reduction='mean',
+            ignore_index=ignore_index, avg_non_ignore=self.avg_non_ignore)
 
     def _confidence_weight(self, label: torch.Tensor) -> torch.Tensor:
         if self._confidence is None:

@@ -35,15 +35,13 @@ def sample(tmp_path) -> dict:
     image = rng.integers(0, 255, (40, 56, 3), dtype=np.uint8)
     cache = SynthCache(tmp_path)
     palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
-    cache.write_sample(
-        's0', image, label, stored_confidence(label) / 255, palette, meta={})
+    cache.write_sample('s0', image, label,
+                       stored_confidence(label) / 255, palette, meta={})
     return dict(
         img_path=str(cache.path('image', 's0')),
         seg_map_path=str(cache.path('mask', 's0')),
-        confidence_path=str(cache.path('confidence', 's0')),
-        label_map=None,
-        reduce_zero_label=False,
-        seg_fields=[])
+        confidence_path=str(cache.path('confidence', 's0')), label_map=None,
+        reduce_zero_label=False, seg_fields=[])
 
 
 def train_pipeline(with_confidence: bool, background_label=None) -> Compose:
@@ -53,11 +51,8 @@ def train_pipeline(with_confidence: bool, background_label=None) -> Compose:
         loading.append(
             dict(type='LoadConfidenceMap', background_label=background_label))
     return Compose(loading + [
-        dict(
-            type='RandomResize',
-            scale=(112, 40),
-            ratio_range=(0.5, 1.5),
-            keep_ratio=True),
+        dict(type='RandomResize', scale=(112, 40), ratio_range=(
+            0.5, 1.5), keep_ratio=True),
         dict(type='RandomCrop', crop_size=(24, 24), cat_max_ratio=0.75),
         dict(type='RandomFlip', prob=0.5),
         dict(type='PhotoMetricDistortion'),
@@ -154,5 +149,5 @@ def test_packing_without_confidence_names_the_fix():
     with pytest.raises(ValueError, match='LoadConfidenceMap'):
         PackSegInputsWithConfidence()(
             dict(
-                img=np.zeros((4, 4, 3), np.uint8),
-                gt_seg_map=np.zeros((4, 4), np.uint8)))
+                img=np.zeros((4, 4, 3), np.uint8), gt_seg_map=np.zeros(
+                    (4, 4), np.uint8)))

@@ -37,8 +37,8 @@ def test_crops_label_and_confidence_together():
     label = np.arange(64, dtype=np.uint8).reshape(8, 8)
     results = dict(
         img=np.zeros((8, 8, 3), np.uint8),
-        gt_seg_map=np.stack([label, 255 - label], axis=-1),
-        seg_fields=['gt_seg_map'])
+        gt_seg_map=np.stack([label, 255 - label],
+                            axis=-1), seg_fields=['gt_seg_map'])
     np.random.seed(0)
     cropped = RandomCrop(4)(results)['gt_seg_map']
     assert cropped.shape == (4, 4, 2)

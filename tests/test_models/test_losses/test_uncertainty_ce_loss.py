@@ -18,17 +18,15 @@ def random_batch(seed: int = 0, num_classes: int = 5):
 
 
 def mmseg_ce(avg_non_ignore: bool = True, loss_weight: float = 1.0):
-    return CrossEntropyLoss(
-        use_sigmoid=False,
-        avg_non_ignore=avg_non_ignore,
-        loss_weight=loss_weight)
+    return CrossEntropyLoss(use_sigmoid=False, avg_non_ignore=avg_non_ignore,
+                            loss_weight=loss_weight)
 
 
 @pytest.mark.parametrize('avg_non_ignore', [True, False])
 def test_ignore_only_equals_mmseg_cross_entropy(avg_non_ignore):
     logits, label = random_batch()
-    ours = UncertaintyCrossEntropyLoss(
-        loss_weight=0.4, avg_non_ignore=avg_non_ignore)
+    ours = UncertaintyCrossEntropyLoss(loss_weight=0.4,
+                                       avg_non_ignore=avg_non_ignore)
     theirs = mmseg_ce(avg_non_ignore, loss_weight=0.4)
     expected = theirs(logits, label, ignore_index=255)
     torch.testing.assert_close(ours(logits, label, ignore_index=255), expected)
@@ -38,10 +36,10 @@ def test_ignore_only_equals_mmseg_cross_entropy(avg_non_ignore):
 
 def test_weight_argument_equals_mmseg_cross_entropy():
     logits, label = random_batch(seed=1)
-    weight = torch.rand(
-        label.shape, generator=torch.Generator().manual_seed(2))
-    ours = UncertaintyCrossEntropyLoss()(
-        logits, label, weight=weight, ignore_index=255)
+    weight = torch.rand(label.shape,
+                        generator=torch.Generator().manual_seed(2))
+    ours = UncertaintyCrossEntropyLoss()(logits, label, weight=weight,
+                                         ignore_index=255)
     theirs = mmseg_ce()(logits, label, weight=weight, ignore_index=255)
     torch.testing.assert_close(ours, theirs)
 
@@ -58,17 +56,15 @@ def test_all_ones_confidence_equals_mmseg_cross_entropy():
 def test_confidence_is_multiplied_with_the_weight_argument():
     logits, label = random_batch(seed=4)
     weight = torch.full(label.shape, 0.5)
-    confidence = torch.rand(
-        label.shape, generator=torch.Generator().manual_seed(5))
-    loss = UncertaintyCrossEntropyLoss(
-        confidence_weighting=True, confidence_floor=0.2)
+    confidence = torch.rand(label.shape,
+                            generator=torch.Generator().manual_seed(5))
+    loss = UncertaintyCrossEntropyLoss(confidence_weighting=True,
+                                       confidence_floor=0.2)
     with loss.pixel_confidence(confidence):
         ours = loss(logits, label, weight=weight, ignore_index=255)
-    expected = mmseg_ce()(
-        logits,
-        label,
-        weight=0.5 * confidence.clamp(min=0.2),
-        ignore_index=255)
+    expected = mmseg_ce()(logits, label,
+                          weight=0.5 * confidence.clamp(min=0.2),
+                          ignore_index=255)
     torch.testing.assert_close(ours, expected)
 
 
@@ -79,14 +75,14 @@ def test_uncertain_pixels_get_no_loss_and_no_gradient(confidence_weighting):
         confidence_weighting=confidence_weighting)
     uncertain = (label == 255).unsqueeze(1).expand_as(logits)
     changed = torch.where(uncertain, logits * 10 + 3, logits)
-    confidence = torch.rand(
-        label.shape, generator=torch.Generator().manual_seed(7))
+    confidence = torch.rand(label.shape,
+                            generator=torch.Generator().manual_seed(7))
     with loss.pixel_confidence(confidence):
         changed.requires_grad_(True)
         value = loss(changed, label, ignore_index=255)
         value.backward()
-        torch.testing.assert_close(value,
-                                   loss(logits, label, ignore_index=255))
+        torch.testing.assert_close(value, loss(logits, label,
+                                               ignore_index=255))
     assert changed.grad[uncertain].abs().max() == 0
     assert changed.grad[~uncertain].abs().max() > 0
 
@@ -94,8 +90,8 @@ def test_uncertain_pixels_get_no_loss_and_no_gradient(confidence_weighting):
 def test_floor_applies_to_low_confidence():
     logits, label = random_batch(seed=8)
     plain = UncertaintyCrossEntropyLoss()(logits, label)
-    loss = UncertaintyCrossEntropyLoss(
-        confidence_weighting=True, confidence_floor=0.3)
+    loss = UncertaintyCrossEntropyLoss(confidence_weighting=True,
+                                       confidence_floor=0.3)
     with loss.pixel_confidence(torch.zeros(label.shape)):
         floored = loss(logits, label)
     torch.testing.assert_close(floored, 0.3 * plain)
@@ -106,8 +102,8 @@ def test_weighting_sets_each_pixels_share_of_the_gradient():
     logits = torch.tensor([[[[2.0, 2.0, 0.0]], [[0.0, 0.0, 1.0]]]],
                           requires_grad=True)  # (1, 2 classes, 1, 3)
     label = torch.tensor([[[1, 1, 255]]])
-    loss = UncertaintyCrossEntropyLoss(
-        confidence_weighting=True, confidence_floor=0.1)
+    loss = UncertaintyCrossEntropyLoss(confidence_weighting=True,
+                                       confidence_floor=0.1)
     with loss.pixel_confidence(torch.tensor([[[0.9, 0.05, 0.7]]])):
         value = loss(logits, label)
     value.backward()
@@ -131,10 +127,8 @@ def test_context_restores_no_confidence_after_an_error():
 
 def test_build_from_config_with_loss_name():
     loss = MODELS.build(
-        dict(
-            type='UncertaintyCrossEntropyLoss',
-            loss_name='loss_uce',
-            confidence_weighting=True))
+        dict(type='UncertaintyCrossEntropyLoss', loss_name='loss_uce',
+             confidence_weighting=True))
     assert isinstance(loss, UncertaintyCrossEntropyLoss)
     assert loss.loss_name == 'loss_uce'
 

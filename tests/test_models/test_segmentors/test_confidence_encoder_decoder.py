@@ -20,17 +20,10 @@ CE = dict(type='mmseg.CrossEntropyLoss', avg_non_ignore=True)
 
 
 def fcn_head(in_channels: int, in_index: int, loss: dict) -> dict:
-    return dict(
-        type='FCNHead',
-        in_channels=in_channels,
-        in_index=in_index,
-        channels=8,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=0,
-        num_classes=NUM_CLASSES,
-        norm_cfg=dict(type='BN'),
-        loss_decode=loss)
+    return dict(type='FCNHead', in_channels=in_channels, in_index=in_index,
+                channels=8, num_convs=1, concat_input=False, dropout_ratio=0,
+                num_classes=NUM_CLASSES, norm_cfg=dict(type='BN'),
+                loss_decode=loss)
 
 
 def build_model(segmentor: str, loss: dict):
@@ -38,19 +31,11 @@ def build_model(segmentor: str, loss: dict):
     model = MODELS.build(
         dict(
             type=segmentor,
-            data_preprocessor=dict(
-                type='SegDataPreProcessor',
-                mean=[0, 0, 0],
-                std=[1, 1, 1],
-                size=(32, 32)),
-            backbone=dict(
-                type='ResNetV1c',
-                depth=18,
-                stem_channels=8,
-                base_channels=8,
-                dilations=(1, 1, 2, 4),
-                strides=(1, 2, 1, 1),
-                norm_cfg=dict(type='BN')),
+            data_preprocessor=dict(type='SegDataPreProcessor', mean=[0, 0, 0],
+                                   std=[1, 1, 1], size=(32, 32)),
+            backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
+                          base_channels=8, dilations=(1, 1, 2, 4),
+                          strides=(1, 2, 1, 1), norm_cfg=dict(type='BN')),
             decode_head=fcn_head(64, 3, loss),
             # A list of auxiliary heads: the losses sit in a ModuleList.
             auxiliary_head=[fcn_head(32, 2, dict(loss, loss_weight=0.4))]))
@@ -63,8 +48,8 @@ def make_batch(confidence: Optional[List[torch.Tensor]] = None,
     inputs, samples = [], []
     for index, (height, width) in enumerate(SIZES):
         inputs.append(torch.rand(3, height, width, generator=generator) * 255)
-        label = torch.randint(
-            0, NUM_CLASSES, (1, height, width), generator=generator)
+        label = torch.randint(0, NUM_CLASSES, (1, height, width),
+                              generator=generator)
         label[torch.rand(label.shape, generator=generator) < 0.2] = 255
         if uncertain_bottom:
             label[:, height // 2:] = 255
@@ -117,10 +102,8 @@ def test_matches_mmseg_cross_entropy_model(plain_model, segmentor, loss,
 def test_planted_confidence_acts_on_its_pixels_only(plain_model):
     """Confidence 1 on the top half and 0 (floor 0) on the bottom equals
     ignoring the bottom half, rescaled to the count of all labelled pixels."""
-    loss = dict(
-        type='UncertaintyCrossEntropyLoss',
-        confidence_weighting=True,
-        confidence_floor=0.0)
+    loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True,
+                confidence_floor=0.0)
     model = with_weights_of(
         build_model('ConfidenceEncoderDecoder', loss), plain_model)
     confidence = []
