@@ -54,6 +54,7 @@ def test_text_layer_loads_neither_torch_nor_nltk():
     assert not loaded & {*OPENMMLAB, 'torch', 'nltk', 'transformers'}
 
 
+@pytest.mark.slow
 def test_generation_core_loads_no_openmmlab():
     loaded = _roots_loaded_by('mmdd.diffusion.generator',
                               'mmdd.diffusion.clip_tokenizer',
@@ -79,6 +80,7 @@ print(getattr(utils._init_dist_pytorch, '_mmdd_cpu_patch', False))
 
 @pytest.mark.skipif(not mmseg_stack_installed(),
                     reason='needs the OpenMMLab stack')
+@pytest.mark.slow
 def test_import_under_mmengine_registers_and_patches():
     out = subprocess.run([sys.executable, '-c', REGISTERED], cwd=REPO_ROOT,
                          capture_output=True, text=True)

@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# One CPU rehearsal run (about 12 s) serves every test here.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope='module')
 def rehearsal(tmp_path_factory):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from measure import proc_status_kib, process_peak
 
 from tests.test_bench.conftest import BENCH
@@ -20,6 +21,7 @@ def test_process_peak_sees_the_run_and_not_what_came_before():
     assert 60 <= peak['peak'] - peak['baseline'] < 250
 
 
+@pytest.mark.slow
 def test_child_peak_is_not_the_parents():
     """ru_maxrss of a child starts at its parent's peak on Linux; the
     VmHWM the probes read does not."""

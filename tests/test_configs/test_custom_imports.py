@@ -3,6 +3,8 @@ configs inherit mmseg's with ``mmseg::``."""
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 PROJECT_CONFIG = '''
@@ -37,6 +39,7 @@ print(type(model).__name__, type(dataset).__name__, len(dataset),
 '''
 
 
+@pytest.mark.slow
 def test_mmseg_project_uses_mmdd_through_custom_imports(
         toy_data_root, tmp_path):
     project = tmp_path / 'my_mmseg_project'

@@ -60,6 +60,7 @@ def test_weights_changed_in_place_are_refused(build, model, tmp_path):
     assert len(list((tmp_path / 'cache' / 'meta').iterdir())) == 2
 
 
+@pytest.mark.slow
 def test_the_same_weights_under_any_spelling_are_accepted(
         build, model, tmp_path, monkeypatch):
     build(num_samples=2)
@@ -74,6 +75,7 @@ def test_the_same_weights_under_any_spelling_are_accepted(
 
 
 # ------------------------------------------------------ hole 2: checksums
+@pytest.mark.slow
 def test_same_size_damage_is_found_by_file_and_repaired(build, tmp_path):
     build()  # blocks [0, 1], [2, 3], [4]
     cache = tmp_path / 'cache'
@@ -151,6 +153,7 @@ FAILED_STARTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('cause', list(FAILED_STARTS))
 def test_a_failed_start_blocks_nothing(build, model, tmp_path, cause):
     make_overrides, error, pattern = FAILED_STARTS[cause]

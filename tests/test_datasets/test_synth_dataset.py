@@ -62,6 +62,7 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
     assert info['confidence_path'].endswith('confidence/000003.png')
 
 
+@pytest.mark.slow
 def test_rerun_reads_the_cache_without_loading_a_model(build, monkeypatch):
     build()
     import mmdd.diffusion.generator as generator
@@ -73,6 +74,7 @@ def _refuse(*args, **kwargs):
     raise AssertionError('the cache is complete: nothing should be generated')
 
 
+@pytest.mark.slow
 def test_more_samples_extend_the_cache(build, tmp_path):
     build(num_samples=3)  # blocks [0, 1] and [2]
     before = cache_bytes(tmp_path / 'cache')
@@ -90,6 +92,7 @@ def test_more_samples_extend_the_cache(build, tmp_path):
     assert len(after) == 15
 
 
+@pytest.mark.slow
 def test_damaged_samples_are_reported_and_regenerated(build, tmp_path):
     build()
     cache = tmp_path / 'cache'

@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -12,6 +13,7 @@ SDXL_VOC = (
     CONFIG_DIR / 'dd' / 'dd_deeplabv3_r101-d8_4xb2-20k_synvoc-sdxl-512x512.py')
 
 
+@pytest.mark.slow
 def test_generates_with_a_tiny_sdxl(tiny_sdxl_dir, toy_prompts_file, tmp_path):
     init_default_scope('mmdd')
     dataset = DATASETS.build(

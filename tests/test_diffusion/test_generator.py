@@ -76,6 +76,7 @@ def test_caption_only_conditioning(tiny_pipeline):
 @pytest.mark.parametrize('model', ['tiny_pipeline_dir', 'tiny_sdxl_dir'])
 @pytest.mark.parametrize('scheduler',
                          [None, 'EulerAncestralDiscreteScheduler'])
+@pytest.mark.slow
 def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler, request):
     """Per-sample generators: same noise whatever the batch (SD and SDXL).
     Labels use tau=0 here: random weights give near-uniform self-attention,
@@ -93,6 +94,7 @@ def test_a_sample_is_the_same_alone_or_in_any_batch(model, scheduler, request):
     assert not np.array_equal(batch[0].image, batch[1].image)
 
 
+@pytest.mark.slow
 def test_load_pipeline_dtype_and_scheduler(tiny_pipeline_dir):
     pipeline = load_pipeline(
         str(tiny_pipeline_dir), 'bf16',

@@ -162,6 +162,7 @@ class PlantedKeys(torch.nn.Module):
         return keys
 
 
+@pytest.mark.slow
 def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
     """Queries planted per region and keys per class token in the real
     cross-attention layers: the labels show the regions, class by class.
@@ -231,6 +232,7 @@ def interior(region: torch.Tensor, side: int) -> np.ndarray:
     return np.kron(inner.numpy(), np.ones((pixel, pixel))) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings('ignore:`upcast_vae` is deprecated')
 @pytest.mark.parametrize('force_upcast', [True, False])
 def test_fp16_vae_decodes_as_diffusers_does(tiny_sdxl_dir, force_upcast):

@@ -63,11 +63,13 @@ def _run(port: int, late_s: float, use_long_barrier: bool, out_dir: Path,
     }
 
 
+@pytest.mark.slow
 def test_a_rank_20_s_late_is_waited_for(free_port, tmp_path):
     outcome = _run(free_port, PG_TIMEOUT_S + 15, True, tmp_path)
     assert outcome == {0: 'ok 2', 1: 'ok 2'}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('late_s', [PG_TIMEOUT_S + 5])
 def test_a_plain_barrier_would_time_out(free_port, tmp_path, late_s):
     """The same setting with torch's barrier: the early rank fails."""
@@ -75,6 +77,7 @@ def test_a_plain_barrier_would_time_out(free_port, tmp_path, late_s):
     assert outcome.get(0, '').startswith('error'), outcome
 
 
+@pytest.mark.slow
 def test_the_waiting_ranks_stop_when_one_fails(free_port, tmp_path):
     """No endless wait for a rank that crashed."""
     outcome = _run(free_port, 3, True, tmp_path, fail=True)

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from mmengine.config import Config
 
 from mmdd.engine.preflight import (cached_checkpoint, checkpoint_problem,
@@ -45,6 +46,7 @@ def test_an_unwritable_work_dir_is_named(tmp_path):
         is None
 
 
+@pytest.mark.slow
 def test_training_fails_before_any_sample_is_generated(tiny_pipeline_dir,
                                                        toy_prompts_file,
                                                        tmp_path):

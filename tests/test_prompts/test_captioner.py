@@ -80,6 +80,7 @@ def test_prompt_is_removed_from_the_caption(tiny_blip, tmp_path):
     assert prompted([image])[0] == ' '.join(raw.split()[1:])
 
 
+@pytest.mark.slow
 def test_voc_list_captions_feed_build_voc_prompts(tiny_blip, fake_voc_root,
                                                   tmp_path):
     voc = Path(fake_voc_root)
@@ -109,6 +110,7 @@ def test_voc_list_captions_feed_build_voc_prompts(tiny_blip, fake_voc_root,
     assert {r['id']: r['caption'] for r in records} == captions
 
 
+@pytest.mark.slow
 def test_unreadable_image_is_reported_skipped_and_counted(tiny_blip, tmp_path):
     folder = write_images(tmp_path / 'images', 3)
     (folder / 'broken.jpg').write_bytes(b'not an image at all')
@@ -137,6 +139,7 @@ def test_rerun_captions_only_what_is_missing(captioner, tmp_path):
     assert list(captions) == sorted(captions)  # ids sorted, stable file
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_loses_nothing(tiny_blip, tmp_path):
     folder = write_images(tmp_path / 'images', 80)
     args = [

@@ -39,6 +39,7 @@ def generator():
                                   shapes_generation_config())
 
 
+@pytest.mark.slow
 def test_attention_labels_agree_with_the_colour_oracle(generator):
     labelling = Labelling(1, 0.6, 0.5)  # the shapes configs' settings
     scores, _ = label_fidelity(generator, shapes_requests(8), [labelling],

@@ -12,6 +12,7 @@ from mmdd.shapes.world import SHAPES_CLASSES
 from tests.test_shapes.conftest import QUICK
 
 
+@pytest.mark.slow
 def test_training_writes_a_diffusers_folder(quick_t2i_dir):
     for part in ('unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler'):
         assert (quick_t2i_dir / part).is_dir(), part
@@ -32,6 +33,7 @@ def test_training_writes_a_diffusers_folder(quick_t2i_dir):
     assert not (quick_t2i_dir.parent / 'shapes-t2i.tmp').exists()
 
 
+@pytest.mark.slow
 def test_loads_like_sd_and_generates_labelled_64px_images(quick_t2i_dir):
     pipeline = load_pipeline(str(quick_t2i_dir), 'fp32')
     assert pipeline.unet.dtype == torch.float32
@@ -48,6 +50,7 @@ def test_loads_like_sd_and_generates_labelled_64px_images(quick_t2i_dir):
         assert set(np.unique(sample.label)) <= set(range(6)) | {255}
 
 
+@pytest.mark.slow
 def test_retraining_with_the_same_settings_gives_the_same_weights(
         quick_t2i_dir, tmp_path):
     again = train(
@@ -72,6 +75,7 @@ def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_train_script_flags_reach_the_settings(tmp_path):
     import subprocess
     import sys

@@ -128,6 +128,7 @@ def _synth_config(root, num_samples, repeat=False):
     return str(path)
 
 
+@pytest.mark.slow
 def test_synth_cache(tool, tmp_path):
     labels = _write_cache(tmp_path, 3)
     out = tmp_path / 'browse'

@@ -159,6 +159,7 @@ def test_voc_tool_reports_bad_data(voc_root, tmp_path, capsys, case, message):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_voc_cli_subprocess(voc_root, voc_captions, tmp_path):
     out = tmp_path / 'voc.jsonl'
     result = _run_cli('build_voc_prompts', '--voc-root', str(voc_root),

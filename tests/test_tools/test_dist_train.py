@@ -34,6 +34,7 @@ def test_dist_train_two_processes_on_cpu(toy_data_root, tmp_path, free_port):
     assert (work_dir / 'iter_3.pth').is_file()
 
 
+@pytest.mark.slow
 def test_dist_train_users_own_config_on_cpu(toy_data_root, tmp_path,
                                             free_port):
     """A config with mmengine's GPU defaults (nccl, no model wrapper), as

@@ -87,6 +87,7 @@ def test_wheel_carries_the_shipped_model(wheel_install):
         assert (model / name).is_file(), name
 
 
+@pytest.mark.slow
 def test_mim_train_and_test_a_shapes_config_from_the_wheel(
         wheel_install, tmp_path):
     """The shapes config names its model 'mmdd::shapes-t2i': it resolves

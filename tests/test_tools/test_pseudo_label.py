@@ -68,6 +68,7 @@ def _run_tool(*args):
     ], capture_output=True, text=True, timeout=600, check=False)
 
 
+@pytest.mark.slow
 def test_ungenerated_cache_is_a_clear_error(toy_prompts_file, tmp_path):
     # Checked before the model loads: the checkpoint is never read.
     out = _run_tool(
@@ -81,6 +82,7 @@ def test_ungenerated_cache_is_a_clear_error(toy_prompts_file, tmp_path):
     assert 'Traceback' not in out.stderr  # a message, not a crash
 
 
+@pytest.mark.slow
 def test_finds_the_synth_dataset_inside_wrappers(toy_prompts_file, tmp_path):
     cfg = Config.fromfile(str(CONFIG))
     synth = cfg.train_dataloader.dataset

@@ -16,6 +16,7 @@ def _run(*args, cwd=None):
                           capture_output=True, text=True, cwd=cwd).stdout
 
 
+@pytest.mark.slow
 def test_make_dataset(tmp_path):
     out = _run(REPO_ROOT / 'tools' / 'shapes' / 'make_dataset.py', tmp_path,
                '--train', 3, '--val', 2, '--test', 2, '--prompts', 5)

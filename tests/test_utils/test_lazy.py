@@ -6,6 +6,7 @@ import pytest
 import mmdd.diffusion
 
 
+@pytest.mark.slow
 def test_names_load_their_module_on_first_use():
     code = ('import sys, mmdd.diffusion as d\n'
             "assert 'mmdd.diffusion.labels' not in sys.modules\n"
