@@ -1,7 +1,7 @@
 # A smoke test of the whole Dataset Diffusion path in seconds (the tests
 # use it): SynthDataset generates 16 images with attention labels from a
 # *tiny random-weight* Stable Diffusion pipeline
-# (mmdd.diffusion.save_random_pipeline), a DeepLabV3-R18 trains on them for
+# (mmdd.testing.save_random_pipeline), a DeepLabV3-R18 trains on them for
 # 40 iterations with the uncertainty-aware loss and is evaluated on the toy
 # val split. Random weights draw noise, not shapes: for a demo whose labels
 # mean something see configs/shapes/ (`make demo`).

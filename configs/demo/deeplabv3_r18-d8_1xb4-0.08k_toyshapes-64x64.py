@@ -1,5 +1,5 @@
 # A DeepLabV3-R18 trained from scratch for 80 iterations on the toy dataset
-# (mmdd.datasets.make_toy_dataset; CPU, ~1 minute). The tests' smallest
+# (mmdd.testing.make_toy_dataset; CPU, ~1 minute). The tests' smallest
 # end-to-end run.
 _base_ = [
     '../_base_/models/deeplabv3_r18-d8.py', '../_base_/datasets/toy_shapes.py',

@@ -1,4 +1,4 @@
-# The tiny dataset mmdd writes itself (mmdd.datasets.make_toy_dataset):
+# The tiny dataset mmdd writes itself (mmdd.testing.make_toy_dataset):
 # squares and discs on noise, 64x64 pixels.
 dataset_type = 'ToyShapesDataset'
 data_root = 'data/toy_shapes'
