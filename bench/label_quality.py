@@ -20,7 +20,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List
+from typing import List
 
 import numpy as np
 from PIL import Image
@@ -33,12 +33,8 @@ from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
 from mmdd.shapes.fidelity import shapes_requests  # noqa: E402
 from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
-
-SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')
-REAL_CONFIG = osp.join(SHAPES_CONFIGS,
-                       'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
-SYNTH_CONFIG = osp.join(SHAPES_CONFIGS,
-                        'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py')
+from segmenter_runs import REAL_CONFIG, SYNTH_CONFIG  # noqa: E402
+from segmenter_runs import shapes_config, train_and_test  # noqa: E402
 
 
 def labellings(taus: List[int], foreground: float,
@@ -91,29 +87,6 @@ def fidelity(args) -> str:
     return '\n'.join(lines)
 
 
-def train_and_test(config: str, work_dir: str, iters: int,
-                   **dataset) -> Dict[str, float]:
-    """Train a config for ``iters`` and return its test metrics.
-
-    ``dataset``: ``data_root`` (the real splits, for val/test and for a
-    real training set) and the training dataset's own fields to override.
-    """
-    from mmengine.config import Config
-
-    from mmdd.utils import register_all_modules
-    from mmdd.utils.cli import build_runner, set_max_iters
-    register_all_modules(init_default_scope=False)
-    cfg = set_max_iters(Config.fromfile(config), iters)
-    cfg.work_dir = work_dir
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        loader.dataset.data_root = dataset['data_root']
-    train = cfg.train_dataloader.dataset
-    train.update({k: v for k, v in dataset.items() if k in train})
-    runner = build_runner(cfg)
-    runner.train()
-    return runner.test()
-
-
 def downstream(args) -> str:
     from mmdd.datasets import write_shapes_split
     from mmdd.shapes.prompts import write_shapes_prompts
@@ -127,15 +100,14 @@ def downstream(args) -> str:
     results = {}
     for name, config, extra in (('real', REAL_CONFIG, {}),
                                 ('synthetic', SYNTH_CONFIG,
-                                 dict(
-                                     model=osp.abspath(args.model),
-                                     prompts_file=str(prompts),
-                                     cache_dir=osp.join(work, 'synth'),
-                                     num_samples=args.synthetic))):
+                                 dict(model=args.model,
+                                      prompts_file=str(prompts),
+                                      cache_dir=osp.join(work, 'synth'),
+                                      num_samples=args.synthetic))):
         start = time.time()
-        results[name] = train_and_test(config, osp.join(work,
-                                                        name), args.iters,
-                                       data_root=data_root, **extra)
+        results[name] = train_and_test(
+            shapes_config(config, osp.join(work, name), args.iters, data_root,
+                          extra))
         print(
             f'{name}: mIoU {results[name]["mIoU"]:.1f} '
             f'({time.time() - start:.0f} s)', flush=True)

@@ -1,10 +1,24 @@
+import importlib.util
 import socket
 from pathlib import Path
+from types import ModuleType
+from typing import Optional
 
 import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(path: Path, name: Optional[str] = None) -> ModuleType:
+    """A script of tools/ or bench/ (not packages) as a module."""
+    spec = importlib.util.spec_from_file_location(name or Path(path).stem,
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 CONFIG_DIR = REPO_ROOT / 'configs'
 DEMO_CONFIG = (
     CONFIG_DIR / 'demo' / 'deeplabv3_r18-d8_1xb4-0.08k_toyshapes-64x64.py')

@@ -17,7 +17,8 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (Dict, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +26,7 @@ from diffusers.models.attention_processor import Attention
 
 SELF, CROSS = 'self', 'cross'
 Size = Tuple[int, int]
+ClassEmbeds = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 _BLOCK = re.compile(r'^(down_blocks|up_blocks)\.(\d+)\.|^mid_block\.')
 
@@ -171,14 +173,15 @@ class RecordingAttnProcessor:
     """
 
     def __init__(self, store: AttentionStore, layer: AttentionLayer,
-                 batch_size: int, class_embeds: Optional[torch.Tensor] = None):
+                 batch_size: int, class_embeds: Optional[ClassEmbeds] = None):
         if layer.kind == CROSS and class_embeds is None:
             raise ValueError('cross-attention recording needs class_embeds')
         self.store = store
         self.layer = layer
         self.batch_size = batch_size
-        self.class_embeds = class_embeds
-        self._class_keys: Optional[torch.Tensor] = None
+        self.class_embeds = ([class_embeds] if isinstance(
+            class_embeds, torch.Tensor) else list(class_embeds or []))
+        self._class_keys: Optional[List[torch.Tensor]] = None
 
     def _conditional(self, tensor: torch.Tensor) -> torch.Tensor:
         # diffusers' SD pipelines batch [unconditional, conditional].
@@ -198,28 +201,34 @@ class RecordingAttnProcessor:
                 f'expected {height}x{width}: UNet layout not understood')
         query = self._conditional(query)
         if self.layer.kind == CROSS:
-            key = self._keys_of_class_prompt(attn, query.dtype)
+            keys = self._keys_of_class_prompt(attn, query.dtype)
         else:
-            key = self._conditional(key)
+            keys = [self._conditional(key)]
         if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
-            query, key = query.float(), key.float()
-        scores = torch.matmul(query * attn.scale, key.transpose(-1, -2))
-        probs = scores.softmax(dim=-1, dtype=torch.float32)
+            query, keys = query.float(), [key.float() for key in keys]
+        # One softmax per text: each text's tokens share their attention.
+        probs = torch.cat([
+            torch.matmul(query * attn.scale, key.transpose(-1, -2)).softmax(
+                dim=-1, dtype=torch.float32) for key in keys
+        ], dim=-1)
         self.store.add(self.layer, probs.mean(dim=1))
 
     def _keys_of_class_prompt(self, attn: Attention,
-                              dtype: torch.dtype) -> torch.Tensor:
-        """The layer's keys of the class prompts, made once: neither the
-        weights nor the prompts change between denoising steps (SDXL runs
-        dozens of cross-attention layers at the recorded size)."""
-        if self._class_keys is None or self._class_keys.dtype != dtype:
-            embeds = self.class_embeds.to(dtype)
-            if attn.norm_cross:
-                embeds = attn.norm_encoder_hidden_states(embeds)
-            key = _heads(attn.to_k(embeds), attn.heads)
-            if attn.norm_k is not None:
-                key = attn.norm_k(key)
-            self._class_keys = key
+                              dtype: torch.dtype) -> List[torch.Tensor]:
+        """The layer's keys of the class prompts (one tensor per text),
+        made once: neither the weights nor the prompts change between
+        denoising steps (SDXL runs dozens of cross-attention layers at the
+        recorded size)."""
+        if self._class_keys is None or self._class_keys[0].dtype != dtype:
+            self._class_keys = []
+            for embeds in self.class_embeds:
+                embeds = embeds.to(dtype)
+                if attn.norm_cross:
+                    embeds = attn.norm_encoder_hidden_states(embeds)
+                key = _heads(attn.to_k(embeds), attn.heads)
+                if attn.norm_k is not None:
+                    key = attn.norm_k(key)
+                self._class_keys.append(key)
         return self._class_keys
 
     def __call__(self, attn: Attention, hidden_states: torch.Tensor,
@@ -283,12 +292,15 @@ def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:
 @contextmanager
 def record_attention(
         unet: torch.nn.Module, layers: Sequence[AttentionLayer],
-        batch_size: int, class_embeds: Optional[torch.Tensor] = None
+        batch_size: int, class_embeds: Optional[ClassEmbeds] = None
 ) -> Iterator[AttentionStore]:
     """Install recording processors on ``layers``; restore all on exit.
 
     ``class_embeds`` (batch, tokens, dim): the encoded class prompts whose
-    keys the cross-attention layers score. The original processors come
+    keys the cross-attention layers score. A sequence of such tensors
+    (e.g. the class prompts and the generation text, for ablations) is
+    scored text by text, each with its own softmax, and recorded side by
+    side along the token axis. The original processors come
     back in a ``finally``, also when the pipeline raises.
     """
     store = AttentionStore(layers)

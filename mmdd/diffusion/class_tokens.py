@@ -12,7 +12,7 @@ A class owns every CLIP token of its name (``potted plant`` -> 2 tokens,
 ``aeroplane`` -> ``aerop`` + ``lane``), at every place it is written.
 """
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 from mmdd.prompts.captions import CLASS_PROMPT_SEPARATOR, clean_caption
@@ -34,6 +34,10 @@ class SamplePrompt:
     # Each distinct class name (first-appearance order) -> its token
     # positions in ``class_prompt_ids``.
     class_positions: Dict[str, List[int]]
+    # The same names -> every place their tokens appear in ``text_ids``
+    # (empty for a name the text never writes, e.g. a caption that says
+    # "box" for "square" without class-prompt appending).
+    text_positions: Dict[str, List[int]] = field(default_factory=dict)
 
 
 def _ids(tokenizer: 'PreTrainedTokenizerBase', text: str) -> List[int]:
@@ -71,6 +75,16 @@ def class_token_positions(
             'differently alone and joined; class token positions would be '
             'wrong. Use a CLIP tokenizer.')
     return ids, positions
+
+
+def find_token_runs(ids: Sequence[int], run: Sequence[int]) -> List[int]:
+    """Positions in ``ids`` covered by each occurrence of ``run``."""
+    width = len(run)
+    positions: List[int] = []
+    for start in range(len(ids) - width + 1):
+        if list(ids[start:start + width]) == list(run):
+            positions.extend(range(start, start + width))
+    return positions
 
 
 def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
@@ -114,11 +128,14 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
             ' '.join(class_names) if class_names else '')
     else:
         head, tail = caption, ''
+    text_ids = _wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget))
     return SamplePrompt(
-        text=head + tail,
-        text_ids=_wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget)),
-        class_prompt_ids=_wrap(tokenizer, class_ids),
-        class_positions={
+        text=head + tail, text_ids=text_ids,
+        class_prompt_ids=_wrap(tokenizer, class_ids), class_positions={
             name: [p + 1 for p in pos]  # after BOS
             for name, pos in positions.items()
+        }, text_positions={
+            name: sorted(set(find_token_runs(text_ids, _ids(tokenizer,
+                                                            name))))
+            for name in positions
         })

@@ -33,6 +33,9 @@ DEFAULT_NEGATIVE_PROMPT = (
     'overexposed, bad art, beginner, amateur, distorted face')
 
 
+LABEL_SOURCES = ('class_prompt', 'text')
+
+
 @dataclass
 class GenerationConfig:
     """Sampler and labelling settings (paper values by default)."""
@@ -42,6 +45,11 @@ class GenerationConfig:
     height: Optional[int] = None  # default: the UNet's native size
     width: Optional[int] = None
     append_class_prompt: bool = True
+    # Which cross-attention the labels read: 'class_prompt' (the paper's
+    # class-prompt cross-attention) or 'text', the generation text's own
+    # attention to the class words it writes (the paper's ablation
+    # baseline; a class the text never names labels nothing).
+    label_source: str = 'class_prompt'
     tau: int = 4
     foreground_threshold: float = 0.6
     uncertain_threshold: float = 0.5
@@ -57,6 +65,9 @@ class GenerationConfig:
         if self.num_inference_steps < 1:
             raise ValueError('num_inference_steps must be >= 1, got '
                              f'{self.num_inference_steps}')
+        if self.label_source not in LABEL_SOURCES:
+            raise ValueError(f'label_source must be one of {LABEL_SOURCES}, '
+                             f'got {self.label_source!r}')
         if self.tau < 0:
             raise ValueError(f'tau must be >= 0, got {self.tau}')
         if not (0 <= self.uncertain_threshold <= self.foreground_threshold <=
@@ -80,11 +91,27 @@ class SampleRequest:
 
 @dataclass
 class SampleAttention:
-    """One sample's averaged attention, enough to label it again."""
-    cross: torch.Tensor  # (h_c * w_c, class-prompt tokens)
+    """One sample's averaged attention, enough to label it again.
+
+    ``cross`` has a column per class-prompt token, then (when the text's
+    own attention was recorded) a column per generation-text token.
+    """
+    cross: torch.Tensor  # (h_c * w_c, tokens)
     self_attention: torch.Tensor  # (h_s * w_s, h_s * w_s)
-    positions: List[List[int]]  # class-prompt token positions per class
+    positions: List[List[int]]  # class-prompt token columns per class
     class_ids: List[int]
+    text_positions: Optional[List[List[int]]] = None  # text columns
+
+    def columns(self, source: str) -> List[List[int]]:
+        """The token columns of each class for ``source`` (see
+        :attr:`GenerationConfig.label_source`)."""
+        if source == 'class_prompt':
+            return self.positions
+        if self.text_positions is None:
+            raise ValueError('the generation text\'s attention was not '
+                             "recorded: generate with label_source='text' or "
+                             'keep_attention=True')
+        return self.text_positions
 
 
 @dataclass
@@ -241,11 +268,13 @@ class LabelledImageGenerator:
             ])
             classes = self.text.encode([[p.class_prompt_ids for p in ps]
                                         for ps in by_tokenizer]).states
+        record_text = keep_attention or config.label_source == 'text'
+        texts_scored = (classes, text.states) if record_text else classes
         generators = [
             torch.Generator('cpu').manual_seed(r.seed) for r in requests
         ]
         with record_attention(pipeline.unet, self.layers, batch,
-                              classes) as store:
+                              texts_scored) as store:
             output = pipeline(**self.text.pipeline_inputs(text, negative),
                               height=self.height, width=self.width,
                               num_inference_steps=config.num_inference_steps,
@@ -259,9 +288,13 @@ class LabelledImageGenerator:
         samples = []
         for i, (request, prompt) in enumerate(zip(requests, prompts)):
             class_ids = list(dict.fromkeys(request.class_ids))
-            attention = SampleAttention(cross[i], self_attention[i], [
-                prompt.class_positions[self.class_names[c]] for c in class_ids
-            ], class_ids)
+            names = [self.class_names[c] for c in class_ids]
+            offset = classes.shape[1]  # text columns follow the class prompt
+            attention = SampleAttention(
+                cross[i], self_attention[i],
+                [prompt.class_positions[n] for n in names], class_ids,
+                [[offset + p for p in prompt.text_positions[n]]
+                 for n in names] if record_text else None)
             label, confidence = self.label(attention)
             samples.append(
                 GeneratedSample(
@@ -274,14 +307,16 @@ class LabelledImageGenerator:
     def label(
         self, attention: SampleAttention, tau: Optional[int] = None,
         foreground_threshold: Optional[float] = None,
-        uncertain_threshold: Optional[float] = None
+        uncertain_threshold: Optional[float] = None,
+        label_source: Optional[str] = None
     ) -> Tuple[np.ndarray, np.ndarray]:
         """Label and confidence from recorded attention; settings left as
         None come from the generator's config (for ablations: one
         denoising pass, many labellings)."""
         config = self.config
+        columns = attention.columns(label_source or config.label_source)
         label, confidence = label_from_attention(
-            attention.cross, attention.self_attention, attention.positions,
+            attention.cross, attention.self_attention, columns,
             attention.class_ids, self.cross_size, self.self_size,
             (self.height, self.width), config.tau if tau is None else tau,
             (config.foreground_threshold

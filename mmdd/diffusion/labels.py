@@ -26,11 +26,17 @@ Size = Tuple[int, int]
 
 def token_class_maps(cross: torch.Tensor, positions: Sequence[Sequence[int]],
                      size: Size) -> torch.Tensor:
-    """(N, tokens) cross-attention -> (K, h, w), each class's token mean."""
+    """(N, tokens) cross-attention -> (K, h, w), each class's token mean.
+
+    A class without tokens (a text that never names it) gets a zero map:
+    after min-max normalisation it scores 0 everywhere and labels nothing.
+    """
     if not positions:
         return cross.new_zeros((0, *size))
-    return torch.stack([cross[:, list(pos)].mean(dim=1)
-                        for pos in positions]).view(-1, *size)
+    return torch.stack([
+        cross[:, list(pos)].mean(dim=1) if pos else cross.new_zeros(
+            cross.shape[0]) for pos in positions
+    ]).view(-1, *size)
 
 
 def resize(maps: torch.Tensor, size: Size) -> torch.Tensor:

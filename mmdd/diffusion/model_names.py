@@ -15,6 +15,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 # name -> folder relative to the mmdd package
 SHIPPED_MODELS: Dict[str, str] = {
     'shapes-t2i': 'shapes/pretrained/shapes-t2i',
+    'shapes-t2i-sd': 'shapes/pretrained/shapes-t2i-sd',
 }
 
 

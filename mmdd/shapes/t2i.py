@@ -2,10 +2,13 @@
 
 Stable Diffusion's layout at miniature size: a CLIP tokenizer (the real BPE,
 trimmed to the world's words), a ``CLIPTextModel``, a
-``UNet2DConditionModel`` with cross-attention at two resolutions (16x16 and
-8x8 latents), an ``AutoencoderKL`` (64x64 pixels <-> 16x16x4 latents) and
-SD's noise schedule. Saved with ``save_pretrained``, it loads through
-``StableDiffusionPipeline.from_pretrained`` exactly like an SD checkpoint.
+``UNet2DConditionModel`` with attention at two resolutions, an
+``AutoencoderKL`` and SD's noise schedule. Two shapes are shipped: 64x64
+pixels <-> 16x16x4 latents with attention at 16x16 and 8x8 (the defaults),
+and SD's proportions, 64x64 pixels <-> 32x32x4 latents with attention at
+32x32 and 16x16 (:data:`SD_PROPORTIONED`). Saved with ``save_pretrained``,
+each loads through ``StableDiffusionPipeline.from_pretrained`` exactly like
+an SD checkpoint.
 
 Training (:func:`train`) runs in two stages: the autoencoder on rendered
 scenes, then the UNet and text encoder on their latents (epsilon
@@ -54,8 +57,18 @@ class TrainSettings:
     caption_dropout: float = 0.1  # classifier-free guidance training
     ema_decay: float = 0.999  # reached after warm-up: (1+n)/(10+n) before
     unet_channels: tuple = (32, 64)
+    unet_heads: tuple = (2, 2)  # attention heads at each UNet level
+    # The up block at the latent size has attention too; without it the
+    # fine level has one transformer (the down block's), which at 32x32
+    # latents is what keeps CPU training affordable.
+    fine_up_attention: bool = True
+    vae_channels: tuple = (16, 32, 32)  # downsampling factor 2**(len - 1)
     text_width: int = 64
     text_layers: int = 0  # a bag of token embeddings, see the README
+
+    @property
+    def latent_size(self) -> int:
+        return IMAGE_SIZE // 2**(len(self.vae_channels) - 1)
 
     def __post_init__(self) -> None:
         for name in ('num_scenes', 'vae_batch_size', 'steps', 'batch_size',
@@ -69,9 +82,22 @@ class TrainSettings:
         if not 0 <= self.caption_dropout < 1:
             raise ValueError('caption_dropout must be in [0, 1), got '
                              f'{self.caption_dropout}')
-        if len(self.unet_channels) != 2:
-            raise ValueError('unet_channels: two widths (16x16 and 8x8 '
-                             f'levels), got {self.unet_channels}')
+        for name in ('unet_channels', 'unet_heads'):
+            if len(getattr(self, name)) != 2:
+                raise ValueError(f'{name}: two values (the fine and the '
+                                 f'coarse UNet level), got '
+                                 f'{getattr(self, name)}')
+        if not 2 <= len(self.vae_channels) <= 4:
+            raise ValueError('vae_channels: 2 to 4 widths (a downsampling '
+                             f'factor of 2 to 8), got {self.vae_channels}')
+
+
+# SD 2.1 at 512 px reads self-attention at 32x32 and cross-attention at
+# 16x16; this model has the same grids (64x64 images, VAE factor 2). The
+# shorter schedule at batch 16 keeps training near 45 CPU minutes.
+SD_PROPORTIONED = dict(vae_channels=(16, 32), unet_heads=(1, 2),
+                       fine_up_attention=False, num_scenes=20000, steps=3000,
+                       batch_size=16)
 
 
 def build_pipeline(
@@ -88,23 +114,29 @@ def build_pipeline(
             projection_dim=width, bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id))
+    fine_up = ('CrossAttnUpBlock2D'
+               if settings.fine_up_attention else 'UpBlock2D')
     unet = UNet2DConditionModel(
-        sample_size=IMAGE_SIZE // 4,
+        sample_size=settings.latent_size,
         in_channels=4,
         out_channels=4,
         block_out_channels=tuple(settings.unet_channels),
         layers_per_block=1,
         down_block_types=('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'),
-        up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'),
+        up_block_types=('CrossAttnUpBlock2D', fine_up),
         cross_attention_dim=width,
-        attention_head_dim=2,  # = 2 heads
+        # diffusers' legacy name: these are head counts, not head widths
+        # (one number when equal, as the first shipped model was saved)
+        attention_head_dim=(settings.unet_heads[0] if len(
+            set(settings.unet_heads)) == 1 else tuple(settings.unet_heads)),
         norm_num_groups=16)
     if vae is None:
+        levels = len(settings.vae_channels)
         vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4,
-                            block_out_channels=(16, 32,
-                                                32), layers_per_block=1,
-                            down_block_types=('DownEncoderBlock2D', ) * 3,
-                            up_block_types=('UpDecoderBlock2D', ) * 3,
+                            block_out_channels=tuple(settings.vae_channels),
+                            layers_per_block=1,
+                            down_block_types=('DownEncoderBlock2D', ) * levels,
+                            up_block_types=('UpDecoderBlock2D', ) * levels,
                             sample_size=IMAGE_SIZE, norm_num_groups=16,
                             mid_block_add_attention=False)
     scheduler = DDIMScheduler(clip_sample=False, set_alpha_to_one=False,

@@ -66,16 +66,28 @@ def _prepare(dataset_cfg, request, tmp_path: Path) -> None:
 
 
 def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
-    if dataset_cfg.model == 'mmdd::shapes-t2i':
-        # The shapes world's model ships with mmdd: use it for real, by the
-        # name the config gives it.
+    if dataset_cfg.model.startswith('mmdd::shapes-'):
+        # The shapes world's models ship with mmdd: use them for real, by
+        # the name the config gives.
         from mmdd.shapes.prompts import write_shapes_prompts
         dataset_cfg.update(
             prompts_file=str(
                 write_shapes_prompts(tmp_path / 'prompts.jsonl', 4)),
             cache_dir=str(tmp_path / 'cache'), num_samples=2, batch_size=2)
         dataset_cfg.generation.num_inference_steps = 2
-        return
+    else:
+        _use_tiny_model(dataset_cfg, request, tmp_path)
+    mask_folder = dataset_cfg.get('mask_folder', 'mask')
+    if mask_folder != 'mask':  # a self-training round: make its labels
+        first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
+        target = tmp_path / 'cache' / mask_folder
+        target.mkdir()
+        for index in range(len(first_round)):
+            source = Path(first_round.get_data_info(index)['seg_map_path'])
+            shutil.copy(source, target / source.name)
+
+
+def _use_tiny_model(dataset_cfg, request, tmp_path: Path) -> None:
     sdxl = '-xl-' in dataset_cfg.model
     dataset_cfg.generation.pop('height', None)  # the tiny model's own
     dataset_cfg.generation.pop('width', None)
@@ -88,14 +100,6 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
             tmp_path / 'prompts.jsonl'), cache_dir=str(tmp_path / 'cache'),
         num_samples=2, batch_size=2, torch_dtype='fp32', device='cpu')
     dataset_cfg.generation.num_inference_steps = 1
-    mask_folder = dataset_cfg.get('mask_folder', 'mask')
-    if mask_folder != 'mask':  # a self-training round: make its labels
-        first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
-        target = tmp_path / 'cache' / mask_folder
-        target.mkdir()
-        for index in range(len(first_round)):
-            source = Path(first_round.get_data_info(index)['seg_map_path'])
-            shutil.copy(source, target / source.name)
 
 
 def test_configs_found():

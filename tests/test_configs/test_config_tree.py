@@ -131,6 +131,25 @@ def test_shapes_generation_block_is_the_models_settings():
     }
 
 
+def test_sd_proportioned_shapes_block_is_the_papers_labelling():
+    from mmdd.diffusion import GenerationConfig
+    synth = Config.fromfile(
+        str(SHAPES_SYNTH.parent /
+            'dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-sd-synth-64x64.py')
+    ).train_dataloader.dataset
+    assert synth.model == 'mmdd::shapes-t2i-sd'
+    generation = GenerationConfig(**synth.generation)
+    paper = GenerationConfig()
+    assert (generation.tau, generation.foreground_threshold,
+            generation.uncertain_threshold) == (
+                paper.tau, paper.foreground_threshold,
+                paper.uncertain_threshold)
+    # Latent 32: self-attention 32x32 and cross-attention 16x16, as SD
+    # 2.1's 32x32 and 16x16 at 512 px.
+    assert (generation.self_attention_factor,
+            generation.cross_attention_factor) == (1, 2)
+
+
 def test_users_config_inherits_the_shapes_block_by_path(tmp_path):
     """The example of docs/plugin_usage.md, with the path filled in."""
     doc = (REPO_ROOT / 'docs' / 'plugin_usage.md').read_text()

@@ -130,6 +130,29 @@ def test_cross_recording_scores_the_class_prompt_only():
     assert torch.allclose(store.average(CROSS), expected, atol=1e-6)
 
 
+def test_several_texts_are_scored_each_with_its_own_softmax():
+    attn = make_attention(cross_dim=24)
+    hidden = torch.randn(4, 16, 32)
+    text = torch.randn(4, 77, 24)
+    classes = torch.randn(2, 77, 24)
+    layer = AttentionLayer('layer', CROSS, 0, (4, 4))
+    store = AttentionStore([layer])
+    out = RecordingAttnProcessor(store, layer, 2, (classes, text[2:]))(
+        attn, hidden, encoder_hidden_states=text)
+    assert torch.equal(out, AttnProcessor2_0()(attn, hidden, text))
+    recorded = store.average(CROSS)
+    assert recorded.shape == (2, 16, 154)
+    # The class prompts' columns are as when recorded alone, and the text's
+    # columns are the layer's own (real) cross-attention probabilities.
+    assert torch.allclose(recorded[..., :77],
+                          explicit_probs(attn, hidden[2:], classes),
+                          atol=1e-6)
+    assert torch.allclose(recorded[..., 77:],
+                          explicit_probs(attn, hidden[2:], text[2:]),
+                          atol=1e-6)
+    assert recorded.sum(-1).allclose(torch.full((2, 16), 2.0))
+
+
 def test_without_guidance_the_whole_batch_is_conditional():
     attn = make_attention()
     hidden = torch.randn(2, 16, 32)

@@ -3,6 +3,7 @@ import warnings
 import pytest
 
 from mmdd.diffusion.class_tokens import (PromptTruncatedWarning,
+                                         find_token_runs,
                                          build_sample_prompt,
                                          class_token_positions)
 from mmdd.prompts import append_class_prompt
@@ -99,3 +100,27 @@ def test_short_prompt_does_not_warn(tokenizer):
 def test_too_many_class_tokens_is_an_error(tokenizer):
     with pytest.raises(ValueError, match='fewer classes'):
         build_sample_prompt(tokenizer, 'x', ['potted plant'] * 40)
+
+
+def test_text_positions_find_every_written_class_name(tokenizer):
+    names = ['potted plant', 'sofa', 'dog']
+    prompt = build_sample_prompt(tokenizer, 'a dog and a potted plant by a '
+                                 'couch, the dog sleeps', names)
+    tokens = tokenizer.convert_ids_to_tokens(prompt.text_ids)
+    # Caption words and the appended names: every occurrence.
+    assert [tokens[p] for p in prompt.text_positions['dog']] == ['dog</w>'] * 3
+    assert [tokens[p] for p in prompt.text_positions['potted plant']
+            ] == ['potted</w>', 'plant</w>'] * 2
+    assert [tokens[p] for p in prompt.text_positions['sofa']] == ['sofa</w>']
+    # Without appending, a synonym ("couch") is not the class's name.
+    caption_only = build_sample_prompt(tokenizer, 'a dog on a couch', names,
+                                       append=False)
+    assert caption_only.text_positions['sofa'] == []
+    assert caption_only.text_positions['potted plant'] == []
+    assert len(caption_only.text_positions['dog']) == 1
+
+
+def test_token_runs_match_whole_runs_only():
+    assert find_token_runs([5, 1, 2, 9, 1, 2, 1], [1, 2]) == [1, 2, 4, 5]
+    assert find_token_runs([1, 3, 2], [1, 2]) == []
+    assert find_token_runs([1], [1, 2]) == []

@@ -186,6 +186,49 @@ def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
     assert 255 not in no_band
 
 
+def test_text_attention_labels_only_the_classes_the_text_names(
+        tiny_pipeline):
+    """label_source='text' (the paper's ablation baseline) reads the
+    generation text's own attention: without appending, a class the
+    caption calls by another name ("couch" for sofa) labels nothing."""
+    request = SampleRequest('a dog sleeping on a couch', [DOG, SOFA], 5)
+    caption_only = generator(tiny_pipeline, append_class_prompt=False,
+                             label_source='text', tau=0)
+    sample = caption_only.generate([request], keep_attention=True)[0]
+    dog, sofa = sample.attention.text_positions
+    assert dog and not sofa
+    tokenizer = tiny_pipeline.tokenizer
+    tokens = tokenizer(sample.prompt).input_ids
+    # Text columns follow the class prompt's (both padded to the context).
+    first_text_column = (
+        sample.attention.cross.shape[1] - tokenizer.model_max_length)
+    assert tokenizer.decode([tokens[p - first_text_column]
+                             for p in dog]) == 'dog'
+    assert SOFA not in sample.label
+    # The same recording labelled from the class prompt names the sofa.
+    by_class_prompt, _ = caption_only.label(sample.attention,
+                                            label_source='class_prompt')
+    assert not np.array_equal(by_class_prompt, sample.label)
+    # With appending the text names both classes; the image changes.
+    appended = generator(tiny_pipeline, label_source='text', tau=0)
+    sample = appended.generate([request], keep_attention=True)[0]
+    assert all(sample.attention.text_positions)
+
+
+def test_text_attention_is_recorded_only_when_asked(tiny_pipeline):
+    gen = generator(tiny_pipeline)
+    sample = gen.generate(REQUESTS[:1], keep_attention=False)[0]
+    assert sample.attention is None
+    kept = gen.generate(REQUESTS[:1], keep_attention=True)[0]
+    label, _ = gen.label(kept.attention)
+    assert np.array_equal(label, sample.label)  # extra columns change nothing
+    kept.attention.text_positions = None
+    with pytest.raises(ValueError, match="label_source='text'"):
+        gen.label(kept.attention, label_source='text')
+    with pytest.raises(ValueError, match="got 'caption'"):
+        GenerationConfig(label_source='caption')
+
+
 @pytest.mark.parametrize(
     'model',
     ['no/such/folder', './missing', '/abs/missing', '~/missing', 'missing'])

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+from mmdd.diffusion.model_names import SHIPPED_MODELS, shipped_model_path
 from mmdd.shapes import DEFAULT_MODEL
 from mmdd.shapes.fidelity import (Labelling, label_fidelity,
                                   shapes_generation_config, shapes_requests)
@@ -13,20 +14,29 @@ from mmdd.shapes.t2i import TrainSettings
 from mmdd.shapes.world import SHAPES_CLASSES
 
 MODEL = Path(DEFAULT_MODEL)
+SHIPPED = pytest.mark.parametrize('name', sorted(SHIPPED_MODELS))
 
 
-def test_weights_are_small_fp16_safetensors():
-    files = list(MODEL.rglob('*.safetensors'))
+@SHIPPED
+def test_weights_are_small_fp16_safetensors(name):
+    files = list(shipped_model_path(name).rglob('*.safetensors'))
     assert {f.parent.name for f in files} == {'unet', 'vae', 'text_encoder'}
     assert sum(f.stat().st_size for f in files) < 5 * 2**20
 
 
-def test_training_record_reproduces_the_settings():
-    recorded = json.loads((MODEL / 'train_settings.json').read_text())
-    assert TrainSettings(**recorded).steps == recorded['steps']
-    readme = (MODEL.parent / 'README.md').read_text()
-    assert 'python tools/shapes/train_t2i.py' in readme
-    log = MODEL.parent / 'train_log.jsonl'
+@SHIPPED
+def test_training_record_reproduces_the_settings(name):
+    model = shipped_model_path(name)
+    recorded = json.loads((model / 'train_settings.json').read_text())
+    settings = TrainSettings(**{
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in recorded.items()
+    })
+    unet = json.loads((model / 'unet' / 'config.json').read_text())
+    assert unet['sample_size'] == settings.latent_size
+    readme = (model.parent / 'README.md').read_text()
+    assert f'--out mmdd/shapes/pretrained/{name}' in readme
+    log = model.parent / f'{name}.train_log.jsonl'
     last = json.loads(log.read_text().splitlines()[-1])
     assert last['stage'] == 'unet' and last['step'] == recorded['steps'] - 1
 

@@ -7,8 +7,9 @@ from safetensors.torch import load_file
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
 from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
-from mmdd.shapes.t2i import TrainSettings, train
+from mmdd.shapes.t2i import SD_PROPORTIONED, TrainSettings, train
 from mmdd.shapes.world import SHAPES_CLASSES
+from tests.conftest import REPO_ROOT, load_script
 from tests.test_shapes.conftest import QUICK
 
 
@@ -95,7 +96,56 @@ def test_train_script_flags_reach_the_settings(tmp_path):
     assert settings['steps'] == 1 and settings['num_scenes'] == 32
 
 
+def test_preset_then_flags():
+    tool = load_script(REPO_ROOT / 'tools' / 'shapes' / 'train_t2i.py')
+    settings_from, parse = tool.settings_from, tool.settings_parser(
+    ).parse_args
+    settings = settings_from(
+        parse(['--out', 'x', '--preset', 'sd-proportioned', '--steps', '7']))
+    assert settings == TrainSettings(**dict(SD_PROPORTIONED, steps=7))
+    assert settings.latent_size == 32
+    settings = settings_from(
+        parse(['--out', 'x', '--no-fine-up-attention', '--unet-heads', '1',
+               '2']))
+    assert settings == TrainSettings(fine_up_attention=False,
+                                     unet_heads=(1, 2))
+    assert settings_from(parse(['--out', 'x'])) == TrainSettings()
+
+
+@pytest.fixture(scope='module')
+def quick_sd_proportioned(tmp_path_factory):
+    settings = TrainSettings(**dict(SD_PROPORTIONED, **QUICK))
+    out = tmp_path_factory.mktemp('t2i-sd') / 'm'
+    return settings, train(settings, out, save_every=2,
+                           log_fn=lambda line: None)
+
+
+@pytest.mark.slow
+def test_sd_proportioned_model_has_sd_grids_and_retrains_the_same(
+        quick_sd_proportioned, tmp_path):
+    settings, folder = quick_sd_proportioned
+    pipeline = load_pipeline(str(folder), 'fp32')
+    assert pipeline.vae_scale_factor == 2
+    assert pipeline.unet.config.sample_size == 32
+    generator = LabelledImageGenerator(
+        pipeline, SHAPES_CLASSES,
+        shapes_generation_config(num_inference_steps=1))
+    # SD 2.1 at 512 px: cross-attention 16x16, self-attention 32x32.
+    assert (generator.cross_size, generator.self_size) == ((16, 16), (32, 32))
+    assert generator.generate(shapes_requests(1))[0].image.shape == (64, 64,
+                                                                     3)
+    again = train(settings, tmp_path / 'again', save_every=2,
+                  log_fn=lambda line: None)
+    name = 'diffusion_pytorch_model.safetensors'
+    first, second = (load_file(f / 'unet' / name) for f in (folder, again))
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
 @pytest.mark.parametrize('bad', ['steps', 'batch_size'])
 def test_bad_settings_are_refused(bad):
     with pytest.raises(ValueError, match=bad):
         TrainSettings(**{bad: 0})
+    with pytest.raises(ValueError, match='unet_heads'):
+        TrainSettings(unet_heads=(1, 2, 2))
+    with pytest.raises(ValueError, match='vae_channels'):
+        TrainSettings(vae_channels=(16, ))

@@ -1,5 +1,4 @@
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,16 +9,12 @@ from PIL import Image
 from mmdd.datasets import SynthCache
 from mmdd.prompts import PromptRecord, write_prompts
 from mmdd.testing.toy_dataset import TOY_CLASSES, TOY_PALETTE
-from tests.conftest import DEMO_CONFIG, REPO_ROOT, logged_messages
+from tests.conftest import DEMO_CONFIG, REPO_ROOT, load_script, logged_messages
 
 
 @pytest.fixture(scope='module')
 def tool():
-    path = REPO_ROOT / 'tools' / 'browse_dataset.py'
-    spec = importlib.util.spec_from_file_location('browse_dataset', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO_ROOT / 'tools' / 'browse_dataset.py')
 
 
 def _stats(out):

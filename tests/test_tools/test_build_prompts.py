@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os
 import re
@@ -11,16 +10,14 @@ import pytest
 from PIL import Image
 
 from mmdd.prompts import RECORD_KEYS, VOC_PALETTE, read_prompts
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools' / 'prompts'
 
 
 def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOLS / f'{name}.py')
 
 
 def _run_cli(tool, *args):

@@ -1,7 +1,7 @@
 """Plot a shapes model's training log (``<out>.train_log.jsonl``).
 
     python tools/shapes/plot_train_log.py \
-        mmdd/shapes/pretrained/train_log.jsonl loss.png
+        mmdd/shapes/pretrained/shapes-t2i.train_log.jsonl loss.png
 """
 import argparse
 import json

@@ -1,0 +1,361 @@
+"""The paper's ablation in miniature, on the shapes models (CPU).
+
+Rows in the paper's order (docs/benchmarks.md, "The paper's ablation"):
+
+    a  cross-attention of the caption's own class words, tau = 0
+    b  + class-prompt appending
+    c  + class-prompt cross-attention (the full cross-attention step)
+    d  + self-attention exponentiation, tau = 1, 2, 4
+    e  + the uncertainty band (0.6 / 0.5)
+    f  + confidence-weighted loss (downstream only)
+    g  + one self-training round (downstream only)
+
+e-g run at the paper's tau = 4 and again at the model's own (best
+measured) tau when that differs. For each model: two generation passes
+(the caption alone for row a, the caption with its class names appended
+for the rest) label every sample by every row from the same recorded
+attention; labels are scored against the colour oracle (mIoU, precision,
+ignored share). Each row's samples are then written as the SynthDataset
+cache that its generation settings would produce, and the same
+DeepLabV3-R18 recipe trains on it through mmengine's Runner for each seed
+and is tested on real scenes, as is the same recipe on real scenes.
+
+    python bench/label_ablation.py                        # both models
+    python bench/label_ablation.py --models mmdd::shapes-t2i-sd --seeds 0
+
+Prints markdown tables (pasted into docs/benchmarks.md) and writes a picture
+per model: image | oracle | label of rows a-e.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+from PIL import Image
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from ablation_rows import (
+    PAPER_TAU,
+    Row,
+    ablation_rows,  # noqa: E402
+    generator_config,
+    label_pass,
+    labelling_rows,
+    mean_std)
+from segmenter_runs import (
+    REAL_CONFIG,
+    SYNTH_CONFIG,  # noqa: E402
+    shapes_config,
+    train_and_test)
+
+from mmdd.shapes.confusion import LabelScore  # noqa: E402
+
+GENERATION_CONFIGS = {
+    'mmdd::shapes-t2i': 'shapes_t2i.py',
+    'mmdd::shapes-t2i-sd': 'shapes_t2i_sd.py',
+}
+CONFIDENCE_CONFIG = SYNTH_CONFIG[:-3] + '_confidence.py'
+SELFTRAIN_CONFIG = SYNTH_CONFIG[:-3] + '_selftrain.py'
+
+
+def model_settings(model: str) -> Dict:
+    """The shipped ``synth_dataset`` block of a shapes model."""
+    from mmengine.config import Config
+    if model not in GENERATION_CONFIGS:
+        raise SystemExit(f'--models: {model!r} is not a shapes model; use '
+                         f'{", ".join(GENERATION_CONFIGS)}')
+    path = osp.join(ROOT, 'configs', '_base_', 'generation',
+                    GENERATION_CONFIGS[model])
+    return Config.fromfile(path).synth_dataset.to_dict()
+
+
+class RowCaches:
+    """One SynthDataset cache per labelling row, written as SynthDataset
+    would write it for that row's generation settings (manifest included),
+    so training reads it through the unchanged SynthDataset path."""
+
+    def __init__(self, work: str, model: str, settings: Dict,
+                 prompts_file: str, count: int):
+        from mmdd.registry import DATASETS
+        self.work, self.model, self.settings = work, model, settings
+        self.prompts_file, self.count = prompts_file, count
+        self.datasets = {}
+        self._build = DATASETS.build
+
+    def dataset_fields(self, row: Row) -> Dict:
+        return dict(model=self.model, torch_dtype=self.settings['torch_dtype'],
+                    generation=row.generation(self.settings['generation']),
+                    cache_dir=osp.join(self.work, f'cache_{row.key}'),
+                    prompts_file=self.prompts_file, num_samples=self.count)
+
+    def open(self, rows: List[Row]) -> None:
+        from mmengine.config import Config
+        base = Config.fromfile(SYNTH_CONFIG).train_dataloader.dataset
+        for row in rows:
+            cfg = base.copy()
+            cfg.update(self.dataset_fields(row), lazy_init=True)
+            dataset = self._build(cfg)
+            dataset.cache.prepare_folder()
+            dataset.cache.ensure_manifest(*dataset.settings())
+            self.datasets[row.key] = dataset
+
+    def seed(self) -> int:
+        return next(iter(self.datasets.values())).seed
+
+    def write(self, index: int, sample, labels: Dict[str, tuple],
+              record) -> None:
+        for key, (label, confidence) in labels.items():
+            dataset = self.datasets[key]
+            dataset.cache.write_sample(
+                dataset.cache.sample_id(index), sample.image, label,
+                confidence, dataset.metainfo['palette'],
+                dict(prompt=sample.prompt, prompt_id=record.id,
+                     caption=record.caption, classes=record.classes,
+                     seed=sample.seed, rank=0, provenance='label_ablation'))
+
+
+def label_rows(args, model: str, work: str, rows: List[Row],
+               prompts_file: str) -> tuple:
+    """Both generation passes of one model: scores and pictures."""
+    from mmdd.datasets.synth_generation import read_prompt_records
+    from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+    from mmdd.shapes.world import SHAPES_CLASSES
+    settings = model_settings(model)
+    caches = RowCaches(work, model, settings, prompts_file, args.samples)
+    caches.open(rows)
+    scores_path = osp.join(work, 'label_scores.json')
+    if osp.isfile(scores_path):  # written after both passes finished
+        print(f'{model}: labels and caches from an earlier run '
+              f'({scores_path}; delete it to generate again)')
+        with open(scores_path) as file:
+            saved = json.load(file)
+        return {k: LabelScore(**v) for k, v in saved.items()}, None, caches
+    records = read_prompt_records(prompts_file, SHAPES_CLASSES)
+    pipeline = load_pipeline(model, settings['torch_dtype'], 'cpu')
+    scores, pictures = {}, {}
+    for appended in (False, True):
+        mode_rows = [r for r in rows if r.appended == appended]
+        generator = LabelledImageGenerator(
+            pipeline, SHAPES_CLASSES,
+            generator_config(mode_rows[0], settings['generation']))
+        from mmdd.diffusion import SampleRequest
+        requests = [
+            SampleRequest(r.caption, r.class_ids(SHAPES_CLASSES),
+                          caches.seed() + i)
+            for i, r in enumerate(records[:args.samples])
+        ]
+        start = time.time()
+        mode_scores, kept = label_pass(
+            generator, requests, mode_rows,
+            lambda i, s, labels: caches.write(i, s, labels, records[i]),
+            args.batch_size, keep=args.pictures_rows)
+        scores.update(mode_scores)
+        pictures[appended] = kept
+        print(
+            f'{model}: {len(requests)} samples, '
+            f'{"appended" if appended else "caption only"}, '
+            f'{time.time() - start:.0f} s', flush=True)
+    with open(scores_path, 'w') as file:
+        json.dump({k: vars(v) for k, v in scores.items()}, file)
+    return scores, pictures, caches
+
+
+def save_pictures(path: str, pictures: Dict[bool, list],
+                  rows: List[Row]) -> None:
+    """Per sample: the caption-only image, its oracle and row a; then the
+    image with appended class names, its oracle and rows b-e."""
+    from PIL import ImageDraw
+
+    from mmdd.shapes.world import SHAPES_PALETTE
+    from mmdd.visualization import label_strip
+    gap = None
+    strips = []
+    for (image_a, truth_a, a), (image, truth,
+                                rest) in zip(pictures[False], pictures[True]):
+        left = label_strip(image_a, [truth_a, *a], SHAPES_PALETTE)
+        right = label_strip(image, [truth, *rest], SHAPES_PALETTE)
+        gap = np.full((left.shape[0], 24, 3), 255, np.uint8)
+        strips.append(np.concatenate([left, gap, right], axis=1))
+    picture = np.concatenate(strips)
+    names = (['caption only', 'oracle'] +
+             [r.key for r in rows if not r.appended] + ['appended', 'oracle'] +
+             [r.key for r in rows if r.appended])
+    header = Image.new('RGB', (picture.shape[1], 18), 'white')
+    draw = ImageDraw.Draw(header)
+    panel = pictures[True][0][0].shape[1] * 4 + 8  # label_strip: x4, gaps
+    left_panels = 2 + sum(not r.appended for r in rows)
+    for i, name in enumerate(names):
+        x = i * panel + (gap.shape[1] - 8 if i >= left_panels else 0)
+        draw.text((x + 4, 3), name, fill='black')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    Image.fromarray(np.concatenate([np.asarray(header), picture])).save(path)
+
+
+def run_segmenter(config: str, work_dir: str, args, data_root: str,
+                  dataset: Dict = None, seed: int = 0,
+                  load_from: str = None) -> tuple:
+    cfg = shapes_config(config, work_dir, args.iters, data_root, dataset,
+                        seed=seed, load_from=load_from)
+    cfg.default_hooks.logger.interval = args.iters
+    metrics = train_and_test(cfg)
+    return metrics['mIoU'], cfg
+
+
+def pseudo_label(cfg, work_dir: str, checkpoint: str, folder: str) -> None:
+    """Self-training step 2 with the real tool, on the row's cache."""
+    path = osp.join(work_dir, 'round1.py')
+    cfg.dump(path)
+    subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'pseudo_label.py'), path, checkpoint,
+        '--mask-folder', folder, '--device', 'cpu'
+    ], check=True, env=dict(os.environ, PYTHONPATH=ROOT))
+
+
+def downstream(args, rows: List[Row], caches: RowCaches, work: str,
+               data_root: str) -> Dict[str, tuple]:
+    """Each row's test mIoU over the seeds: (mean, std)."""
+    cache_of = {r.key: r for r in rows if r.training == 'ignore'}
+    if args.downstream_rows:  # g needs its f (round one)
+        wanted = set(args.downstream_rows)
+        wanted |= {k.replace('g', 'f') for k in wanted if k[0] == 'g'}
+        rows = [row for row in rows if row.key in wanted]
+    results: Dict[str, List[float]] = {row.key: [] for row in rows}
+    for seed in args.seeds:
+        round_one = {}
+        for row in rows:
+            labels = cache_of[row.key.replace('f', 'e').replace('g', 'e')]
+            fields = caches.dataset_fields(labels)
+            run_dir = osp.join(work, f'{row.key}_seed{seed}')
+            start = time.time()
+            if row.training == 'selftrain':
+                cfg, checkpoint = round_one[row.key.replace('g', 'f')]
+                folder = f'mask_selftrain_seed{seed}'
+                pseudo_label(cfg, run_dir, checkpoint, folder)
+                miou, _ = run_segmenter(SELFTRAIN_CONFIG, run_dir, args,
+                                        data_root,
+                                        dict(fields, mask_folder=folder), seed,
+                                        checkpoint)
+            else:
+                config = (
+                    CONFIDENCE_CONFIG
+                    if row.training == 'confidence' else SYNTH_CONFIG)
+                miou, cfg = run_segmenter(config, run_dir, args, data_root,
+                                          fields, seed)
+                round_one[row.key] = (cfg,
+                                      osp.join(run_dir,
+                                               f'iter_{args.iters}.pth'))
+            results[row.key].append(miou)
+            print(
+                f'  {row.key} seed {seed}: mIoU {miou:.1f} '
+                f'({time.time() - start:.0f} s)', flush=True)
+    return {key: mean_std(values) for key, values in results.items()}
+
+
+def real_baseline(args, work: str, data_root: str) -> tuple:
+    values = []
+    for seed in args.seeds:
+        miou, _ = run_segmenter(REAL_CONFIG, osp.join(work,
+                                                      f'real_seed{seed}'),
+                                args, data_root, seed=seed)
+        values.append(miou)
+    return mean_std(values)
+
+
+def table(model: str, rows: List[Row], scores: Dict, down: Dict,
+          real: tuple) -> str:
+
+    def fmt(value) -> str:
+        return '-' if value is None else f'{value[0]:.1f} ± {value[1]:.1f}'
+
+    lines = [
+        f'**{model}**', '',
+        '| row | step | label mIoU | precision | ignored | test mIoU '
+        '(mean ± std) | / real |',
+        '| --- | --- | --- | --- | --- | --- | --- |'
+    ]
+    for row in rows:
+        score = scores.get(row.key if row.training == 'ignore' else None)
+        label = ('| (as e) | | ' if score is None else
+                 f'| {100 * score.miou:.1f} | {100 * score.precision:.1f} | '
+                 f'{100 * score.ignored:.1f}% | ')
+        value = down.get(row.key)
+        ratio = ('-' if value is None or real is None else
+                 f'{100 * value[0] / real[0]:.1f}%')
+        lines.append(f'| {row.key} | {row.step} {label}{fmt(value)} | '
+                     f'{ratio} |')
+    lines.append(f'| real | 400 real scenes, exact labels | | | | {fmt(real)}'
+                 ' | 100% |')
+    return '\n'.join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+',
+                        default=list(GENERATION_CONFIGS))
+    parser.add_argument(
+        '--samples', type=int, default=400,
+        help='generated samples per model (all are scored '
+        'and train the segmenter)')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--taus', type=int, nargs='+', default=[1, 2, 4])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--iters', type=int, default=600)
+    parser.add_argument('--real-train', type=int, default=400)
+    parser.add_argument('--test', type=int, default=200)
+    parser.add_argument('--skip-downstream', action='store_true')
+    parser.add_argument(
+        '--downstream-rows', nargs='+', default=None,
+        help='train only these rows (keys as in the '
+        'table, e.g. a c d4 e g); default all')
+    parser.add_argument('--pictures', default='work_dirs/bench_ablation',
+                        help='folder of the per-model PNGs')
+    parser.add_argument('--pictures-rows', type=int, default=6)
+    parser.add_argument('--work-dir', default='work_dirs/bench_ablation')
+    args = parser.parse_args()
+
+    from mmdd.datasets import write_shapes_split
+    from mmdd.shapes.prompts import write_shapes_prompts
+    from mmdd.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    begin = time.time()
+    work = osp.abspath(args.work_dir)
+    data_root = osp.join(work, 'data')
+    for split, count in (('train', args.real_train), ('val', 10), ('test',
+                                                                   args.test)):
+        write_shapes_split(data_root, split, count)
+    prompts = str(
+        write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
+    real = (None if args.skip_downstream else real_baseline(
+        args, osp.join(work, 'real'), data_root))
+    tables = []
+    for model in args.models:
+        slug = model.split('::')[-1]
+        model_work = osp.join(work, slug)
+        best_tau = model_settings(model)['generation']['tau']
+        rows = ablation_rows(best_tau, args.taus)
+        scores, pictures, caches = label_rows(args, model, model_work,
+                                              labelling_rows(rows), prompts)
+        if pictures:
+            save_pictures(
+                osp.join(args.pictures, f'ablation_{slug}.png'), pictures,
+                labelling_rows(rows))
+        down = ({} if args.skip_downstream else downstream(
+            args, rows, caches, model_work, data_root))
+        tables.append(table(model, rows, scores, down, real))
+        print(tables[-1], flush=True)
+    print(f'\nModels {", ".join(args.models)}; {args.samples} samples each, '
+          f'paper tau {PAPER_TAU}; seeds {args.seeds}, {args.iters} '
+          f'iterations; whole run {(time.time() - begin) / 60:.1f} min\n')
+    print('\n\n'.join(tables))
+
+
+if __name__ == '__main__':
+    main()
