@@ -12,11 +12,10 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
-from mmdd.utils.dataset_cfgs import (iter_dataset_cfgs,
-                                     iter_loader_dataset_cfgs, type_name)
+from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
+                                     type_name)
 
 FETCH_HINT = 'python tools/fetch_weights.py CONFIG'
-GENERATING_TYPES = ('SynthDataset', )
 
 
 class PreflightError(RuntimeError):
@@ -105,21 +104,25 @@ def checkpoint_problem(where: str, uri: str,
             'machines".')
 
 
+def _generates(dataset_cfg) -> bool:
+    """Whether ``dataset_cfg`` is or wraps a SynthDataset (subclasses such
+    as ``SynthVOCDataset`` included), as the current default scope resolves
+    its types."""
+    return any(is_synth_dataset(d) for d in iter_dataset_cfgs(dataset_cfg))
+
+
 def data_problems(cfg) -> List[str]:
     """Build the val/test datasets (real data: listing files is cheap) and
     name each one that cannot be read or is empty."""
-    from mmengine.registry import init_default_scope
-
     from mmdd.registry import DATASETS
-    init_default_scope(cfg.get('default_scope', 'mmdd'))
+    _init_scope(cfg)
     problems, seen = [], []
     for loader in ('val_dataloader', 'test_dataloader'):
         loader_cfg = cfg.get(loader)
         if not loader_cfg or loader_cfg.get('dataset') is None:
             continue
         dataset_cfg = copy.deepcopy(loader_cfg['dataset'])
-        if dataset_cfg in seen or any(
-                iter_dataset_cfgs(dataset_cfg, GENERATING_TYPES)):
+        if dataset_cfg in seen or _generates(dataset_cfg):
             continue
         seen.append(dataset_cfg)
         try:
@@ -158,11 +161,17 @@ def work_dir_problem(cfg) -> Optional[str]:
             '--work-dir with a folder you can write to.')
 
 
+def _init_scope(cfg) -> None:
+    from mmengine.registry import init_default_scope
+    init_default_scope(cfg.get('default_scope', 'mmdd'))
+
+
 def generates_data(cfg) -> bool:
-    """Whether the run's training data is generated (SynthDataset)."""
-    return any(
-        iter_loader_dataset_cfgs(cfg, GENERATING_TYPES,
-                                 ('train_dataloader', )))
+    """Whether the run's training data is generated (a SynthDataset or a
+    subclass, under any scope prefix, inside any dataset wrapper)."""
+    _init_scope(cfg)
+    train = cfg.get('train_dataloader') or {}
+    return train.get('dataset') is not None and _generates(train['dataset'])
 
 
 def preflight_problems(cfg, check_data: bool = True) -> List[str]:
