@@ -114,8 +114,10 @@ def _generates(dataset_cfg) -> bool:
 def data_problems(cfg) -> List[str]:
     """Build the val/test datasets (real data: listing files is cheap) and
     name each one that cannot be read or is empty."""
+    from mmengine.registry import init_default_scope
+
     from mmdd.registry import DATASETS
-    _init_scope(cfg)
+    init_default_scope(cfg.get('default_scope', 'mmdd'))
     problems, seen = [], []
     for loader in ('val_dataloader', 'test_dataloader'):
         loader_cfg = cfg.get(loader)
@@ -161,17 +163,17 @@ def work_dir_problem(cfg) -> Optional[str]:
             '--work-dir with a folder you can write to.')
 
 
-def _init_scope(cfg) -> None:
-    from mmengine.registry import init_default_scope
-    init_default_scope(cfg.get('default_scope', 'mmdd'))
-
-
 def generates_data(cfg) -> bool:
-    """Whether the run's training data is generated (a SynthDataset or a
-    subclass, under any scope prefix, inside any dataset wrapper)."""
-    _init_scope(cfg)
+    """Whether the run's training data is generated: a SynthDataset or a
+    subclass (``SynthVOCDataset``, ``mmdd.SynthVOCDataset`` in a config of
+    mmseg's scope), also inside dataset wrappers."""
+    from mmengine.registry import DefaultScope
     train = cfg.get('train_dataloader') or {}
-    return train.get('dataset') is not None and _generates(train['dataset'])
+    if train.get('dataset') is None:
+        return False
+    scope = cfg.get('default_scope', 'mmdd')
+    with DefaultScope.overwrite_default_scope(scope):
+        return _generates(train['dataset'])
 
 
 def preflight_problems(cfg, check_data: bool = True) -> List[str]:
