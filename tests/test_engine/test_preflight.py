@@ -31,17 +31,17 @@ def test_the_paper_configs_are_checked_before_generating(config):
 
 @pytest.mark.parametrize('scope, dataset, generates', [
     ('mmseg', dict(type='mmdd.SynthVOCDataset'), True),
-    ('mmseg', dict(type='RepeatDataset', times=2,
-                   dataset=dict(type='mmdd.SynthDataset')), True),
+    ('mmseg',
+     dict(type='RepeatDataset', times=2,
+          dataset=dict(type='mmdd.SynthDataset')), True),
     ('mmdd', dict(type='SynthShapesDataset'), True),
     ('mmseg', dict(type='PascalVOCDataset'), False),
 ])
-def test_generating_datasets_are_found_in_any_scope(scope, dataset,
-                                                    generates):
+def test_generating_datasets_are_found_in_any_scope(scope, dataset, generates):
     """A user's config keeps mmseg's scope and names mmdd's types with
     the prefix (docs/walkthrough.md)."""
-    cfg = Config(dict(default_scope=scope,
-                      train_dataloader=dict(dataset=dataset)))
+    cfg = Config(
+        dict(default_scope=scope, train_dataloader=dict(dataset=dataset)))
     assert generates_data(cfg) is generates
 
 

@@ -29,7 +29,7 @@ def test_the_page_has_the_steps_and_one_config():
     shell = '\n'.join(text for lang, text in blocks if lang == 'shell')
     configs = [text for lang, text in blocks if lang == 'python']
     for tool in ('caption_images.py', 'build_voc_prompts.py', 'train.py'):
-        assert f'$MMDD/tools/' in shell and tool in shell, tool
+        assert '$MMDD/tools/' in shell and tool in shell, tool
     assert 'MMDD=/path/to/mmdd' in shell
     assert len(configs) == 1 and configs[0].startswith('# my_config.py')
 
@@ -51,9 +51,9 @@ def test_walkthrough_runs_from_a_folder_outside_the_checkout(
         os.environ, MMDD_PROGRESS='0', PYTHONPATH=str(REPO_ROOT),
         OMP_NUM_THREADS='1',
         PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
-    out = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                         cwd=work, env=env, capture_output=True, text=True,
-                         timeout=600, check=False)
+    out = subprocess.run(['bash', '-euo', 'pipefail', '-c', script], cwd=work,
+                         env=env, capture_output=True, text=True, timeout=600,
+                         check=False)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
 
