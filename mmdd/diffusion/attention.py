@@ -156,7 +156,8 @@ class RecordingAttnProcessor:
     """``AttnProcessor2_0`` plus recording of the conditional half.
 
     The output path is the fused SDPA one, so the image is unchanged; the
-    probabilities are computed on the side (softmax in float32).
+    probabilities are computed on the side, as diffusers' explicit path
+    computes them (:func:`head_mean_probabilities`, softmax in float32).
 
     Kept in step with ``diffusers.models.attention_processor.
     AttnProcessor2_0.__call__`` (diffusers 0.42.1), in the spirit of
@@ -204,14 +205,11 @@ class RecordingAttnProcessor:
             keys = self._keys_of_class_prompt(attn, query.dtype)
         else:
             keys = [self._conditional(key)]
-        if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
-            query, keys = query.float(), [key.float() for key in keys]
         # One softmax per text: each text's tokens share their attention.
-        probs = torch.cat([
-            torch.matmul(query * attn.scale, key.transpose(-1, -2)).softmax(
-                dim=-1, dtype=torch.float32) for key in keys
-        ], dim=-1)
-        self.store.add(self.layer, probs.mean(dim=1))
+        probs = torch.cat(
+            [head_mean_probabilities(attn, query, key) for key in keys],
+            dim=-1)
+        self.store.add(self.layer, probs)
 
     def _keys_of_class_prompt(self, attn: Attention,
                               dtype: torch.dtype) -> List[torch.Tensor]:
@@ -228,7 +226,8 @@ class RecordingAttnProcessor:
                 key = _heads(attn.to_k(embeds), attn.heads)
                 if attn.norm_k is not None:
                     key = attn.norm_k(key)
-                self._class_keys.append(key)
+                # Contiguous: every call views it as (batch x heads) keys.
+                self._class_keys.append(key.contiguous())
         return self._class_keys
 
     def __call__(self, attn: Attention, hidden_states: torch.Tensor,
@@ -281,6 +280,31 @@ class RecordingAttnProcessor:
         if attn.residual_connection:
             hidden_states = hidden_states + residual
         return hidden_states / attn.rescale_output_factor
+
+
+def head_mean_probabilities(attn: Attention, query: torch.Tensor,
+                            key: torch.Tensor) -> torch.Tensor:
+    """softmax(query key^T x scale), float32, averaged over heads:
+    (batch, heads, queries, dim) x (batch, heads, keys, dim) -> (batch,
+    queries, keys).
+
+    The scores are made as diffusers' explicit path
+    (``Attention.get_attention_scores``) makes them: one ``baddbmm`` with
+    the scale folded in, rather than scaling the queries first (an extra
+    pass over them, for SDXL in dozens of layers per step).
+    """
+    batch, heads, queries, dim = query.shape
+    if attn.upcast_attention:  # e.g. SD 2.1: fp16 logits overflow
+        query, key = query.float(), key.float()
+    key = key.expand(batch, -1, -1, -1)  # one set of keys for every sample
+    scores = torch.baddbmm(
+        query.new_empty(1, 1, 1),  # ignored (beta=0), broadcast
+        query.reshape(batch * heads, queries, dim),
+        key.reshape(batch * heads, -1, dim).transpose(1, 2),
+        beta=0,
+        alpha=attn.scale)
+    probs = scores.softmax(dim=-1, dtype=torch.float32)
+    return probs.view(batch, heads, queries, -1).mean(dim=1)
 
 
 def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:

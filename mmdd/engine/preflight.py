@@ -12,11 +12,10 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
-from mmdd.utils.dataset_cfgs import (iter_dataset_cfgs,
-                                     iter_loader_dataset_cfgs, type_name)
+from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
+                                     type_name)
 
 FETCH_HINT = 'python tools/fetch_weights.py CONFIG'
-GENERATING_TYPES = ('SynthDataset', )
 
 
 class PreflightError(RuntimeError):
@@ -105,6 +104,13 @@ def checkpoint_problem(where: str, uri: str,
             'machines".')
 
 
+def _generates(dataset_cfg) -> bool:
+    """Whether ``dataset_cfg`` is or wraps a SynthDataset (subclasses such
+    as ``SynthVOCDataset`` included), as the current default scope resolves
+    its types."""
+    return any(is_synth_dataset(d) for d in iter_dataset_cfgs(dataset_cfg))
+
+
 def data_problems(cfg) -> List[str]:
     """Build the val/test datasets (real data: listing files is cheap) and
     name each one that cannot be read or is empty."""
@@ -118,8 +124,7 @@ def data_problems(cfg) -> List[str]:
         if not loader_cfg or loader_cfg.get('dataset') is None:
             continue
         dataset_cfg = copy.deepcopy(loader_cfg['dataset'])
-        if dataset_cfg in seen or any(
-                iter_dataset_cfgs(dataset_cfg, GENERATING_TYPES)):
+        if dataset_cfg in seen or _generates(dataset_cfg):
             continue
         seen.append(dataset_cfg)
         try:
@@ -159,10 +164,16 @@ def work_dir_problem(cfg) -> Optional[str]:
 
 
 def generates_data(cfg) -> bool:
-    """Whether the run's training data is generated (SynthDataset)."""
-    return any(
-        iter_loader_dataset_cfgs(cfg, GENERATING_TYPES,
-                                 ('train_dataloader', )))
+    """Whether the run's training data is generated: a SynthDataset or a
+    subclass (``SynthVOCDataset``, ``mmdd.SynthVOCDataset`` in a config of
+    mmseg's scope), also inside dataset wrappers."""
+    from mmengine.registry import DefaultScope
+    train = cfg.get('train_dataloader') or {}
+    if train.get('dataset') is None:
+        return False
+    scope = cfg.get('default_scope', 'mmdd')
+    with DefaultScope.overwrite_default_scope(scope):
+        return _generates(train['dataset'])
 
 
 def preflight_problems(cfg, check_data: bool = True) -> List[str]:

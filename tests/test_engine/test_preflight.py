@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mmdd.engine.preflight import (cached_checkpoint, checkpoint_problem,
                                    checkpoint_uris, checkpoint_url,
-                                   work_dir_problem)
+                                   generates_data, work_dir_problem)
 from tests.conftest import CONFIG_DIR, REPO_ROOT
 
 UNFETCHABLE = 'https://download.invalid/resnet18_v1c.pth'
@@ -21,6 +21,28 @@ def test_the_paper_config_names_its_imagenet_weights():
     assert ('model.pretrained', 'open-mmlab://resnet101_v1c') in uris
     url = checkpoint_url('open-mmlab://resnet101_v1c')
     assert url.startswith('https://') and url.endswith('.pth')
+
+
+@pytest.mark.parametrize('config', ['dd_voc.py', 'dd_coco.py'])
+def test_the_paper_configs_are_checked_before_generating(config):
+    # Their datasets are SynthDataset's subclasses (SynthVOCDataset, ...).
+    assert generates_data(Config.fromfile(CONFIG_DIR / config))
+
+
+@pytest.mark.parametrize('scope, dataset, generates', [
+    ('mmseg', dict(type='mmdd.SynthVOCDataset'), True),
+    ('mmseg',
+     dict(type='RepeatDataset', times=2,
+          dataset=dict(type='mmdd.SynthDataset')), True),
+    ('mmdd', dict(type='SynthShapesDataset'), True),
+    ('mmseg', dict(type='PascalVOCDataset'), False),
+])
+def test_generating_datasets_are_found_in_any_scope(scope, dataset, generates):
+    """A user's config keeps mmseg's scope and names mmdd's types with
+    the prefix (docs/walkthrough.md)."""
+    cfg = Config(
+        dict(default_scope=scope, train_dataloader=dict(dataset=dataset)))
+    assert generates_data(cfg) is generates
 
 
 def test_weights_in_the_local_cache_need_no_network(tmp_path, monkeypatch):
