@@ -1,10 +1,20 @@
 # Self-training round 2 in miniature (docs/method.md, "Self-training"):
-# train again on the synthetic images, labelled by the round-1 model, from
-# its weights.
-#   python tools/pseudo_label.py configs/shapes/<round-1 config> \
-#       work_dirs/<round-1 config>/iter_600.pth
+# as dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py (same bases), on
+# the synthetic images labelled by the round-1 model, from its weights.
+#   python tools/pseudo_label.py \
+#       configs/shapes/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py \
+#       work_dirs/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64/iter_600.pth
 #   python tools/train.py configs/shapes/<this file>
-_base_ = ['./dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64.py']
-train_dataloader = dict(dataset=dict(mask_folder='mask_selftrain'))
+_base_ = [
+    './deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
+    '../_base_/generation/shapes_t2i.py',
+    '../_base_/models/uncertainty_loss.py'
+]
+train_dataloader = dict(
+    dataset=dict(_base_.synth_dataset, cache_dir='data/shapes/synth',
+                 prompts_file='data/shapes/prompts.jsonl', num_samples=400,
+                 batch_size=16, pipeline=_base_.train_pipeline,
+                 mask_folder='mask_selftrain'))
+model = _base_.uncertainty_heads
 round_one = 'work_dirs/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64'
 load_from = f'{round_one}/iter_600.pth'
