@@ -41,19 +41,11 @@ from PIL import Image
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ablation_rows import (
-    PAPER_TAU,
-    Row,
-    ablation_rows,  # noqa: E402
-    generator_config,
-    label_pass,
-    labelling_rows,
-    mean_std)
-from segmenter_runs import (
-    REAL_CONFIG,
-    SYNTH_CONFIG,  # noqa: E402
-    shapes_config,
-    train_and_test)
+from ablation_rows import ablation_rows  # noqa: E402
+from ablation_rows import (PAPER_TAU, Row, generator_config, label_pass,
+                           labelling_rows, mean_std)
+from segmenter_runs import SYNTH_CONFIG  # noqa: E402
+from segmenter_runs import REAL_CONFIG, shapes_config, train_and_test
 
 from mmdd.shapes.confusion import LabelScore  # noqa: E402
 
@@ -210,6 +202,7 @@ def run_segmenter(config: str, work_dir: str, args, data_root: str,
 
 def pseudo_label(cfg, work_dir: str, checkpoint: str, folder: str) -> None:
     """Self-training step 2 with the real tool, on the row's cache."""
+    os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, 'round1.py')
     cfg.dump(path)
     subprocess.run([
@@ -270,7 +263,7 @@ def real_baseline(args, work: str, data_root: str) -> tuple:
 
 
 def table(model: str, rows: List[Row], scores: Dict, down: Dict,
-          real: tuple) -> str:
+          real_count: int, real: tuple) -> str:
 
     def fmt(value) -> str:
         return '-' if value is None else f'{value[0]:.1f} ± {value[1]:.1f}'
@@ -291,8 +284,8 @@ def table(model: str, rows: List[Row], scores: Dict, down: Dict,
                  f'{100 * value[0] / real[0]:.1f}%')
         lines.append(f'| {row.key} | {row.step} {label}{fmt(value)} | '
                      f'{ratio} |')
-    lines.append(f'| real | 400 real scenes, exact labels | | | | {fmt(real)}'
-                 ' | 100% |')
+    lines.append(f'| real | {real_count} real scenes, exact labels | | | | '
+                 f'{fmt(real)} | 100% |')
     return '\n'.join(lines)
 
 
@@ -349,7 +342,7 @@ def main() -> None:
                 labelling_rows(rows))
         down = ({} if args.skip_downstream else downstream(
             args, rows, caches, model_work, data_root))
-        tables.append(table(model, rows, scores, down, real))
+        tables.append(table(model, rows, scores, down, args.real_train, real))
         print(tables[-1], flush=True)
     print(f'\nModels {", ".join(args.models)}; {args.samples} samples each, '
           f'paper tau {PAPER_TAU}; seeds {args.seeds}, {args.iters} '

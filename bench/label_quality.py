@@ -28,13 +28,14 @@ from PIL import Image
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from segmenter_runs import SYNTH_CONFIG  # noqa: E402
+from segmenter_runs import REAL_CONFIG, shapes_config, train_and_test
+
 from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
 from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
 from mmdd.shapes.fidelity import shapes_requests  # noqa: E402
 from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
-from segmenter_runs import REAL_CONFIG, SYNTH_CONFIG  # noqa: E402
-from segmenter_runs import shapes_config, train_and_test  # noqa: E402
 
 
 def labellings(taus: List[int], foreground: float,

@@ -17,8 +17,7 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import (Dict, Iterator, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F

@@ -130,12 +130,15 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
         head, tail = caption, ''
     text_ids = _wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget))
     return SamplePrompt(
-        text=head + tail, text_ids=text_ids,
-        class_prompt_ids=_wrap(tokenizer, class_ids), class_positions={
+        text=head + tail,
+        text_ids=text_ids,
+        class_prompt_ids=_wrap(tokenizer, class_ids),
+        class_positions={
             name: [p + 1 for p in pos]  # after BOS
             for name, pos in positions.items()
-        }, text_positions={
-            name: sorted(set(find_token_runs(text_ids, _ids(tokenizer,
-                                                            name))))
+        },
+        text_positions={
+            name:
+            sorted(set(find_token_runs(text_ids, _ids(tokenizer, name))))
             for name in positions
         })

@@ -32,7 +32,6 @@ DEFAULT_NEGATIVE_PROMPT = (
     'anatomy, watermark, signature, cut off, low contrast, underexposed, '
     'overexposed, bad art, beginner, amateur, distorted face')
 
-
 LABEL_SOURCES = ('class_prompt', 'text')
 
 
@@ -305,10 +304,10 @@ class LabelledImageGenerator:
         return samples
 
     def label(
-        self, attention: SampleAttention, tau: Optional[int] = None,
-        foreground_threshold: Optional[float] = None,
-        uncertain_threshold: Optional[float] = None,
-        label_source: Optional[str] = None
+            self, attention: SampleAttention, tau: Optional[int] = None,
+            foreground_threshold: Optional[float] = None,
+            uncertain_threshold: Optional[float] = None,
+            label_source: Optional[str] = None
     ) -> Tuple[np.ndarray, np.ndarray]:
         """Label and confidence from recorded attention; settings left as
         None come from the generator's config (for ablations: one

@@ -34,8 +34,9 @@ def token_class_maps(cross: torch.Tensor, positions: Sequence[Sequence[int]],
     if not positions:
         return cross.new_zeros((0, *size))
     return torch.stack([
-        cross[:, list(pos)].mean(dim=1) if pos else cross.new_zeros(
-            cross.shape[0]) for pos in positions
+        cross[:, list(pos)].mean(
+            dim=1) if pos else cross.new_zeros(cross.shape[0])
+        for pos in positions
     ]).view(-1, *size)
 
 

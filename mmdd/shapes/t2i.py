@@ -95,9 +95,9 @@ class TrainSettings:
 # SD 2.1 at 512 px reads self-attention at 32x32 and cross-attention at
 # 16x16; this model has the same grids (64x64 images, VAE factor 2). The
 # shorter schedule at batch 16 keeps training near 45 CPU minutes.
-SD_PROPORTIONED = dict(vae_channels=(16, 32), unet_heads=(1, 2),
-                       fine_up_attention=False, num_scenes=20000, steps=3000,
-                       batch_size=16)
+SD_PROPORTIONED = dict(
+    vae_channels=(16, 32), unet_heads=(1, 2), fine_up_attention=False,
+    num_scenes=20000, steps=3000, batch_size=16)
 
 
 def build_pipeline(

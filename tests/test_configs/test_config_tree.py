@@ -141,9 +141,9 @@ def test_sd_proportioned_shapes_block_is_the_papers_labelling():
     generation = GenerationConfig(**synth.generation)
     paper = GenerationConfig()
     assert (generation.tau, generation.foreground_threshold,
-            generation.uncertain_threshold) == (
-                paper.tau, paper.foreground_threshold,
-                paper.uncertain_threshold)
+            generation.uncertain_threshold) == (paper.tau,
+                                                paper.foreground_threshold,
+                                                paper.uncertain_threshold)
     # Latent 32: self-attention 32x32 and cross-attention 16x16, as SD
     # 2.1's 32x32 and 16x16 at 512 px.
     assert (generation.self_attention_factor,

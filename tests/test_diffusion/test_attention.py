@@ -146,8 +146,7 @@ def test_several_texts_are_scored_each_with_its_own_softmax():
     # The class prompts' columns are as when recorded alone, and the text's
     # columns are the layer's own (real) cross-attention probabilities.
     assert torch.allclose(recorded[..., :77],
-                          explicit_probs(attn, hidden[2:], classes),
-                          atol=1e-6)
+                          explicit_probs(attn, hidden[2:], classes), atol=1e-6)
     assert torch.allclose(recorded[..., 77:],
                           explicit_probs(attn, hidden[2:], text[2:]),
                           atol=1e-6)

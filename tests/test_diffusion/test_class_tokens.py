@@ -3,9 +3,9 @@ import warnings
 import pytest
 
 from mmdd.diffusion.class_tokens import (PromptTruncatedWarning,
-                                         find_token_runs,
                                          build_sample_prompt,
-                                         class_token_positions)
+                                         class_token_positions,
+                                         find_token_runs)
 from mmdd.prompts import append_class_prompt
 
 
@@ -104,8 +104,9 @@ def test_too_many_class_tokens_is_an_error(tokenizer):
 
 def test_text_positions_find_every_written_class_name(tokenizer):
     names = ['potted plant', 'sofa', 'dog']
-    prompt = build_sample_prompt(tokenizer, 'a dog and a potted plant by a '
-                                 'couch, the dog sleeps', names)
+    prompt = build_sample_prompt(
+        tokenizer, 'a dog and a potted plant by a '
+        'couch, the dog sleeps', names)
     tokens = tokenizer.convert_ids_to_tokens(prompt.text_ids)
     # Caption words and the appended names: every occurrence.
     assert [tokens[p] for p in prompt.text_positions['dog']] == ['dog</w>'] * 3

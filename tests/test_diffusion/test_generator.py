@@ -186,8 +186,7 @@ def test_kept_attention_relabels_like_the_generator(tiny_pipeline):
     assert 255 not in no_band
 
 
-def test_text_attention_labels_only_the_classes_the_text_names(
-        tiny_pipeline):
+def test_text_attention_labels_only_the_classes_the_text_names(tiny_pipeline):
     """label_source='text' (the paper's ablation baseline) reads the
     generation text's own attention: without appending, a class the
     caption calls by another name ("couch" for sofa) labels nothing."""

@@ -215,7 +215,7 @@ def test_a_class_without_tokens_labels_nothing():
     cross = torch.rand(16, 6)
     maps = token_class_maps(cross, [[1, 2], []], (4, 4))
     assert torch.equal(maps[1], torch.zeros(4, 4))
-    label, _ = label_from_attention(cross, torch.eye(16), [[1, 2], []],
-                                    [3, 7], (4, 4), (4, 4), (8, 8), tau=1,
+    label, _ = label_from_attention(cross, torch.eye(16), [[1, 2], []], [3, 7],
+                                    (4, 4), (4, 4), (8, 8), tau=1,
                                     foreground=0.5, uncertain=0.5)
     assert 7 not in label and 3 in label

@@ -105,8 +105,9 @@ def test_preset_then_flags():
     assert settings == TrainSettings(**dict(SD_PROPORTIONED, steps=7))
     assert settings.latent_size == 32
     settings = settings_from(
-        parse(['--out', 'x', '--no-fine-up-attention', '--unet-heads', '1',
-               '2']))
+        parse(
+            ['--out', 'x', '--no-fine-up-attention', '--unet-heads', '1',
+             '2']))
     assert settings == TrainSettings(fine_up_attention=False,
                                      unet_heads=(1, 2))
     assert settings_from(parse(['--out', 'x'])) == TrainSettings()
@@ -132,8 +133,7 @@ def test_sd_proportioned_model_has_sd_grids_and_retrains_the_same(
         shapes_generation_config(num_inference_steps=1))
     # SD 2.1 at 512 px: cross-attention 16x16, self-attention 32x32.
     assert (generator.cross_size, generator.self_size) == ((16, 16), (32, 32))
-    assert generator.generate(shapes_requests(1))[0].image.shape == (64, 64,
-                                                                     3)
+    assert generator.generate(shapes_requests(1))[0].image.shape == (64, 64, 3)
     again = train(settings, tmp_path / 'again', save_every=2,
                   log_fn=lambda line: None)
     name = 'diffusion_pytorch_model.safetensors'

@@ -58,8 +58,9 @@ def main() -> None:
     args = settings_parser().parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    train(settings_from(args), args.out, save_every=args.save_every,
-          vae_from=args.vae_from)
+    train(
+        settings_from(args), args.out, save_every=args.save_every,
+        vae_from=args.vae_from)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,66 @@
+"""bench/label_ablation.py: the paper's ablation rows and their run."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from ablation_rows import BAND, NO_BAND, PAPER_TAU, ablation_rows
+
+from tests.conftest import REPO_ROOT
+
+
+def test_rows_follow_the_papers_order():
+    rows = ablation_rows(best_tau=1)
+    assert [r.key for r in rows] == [
+        'a', 'b', 'c', 'd1', 'd2', 'd4', 'e', 'f', 'g', 'e_tau1', 'f_tau1',
+        'g_tau1'
+    ]
+    a, b, c = rows[:3]
+    assert (a.appended, a.label_source, a.tau) == (False, 'text', 0)
+    assert (b.appended, b.label_source) == (True, 'text')
+    assert c.label_source == 'class_prompt'
+    e = rows[6]
+    assert e.tau == PAPER_TAU and e.band
+    generation = e.generation(dict(num_inference_steps=25))
+    assert (generation['foreground_threshold'],
+            generation['uncertain_threshold']) == BAND
+    assert c.generation({})['foreground_threshold'] == NO_BAND[0]
+    # At the paper's tau the model's own rows are not repeated.
+    assert [r.key for r in ablation_rows(best_tau=PAPER_TAU)
+            ][-3:] == ['e', 'f', 'g']
+
+
+@pytest.mark.slow
+def test_tiny_run_labels_trains_and_self_trains(tmp_path):
+    """Rows a-e scored; f trains with confidence weighting and g
+    pseudo-labels f's model with tools/pseudo_label.py, then trains again,
+    each through SynthDataset on the cache the bench wrote."""
+    work = tmp_path / 'work'
+    out = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'bench' / 'label_ablation.py'), '--models',
+        'mmdd::shapes-t2i', '--samples', '2', '--batch-size', '2', '--seeds',
+        '0', '--iters', '2', '--real-train', '4', '--test', '2', '--work-dir',
+        str(work), '--pictures',
+        str(tmp_path / 'pics'), '--downstream-rows', 'a', 'g_tau1'
+    ], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
+                                  OMP_NUM_THREADS='1'))
+    assert out.returncode == 0, out.stderr[-3000:]
+    table = out.stdout[out.stdout.rindex('**mmdd::shapes-t2i**'):]
+    for key in ('a', 'b', 'c', 'd1', 'd2', 'd4', 'e', 'e_tau1'):
+        assert f'| {key} | +' in table or f'| {key} | caption' in table
+    trained = [
+        line for line in table.splitlines() if line.startswith('| ')
+        and not line.startswith('| row') and '±' in line
+    ]
+    assert {line.split('|')[1].strip()
+            for line in trained} == {'a', 'f_tau1', 'g_tau1', 'real'}
+    assert (tmp_path / 'pics' / 'ablation_shapes-t2i.png').is_file()
+    cache = work / 'shapes-t2i' / 'cache_e_tau1'
+    manifest = json.loads((cache / 'manifest.json').read_text())
+    assert manifest['settings']['generation']['tau'] == 1
+    assert len(list((cache / 'mask_selftrain_seed0').glob('*.png'))) == 2
+    # A rerun reads the labels and caches instead of generating.
+    assert (work / 'shapes-t2i' / 'label_scores.json').is_file()
