@@ -33,6 +33,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
 import numpy as np
@@ -45,7 +46,8 @@ from ablation_rows import ablation_rows  # noqa: E402
 from ablation_rows import (PAPER_TAU, Row, generator_config, label_pass,
                            labelling_rows, mean_std)
 from segmenter_runs import SYNTH_CONFIG  # noqa: E402
-from segmenter_runs import REAL_CONFIG, shapes_config, train_and_test
+from segmenter_runs import (REAL_CONFIG, SegmenterRun, run_all,
+                            write_real_splits)
 
 from mmdd.shapes.confusion import LabelScore  # noqa: E402
 
@@ -75,11 +77,9 @@ class RowCaches:
 
     def __init__(self, work: str, model: str, settings: Dict,
                  prompts_file: str, count: int):
-        from mmdd.registry import DATASETS
         self.work, self.model, self.settings = work, model, settings
         self.prompts_file, self.count = prompts_file, count
         self.datasets = {}
-        self._build = DATASETS.build
 
     def dataset_fields(self, row: Row) -> Dict:
         return dict(model=self.model, torch_dtype=self.settings['torch_dtype'],
@@ -89,11 +89,13 @@ class RowCaches:
 
     def open(self, rows: List[Row]) -> None:
         from mmengine.config import Config
+
+        from mmdd.registry import DATASETS
         base = Config.fromfile(SYNTH_CONFIG).train_dataloader.dataset
         for row in rows:
             cfg = base.copy()
             cfg.update(self.dataset_fields(row), lazy_init=True)
-            dataset = self._build(cfg)
+            dataset = DATASETS.build(cfg)
             dataset.cache.prepare_folder()
             dataset.cache.ensure_manifest(*dataset.settings())
             self.datasets[row.key] = dataset
@@ -117,7 +119,8 @@ def label_rows(args, model: str, work: str, rows: List[Row],
                prompts_file: str) -> tuple:
     """Both generation passes of one model: scores and pictures."""
     from mmdd.datasets.synth_generation import read_prompt_records
-    from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+    from mmdd.diffusion import (LabelledImageGenerator, SampleRequest,
+                                load_pipeline)
     from mmdd.shapes.world import SHAPES_CLASSES
     settings = model_settings(model)
     caches = RowCaches(work, model, settings, prompts_file, args.samples)
@@ -137,7 +140,6 @@ def label_rows(args, model: str, work: str, rows: List[Row],
         generator = LabelledImageGenerator(
             pipeline, SHAPES_CLASSES,
             generator_config(mode_rows[0], settings['generation']))
-        from mmdd.diffusion import SampleRequest
         requests = [
             SampleRequest(r.caption, r.class_ids(SHAPES_CLASSES),
                           caches.seed() + i)
@@ -190,76 +192,110 @@ def save_pictures(path: str, pictures: Dict[bool, list],
     Image.fromarray(np.concatenate([np.asarray(header), picture])).save(path)
 
 
-def run_segmenter(config: str, work_dir: str, args, data_root: str,
-                  dataset: Dict = None, seed: int = 0,
-                  load_from: str = None) -> tuple:
-    cfg = shapes_config(config, work_dir, args.iters, data_root, dataset,
-                        seed=seed, load_from=load_from)
-    cfg.default_hooks.logger.interval = args.iters
-    metrics = train_and_test(cfg)
-    return metrics['mIoU'], cfg
-
-
-def pseudo_label(cfg, work_dir: str, checkpoint: str, folder: str) -> None:
-    """Self-training step 2 with the real tool, on the row's cache."""
+def pseudo_label(cfg, work_dir: str, checkpoint: str, folder: str,
+                 workers: int = 1) -> None:
+    """Self-training step 2 with the real tool, on the row's cache
+    (``workers``: how many run at once, sharing the CPU threads)."""
     os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, 'round1.py')
     cfg.dump(path)
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
     subprocess.run([
         sys.executable,
         osp.join(ROOT, 'tools', 'pseudo_label.py'), path, checkpoint,
         '--mask-folder', folder, '--device', 'cpu'
-    ], check=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    ], check=True, env=dict(os.environ, PYTHONPATH=ROOT,
+                            OMP_NUM_THREADS=threads))
 
 
-def downstream(args, rows: List[Row], caches: RowCaches, work: str,
-               data_root: str) -> Dict[str, tuple]:
-    """Each row's test mIoU over the seeds: (mean, std)."""
-    cache_of = {r.key: r for r in rows if r.training == 'ignore'}
-    if args.downstream_rows:  # g needs its f (round one)
-        wanted = set(args.downstream_rows)
-        wanted |= {k.replace('g', 'f') for k in wanted if k[0] == 'g'}
-        rows = [row for row in rows if row.key in wanted]
-    results: Dict[str, List[float]] = {row.key: [] for row in rows}
-    for seed in args.seeds:
-        round_one = {}
-        for row in rows:
-            labels = cache_of[row.key.replace('f', 'e').replace('g', 'e')]
-            fields = caches.dataset_fields(labels)
-            run_dir = osp.join(work, f'{row.key}_seed{seed}')
-            start = time.time()
-            if row.training == 'selftrain':
-                cfg, checkpoint = round_one[row.key.replace('g', 'f')]
-                folder = f'mask_selftrain_seed{seed}'
-                pseudo_label(cfg, run_dir, checkpoint, folder)
-                miou, _ = run_segmenter(SELFTRAIN_CONFIG, run_dir, args,
-                                        data_root,
-                                        dict(fields, mask_folder=folder), seed,
-                                        checkpoint)
-            else:
+class Downstream:
+    """Every training run of the grid: the real baseline and each model's
+    rows, for each seed. Round one (real, a-f) trains side by side; then
+    f's models pseudo-label their caches and g trains from them."""
+
+    def __init__(self, args, data_root: str):
+        self.args, self.data_root = args, data_root
+        self.first: Dict[tuple, SegmenterRun] = {}
+        self.second: Dict[tuple, tuple] = {}  # run, round-one run, folder
+
+    def add_real(self, work: str) -> None:
+        for seed in self.args.seeds:
+            run_dir = osp.join(work, f'real_seed{seed}')
+            key = ('real', seed)
+            self.first[key] = SegmenterRun(REAL_CONFIG, run_dir,
+                                           self.args.iters, self.data_root,
+                                           seed=seed)
+
+    def add_model(self, model: str, rows: List[Row], caches: RowCaches,
+                  work: str) -> None:
+        cache_of = {r.key: r for r in rows if r.training == 'ignore'}
+        if self.args.downstream_rows:  # g needs its f (round one)
+            wanted = set(self.args.downstream_rows)
+            wanted |= {k.replace('g', 'f') for k in wanted if k[0] == 'g'}
+            rows = [row for row in rows if row.key in wanted]
+        for seed in self.args.seeds:
+            for row in rows:
+                label_key = row.key.replace('f', 'e').replace('g', 'e')
+                fields = caches.dataset_fields(cache_of[label_key])
+                run_dir = osp.join(work, f'{row.key}_seed{seed}')
+                if row.training == 'selftrain':
+                    first = self.first[model, row.key.replace('g', 'f'), seed]
+                    folder = f'mask_selftrain_seed{seed}'
+                    run = SegmenterRun(SELFTRAIN_CONFIG, run_dir,
+                                       self.args.iters, self.data_root,
+                                       dict(fields, mask_folder=folder), seed,
+                                       first.checkpoint)
+                    self.second[model, row.key, seed] = run, first, folder
+                    continue
                 config = (
                     CONFIDENCE_CONFIG
                     if row.training == 'confidence' else SYNTH_CONFIG)
-                miou, cfg = run_segmenter(config, run_dir, args, data_root,
-                                          fields, seed)
-                round_one[row.key] = (cfg,
-                                      osp.join(run_dir,
-                                               f'iter_{args.iters}.pth'))
-            results[row.key].append(miou)
-            print(
-                f'  {row.key} seed {seed}: mIoU {miou:.1f} '
-                f'({time.time() - start:.0f} s)', flush=True)
-    return {key: mean_std(values) for key, values in results.items()}
+                key = (model, row.key, seed)
+                self.first[key] = SegmenterRun(config, run_dir,
+                                               self.args.iters, self.data_root,
+                                               fields, seed)
+
+    def run(self) -> Dict[tuple, float]:
+        """Test mIoU of every run, keyed (model, row, seed) and
+        ('real', seed)."""
+        start = time.time()
+        results = dict(
+            zip(self.first,
+                run_all(list(self.first.values()), self.args.workers)))
+        print(
+            f'round one: {len(self.first)} runs, '
+            f'{time.time() - start:.0f} s', flush=True)
+        start = time.time()
+        pending = [
+            job for job in self.second.values()
+            if not osp.isfile(osp.join(job[0].work_dir, 'result.json'))
+        ]
+
+        def label(job: tuple) -> None:
+            run, first, folder = job
+            pseudo_label(first.cfg(), run.work_dir, first.checkpoint, folder,
+                         self.args.workers)
+
+        with ThreadPoolExecutor(self.args.workers) as pool:  # subprocesses
+            list(pool.map(label, pending))
+        results.update(
+            zip(
+                self.second,
+                run_all([run for run, _, _ in self.second.values()],
+                        self.args.workers)))
+        print(
+            f'self-training: {len(self.second)} runs, '
+            f'{time.time() - start:.0f} s', flush=True)
+        return results
 
 
-def real_baseline(args, work: str, data_root: str) -> tuple:
-    values = []
-    for seed in args.seeds:
-        miou, _ = run_segmenter(REAL_CONFIG, osp.join(work,
-                                                      f'real_seed{seed}'),
-                                args, data_root, seed=seed)
-        values.append(miou)
-    return mean_std(values)
+def summarise(results: Dict[tuple, float], *prefix) -> Dict:
+    """(mean, std) over the seeds of each row under ``prefix``."""
+    values: Dict = {}
+    for key, miou in results.items():
+        if key[:len(prefix)] == prefix:
+            values.setdefault(key[len(prefix):-1], []).append(miou)
+    return {(k[0] if k else None): mean_std(v) for k, v in values.items()}
 
 
 def table(model: str, rows: List[Row], scores: Dict, down: Dict,
@@ -305,6 +341,10 @@ def main() -> None:
     parser.add_argument('--test', type=int, default=200)
     parser.add_argument('--skip-downstream', action='store_true')
     parser.add_argument(
+        '--workers', type=int, default=2,
+        help='segmenter runs trained side by side, each with '
+        'cpu_count / workers threads')
+    parser.add_argument(
         '--downstream-rows', nargs='+', default=None,
         help='train only these rows (keys as in the '
         'table, e.g. a c d4 e g); default all')
@@ -314,21 +354,17 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/bench_ablation')
     args = parser.parse_args()
 
-    from mmdd.datasets import write_shapes_split
     from mmdd.shapes.prompts import write_shapes_prompts
     from mmdd.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     begin = time.time()
     work = osp.abspath(args.work_dir)
-    data_root = osp.join(work, 'data')
-    for split, count in (('train', args.real_train), ('val', 10), ('test',
-                                                                   args.test)):
-        write_shapes_split(data_root, split, count)
+    data_root = write_real_splits(work, args.real_train, args.test)
     prompts = str(
         write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
-    real = (None if args.skip_downstream else real_baseline(
-        args, osp.join(work, 'real'), data_root))
-    tables = []
+    grid = Downstream(args, data_root)
+    grid.add_real(osp.join(work, 'real'))
+    labelled = {}
     for model in args.models:
         slug = model.split('::')[-1]
         model_work = osp.join(work, slug)
@@ -340,13 +376,19 @@ def main() -> None:
             save_pictures(
                 osp.join(args.pictures, f'ablation_{slug}.png'), pictures,
                 labelling_rows(rows))
-        down = ({} if args.skip_downstream else downstream(
-            args, rows, caches, model_work, data_root))
-        tables.append(table(model, rows, scores, down, args.real_train, real))
-        print(tables[-1], flush=True)
+        grid.add_model(model, rows, caches, model_work)
+        labelled[model] = rows, scores
+    labels_min = (time.time() - begin) / 60
+    results = {} if args.skip_downstream else grid.run()
+    real = summarise(results, 'real').get(None)
+    tables = [
+        table(model, rows, scores, summarise(results, model), args.real_train,
+              real) for model, (rows, scores) in labelled.items()
+    ]
     print(f'\nModels {", ".join(args.models)}; {args.samples} samples each, '
           f'paper tau {PAPER_TAU}; seeds {args.seeds}, {args.iters} '
-          f'iterations; whole run {(time.time() - begin) / 60:.1f} min\n')
+          f'iterations, {args.workers} worker(s); labels {labels_min:.1f} '
+          f'min, whole run {(time.time() - begin) / 60:.1f} min\n')
     print('\n\n'.join(tables))
 
 

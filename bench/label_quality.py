@@ -29,7 +29,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from segmenter_runs import SYNTH_CONFIG  # noqa: E402
-from segmenter_runs import REAL_CONFIG, shapes_config, train_and_test
+from segmenter_runs import (REAL_CONFIG, shapes_config, train_and_test,
+                            write_real_splits)
 
 from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
 from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
@@ -89,13 +90,9 @@ def fidelity(args) -> str:
 
 
 def downstream(args) -> str:
-    from mmdd.datasets import write_shapes_split
     from mmdd.shapes.prompts import write_shapes_prompts
     work = osp.abspath(args.work_dir)
-    data_root = osp.join(work, 'data')
-    for split, count in (('train', args.real_train), ('val', 10), ('test',
-                                                                   args.test)):
-        write_shapes_split(data_root, split, count)
+    data_root = write_real_splits(work, args.real_train, args.test)
     prompts = write_shapes_prompts(
         osp.join(work, 'prompts.jsonl'), args.synthetic)
     results = {}

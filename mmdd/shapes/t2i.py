@@ -58,9 +58,9 @@ class TrainSettings:
     ema_decay: float = 0.999  # reached after warm-up: (1+n)/(10+n) before
     unet_channels: tuple = (32, 64)
     unet_heads: tuple = (2, 2)  # attention heads at each UNet level
-    # The up block at the latent size has attention too; without it the
-    # fine level has one transformer (the down block's), which at 32x32
-    # latents is what keeps CPU training affordable.
+    # Which blocks at the latent size have transformers (a 32x32 one costs
+    # much CPU time; see the shipped models' README).
+    fine_down_attention: bool = True
     fine_up_attention: bool = True
     vae_channels: tuple = (16, 32, 32)  # downsampling factor 2**(len - 1)
     text_width: int = 64
@@ -93,8 +93,9 @@ class TrainSettings:
 
 
 # SD 2.1 at 512 px reads self-attention at 32x32 and cross-attention at
-# 16x16; this model has the same grids (64x64 images, VAE factor 2). The
-# shorter schedule at batch 16 keeps training near 45 CPU minutes.
+# 16x16; this model has the same grids (64x64 images, VAE factor 2). One
+# 32x32 transformer (in the down block) and the shorter schedule at batch
+# 16 keep training near 45 CPU minutes.
 SD_PROPORTIONED = dict(
     vae_channels=(16, 32), unet_heads=(1, 2), fine_up_attention=False,
     num_scenes=20000, steps=3000, batch_size=16)
@@ -114,6 +115,8 @@ def build_pipeline(
             projection_dim=width, bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id))
+    fine_down = ('CrossAttnDownBlock2D'
+                 if settings.fine_down_attention else 'DownBlock2D')
     fine_up = ('CrossAttnUpBlock2D'
                if settings.fine_up_attention else 'UpBlock2D')
     unet = UNet2DConditionModel(
@@ -122,7 +125,7 @@ def build_pipeline(
         out_channels=4,
         block_out_channels=tuple(settings.unet_channels),
         layers_per_block=1,
-        down_block_types=('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'),
+        down_block_types=(fine_down, 'CrossAttnDownBlock2D'),
         up_block_types=('CrossAttnUpBlock2D', fine_up),
         cross_attention_dim=width,
         # diffusers' legacy name: these are head counts, not head widths

@@ -31,6 +31,20 @@ def test_rows_follow_the_papers_order():
             ][-3:] == ['e', 'f', 'g']
 
 
+def test_summary_is_mean_and_std_over_seeds_per_row():
+    from label_ablation import summarise
+    results = {
+        ('real', 0): 80.0,
+        ('real', 1): 84.0,
+        ('m', 'c', 0): 60.0,
+        ('m', 'c', 1): 70.0,
+        ('m', 'e', 0): 75.0,
+        ('other', 'c', 0): 10.0,
+    }
+    assert summarise(results, 'real') == {None: (82.0, 2.0)}
+    assert summarise(results, 'm') == {'c': (65.0, 5.0), 'e': (75.0, 0.0)}
+
+
 @pytest.mark.slow
 def test_tiny_run_labels_trains_and_self_trains(tmp_path):
     """Rows a-e scored; f trains with confidence weighting and g

@@ -114,13 +114,17 @@ def test_self_recording_output_and_probabilities():
     assert store.average(SELF).sum(-1).allclose(torch.ones(2, 16))
 
 
-def test_cross_recording_scores_the_class_prompt_only():
+def cross_case():
+    """A cross-attention layer over 4x4 positions, guided batch of 2
+    ([uncond x2, cond x2]): attn, hidden, text, class prompts, store."""
     attn = make_attention(cross_dim=24)
-    hidden = torch.randn(4, 16, 32)
-    text = torch.randn(4, 77, 24)
-    classes = torch.randn(2, 77, 24)
     layer = AttentionLayer('layer', CROSS, 0, (4, 4))
-    store = AttentionStore([layer])
+    return (attn, torch.randn(4, 16, 32), torch.randn(4, 77, 24),
+            torch.randn(2, 77, 24), layer, AttentionStore([layer]))
+
+
+def test_cross_recording_scores_the_class_prompt_only():
+    attn, hidden, text, classes, layer, store = cross_case()
     out = RecordingAttnProcessor(store, layer, 2,
                                  classes)(attn, hidden,
                                           encoder_hidden_states=text)
@@ -132,12 +136,7 @@ def test_cross_recording_scores_the_class_prompt_only():
 
 
 def test_several_texts_are_scored_each_with_its_own_softmax():
-    attn = make_attention(cross_dim=24)
-    hidden = torch.randn(4, 16, 32)
-    text = torch.randn(4, 77, 24)
-    classes = torch.randn(2, 77, 24)
-    layer = AttentionLayer('layer', CROSS, 0, (4, 4))
-    store = AttentionStore([layer])
+    attn, hidden, text, classes, layer, store = cross_case()
     out = RecordingAttnProcessor(store, layer, 2, (classes, text[2:]))(
         attn, hidden, encoder_hidden_states=text)
     assert torch.equal(out, AttnProcessor2_0()(attn, hidden, text))

@@ -10,7 +10,7 @@ from mmdd.diffusion.model_names import SHIPPED_MODELS, shipped_model_path
 from mmdd.shapes import DEFAULT_MODEL
 from mmdd.shapes.fidelity import (Labelling, label_fidelity,
                                   shapes_generation_config, shapes_requests)
-from mmdd.shapes.t2i import TrainSettings
+from mmdd.shapes.t2i import TrainSettings, build_pipeline
 from mmdd.shapes.world import SHAPES_CLASSES
 
 MODEL = Path(DEFAULT_MODEL)
@@ -34,6 +34,13 @@ def test_training_record_reproduces_the_settings(name):
     })
     unet = json.loads((model / 'unet' / 'config.json').read_text())
     assert unet['sample_size'] == settings.latent_size
+    # The record builds the shipped architecture (block types included).
+    built = build_pipeline(settings).unet.config
+    for key in ('down_block_types', 'up_block_types', 'block_out_channels',
+                'attention_head_dim'):
+        expected = built[key]
+        expected = list(expected) if isinstance(expected, tuple) else expected
+        assert unet[key] == expected, key
     readme = (model.parent / 'README.md').read_text()
     assert f'--out mmdd/shapes/pretrained/{name}' in readme
     log = model.parent / f'{name}.train_log.jsonl'

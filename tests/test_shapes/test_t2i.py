@@ -7,7 +7,8 @@ from safetensors.torch import load_file
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
 from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
-from mmdd.shapes.t2i import SD_PROPORTIONED, TrainSettings, train
+from mmdd.shapes.t2i import (SD_PROPORTIONED, TrainSettings, build_pipeline,
+                             train)
 from mmdd.shapes.world import SHAPES_CLASSES
 from tests.conftest import REPO_ROOT, load_script
 from tests.test_shapes.conftest import QUICK
@@ -105,12 +106,23 @@ def test_preset_then_flags():
     assert settings == TrainSettings(**dict(SD_PROPORTIONED, steps=7))
     assert settings.latent_size == 32
     settings = settings_from(
-        parse(
-            ['--out', 'x', '--no-fine-up-attention', '--unet-heads', '1',
-             '2']))
-    assert settings == TrainSettings(fine_up_attention=False,
+        parse([
+            '--out', 'x', '--no-fine-down-attention', '--unet-heads', '1', '2'
+        ]))
+    assert settings == TrainSettings(fine_down_attention=False,
                                      unet_heads=(1, 2))
     assert settings_from(parse(['--out', 'x'])) == TrainSettings()
+
+
+@pytest.mark.parametrize('down, up', [(True, False), (False, True),
+                                      (True, True)])
+def test_fine_level_transformers_sit_where_the_settings_say(down, up):
+    settings = TrainSettings(**dict(SD_PROPORTIONED, fine_down_attention=down,
+                                    fine_up_attention=up))
+    processors = build_pipeline(settings).unet.attn_processors
+    blocks = {name.split('.attentions')[0] for name in processors}
+    assert ('down_blocks.0' in blocks, 'up_blocks.1' in blocks) == (down, up)
+    assert {'down_blocks.1', 'up_blocks.0', 'mid_block'} <= blocks
 
 
 @pytest.fixture(scope='module')
