@@ -23,6 +23,11 @@ and is tested on real scenes, as is the same recipe on real scenes.
     python bench/label_ablation.py                        # both models
     python bench/label_ablation.py --models mmdd::shapes-t2i-sd --seeds 0
 
+Every finished training writes ``result.json`` in its work dir and a rerun
+with the same settings reads it back, so a stopped grid resumes where it
+stopped (on 2 cores: labels 11 min, each 150-iteration run about 1.3 min
+with ``--workers 2``).
+
 Prints markdown tables (pasted into docs/benchmarks.md) and writes a picture
 per model: image | oracle | label of rows a-e.
 """
@@ -192,20 +197,25 @@ def save_pictures(path: str, pictures: Dict[bool, list],
     Image.fromarray(np.concatenate([np.asarray(header), picture])).save(path)
 
 
-def pseudo_label(cfg, work_dir: str, checkpoint: str, folder: str,
+def pseudo_label(config: str, checkpoint: str, folder: str,
                  workers: int = 1) -> None:
     """Self-training step 2 with the real tool, on the row's cache
     (``workers``: how many run at once, sharing the CPU threads)."""
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, 'round1.py')
-    cfg.dump(path)
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'pseudo_label.py'), path, checkpoint,
+        osp.join(ROOT, 'tools', 'pseudo_label.py'), config, checkpoint,
         '--mask-folder', folder, '--device', 'cpu'
     ], check=True, env=dict(os.environ, PYTHONPATH=ROOT,
                             OMP_NUM_THREADS=threads))
+
+
+def dump_round_one(run: SegmenterRun, work_dir: str) -> str:
+    """The round-one config as a file for ``tools/pseudo_label.py``."""
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, 'round1.py')
+    run.cfg().dump(path)
+    return path
 
 
 class Downstream:
@@ -266,18 +276,14 @@ class Downstream:
             f'round one: {len(self.first)} runs, '
             f'{time.time() - start:.0f} s', flush=True)
         start = time.time()
-        pending = [
-            job for job in self.second.values()
-            if not osp.isfile(osp.join(job[0].work_dir, 'result.json'))
-        ]
-
-        def label(job: tuple) -> None:
-            run, first, folder = job
-            pseudo_label(first.cfg(), run.work_dir, first.checkpoint, folder,
-                         self.args.workers)
-
-        with ThreadPoolExecutor(self.args.workers) as pool:  # subprocesses
-            list(pool.map(label, pending))
+        # Configs load and dump here: mmengine's Config.fromfile is not
+        # thread-safe (its package lookup races); threads only wait.
+        pending = [(dump_round_one(first, run.work_dir), first.checkpoint,
+                    folder, self.args.workers)
+                   for run, first, folder in self.second.values()
+                   if run.saved_miou() is None]
+        with ThreadPoolExecutor(self.args.workers) as pool:
+            list(pool.map(lambda job: pseudo_label(*job), pending))
         results.update(
             zip(
                 self.second,
@@ -312,7 +318,7 @@ def table(model: str, rows: List[Row], scores: Dict, down: Dict,
     ]
     for row in rows:
         score = scores.get(row.key if row.training == 'ignore' else None)
-        label = ('| (as e) | | ' if score is None else
+        label = ('| (as e) | | | ' if score is None else
                  f'| {100 * score.miou:.1f} | {100 * score.precision:.1f} | '
                  f'{100 * score.ignored:.1f}% | ')
         value = down.get(row.key)

@@ -1,11 +1,12 @@
 """Train and test the shapes segmenter configs through mmengine's Runner
 (shared by the label benchmarks), one run at a time or several side by
 side in worker processes."""
+import json
 import multiprocessing
 import os
 import os.path as osp
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -82,26 +83,34 @@ class SegmenterRun:
     def checkpoint(self) -> str:
         return osp.join(self.work_dir, f'iter_{self.iters}.pth')
 
+    @property
+    def result_file(self) -> str:
+        return osp.join(self.work_dir, 'result.json')
+
+    def saved_miou(self) -> Optional[float]:
+        """The test mIoU of an earlier run with exactly these settings."""
+        if not osp.isfile(self.result_file):
+            return None
+        with open(self.result_file) as file:
+            saved = json.load(file)
+        same = saved['run'] == json.loads(json.dumps(asdict(self)))
+        return saved['mIoU'] if same else None
+
 
 def _test_miou(run: SegmenterRun, threads: Optional[int]) -> float:
     """Train and test ``run``, or read the result of an earlier identical
     run (``result.json`` in its work dir), so a stopped grid resumes."""
-    import json
-    from dataclasses import asdict
-    path = osp.join(run.work_dir, 'result.json')
-    if osp.isfile(path):
-        with open(path) as file:
-            saved = json.load(file)
-        if saved['run'] == json.loads(json.dumps(asdict(run))):
-            return saved['mIoU']
+    saved = run.saved_miou()
+    if saved is not None:
+        return saved
     if threads:
         import torch
         torch.set_num_threads(threads)
     miou = float(train_and_test(run.cfg())['mIoU'])
     os.makedirs(run.work_dir, exist_ok=True)
-    with open(path + '.tmp', 'w') as file:
+    with open(run.result_file + '.tmp', 'w') as file:
         json.dump(dict(run=asdict(run), mIoU=miou), file)
-    os.replace(path + '.tmp', path)
+    os.replace(run.result_file + '.tmp', run.result_file)
     return miou
 
 

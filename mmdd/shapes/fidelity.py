@@ -10,6 +10,10 @@ differ only in the labelling.
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+import numpy as np
+import torch
+from PIL import Image
+
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
 from mmdd.utils.progress import progress_bar
@@ -96,3 +100,31 @@ def shapes_generation_config(**overrides) -> GenerationConfig:
                     self_attention_factor=1, tau=1)
     settings.update(overrides)
     return GenerationConfig(**settings)
+
+
+def same_class_attention(self_attention: torch.Tensor,
+                         truth: np.ndarray) -> Tuple[float, float]:
+    """How semantic a self-attention map is, against the oracle ``truth``.
+
+    For each foreground query pixel: the share of its attention that falls
+    on pixels of its own class, and the share of the image that class
+    covers (what uniform attention would give). Returns both, averaged
+    over the foreground. Exponentiation (S^tau) sharpens labels only where
+    the first is well above the second; near 1x, every product with S
+    averages a class map towards its mean and leaves noise.
+    """
+    cells = self_attention.shape[0]
+    side = int(round(cells**0.5))
+    if side * side != cells or self_attention.shape != (cells, cells):
+        raise ValueError('self_attention: a square (h*w, h*w) map of a '
+                         f'square grid, got {tuple(self_attention.shape)}')
+    small = np.asarray(
+        Image.fromarray(truth).resize((side, side), Image.NEAREST)).reshape(-1)
+    foreground = torch.from_numpy(small != 0)
+    if not foreground.any():
+        raise ValueError('truth has no foreground pixel to score')
+    same = torch.from_numpy(small[:, None] == small[None, :]).to(
+        self_attention.dtype)
+    mass = (self_attention * same).sum(1)[foreground]
+    share = same.mean(1)[foreground]
+    return float(mass.mean()), float(share.mean())

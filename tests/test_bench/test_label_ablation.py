@@ -78,3 +78,22 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
     assert len(list((cache / 'mask_selftrain_seed0').glob('*.png'))) == 2
     # A rerun reads the labels and caches instead of generating.
     assert (work / 'shapes-t2i' / 'label_scores.json').is_file()
+
+
+def test_table_rows_have_the_headers_cells():
+    from collections import namedtuple
+
+    from label_ablation import table
+    Score = namedtuple('Score', 'miou precision ignored')
+    rows = ablation_rows(best_tau=1)
+    scores = {
+        r.key: Score(0.5, 0.9, 0.02)
+        for r in rows if r.training == 'ignore'
+    }
+    down = {r.key: (70.0, 1.0) for r in rows}
+    lines = table('m', rows, scores, down, 200, (75.0, 1.0)).splitlines()
+    cells = [line.count('|') for line in lines if line.startswith('|')]
+    assert len(cells) == len(rows) + 3  # header, rule, rows, real
+    assert set(cells) == {8}
+    assert '| f | + confidence-weighted loss (tau=4) | (as e) | | | 70.0' in (
+        '\n'.join(lines))

@@ -7,6 +7,6 @@ _base_ = ['./shapes_t2i.py']
 synth_dataset = dict(
     model='mmdd::shapes-t2i-sd',
     generation=dict(cross_attention_factor=2, self_attention_factor=1, tau=4))
-# Known limit: this model's one 32x32 self-attention layer is shallow and
-# positional, so tau > 0 scatters its labels (27 mIoU at tau = 4 vs 60 at
-# tau = 0, docs/benchmarks.md); use it to study the cross-attention steps.
+# Known limit: this model's 32x32 self-attention is nearly uniform, so
+# tau > 0 scatters its labels (27 mIoU at tau = 4 vs 60 at tau = 0,
+# docs/benchmarks.md); use it to study the cross-attention steps.

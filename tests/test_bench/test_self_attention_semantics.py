@@ -1,0 +1,28 @@
+"""bench/self_attention_semantics.py on a shipped shapes model."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.mark.slow
+def test_prints_own_class_attention_against_the_class_share():
+    out = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'bench' / 'self_attention_semantics.py'), '--models',
+        'mmdd::shapes-t2i', '--samples', '1'
+    ], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
+                                  OMP_NUM_THREADS='1'))
+    assert out.returncode == 0, out.stderr[-2000:]
+    row = re.search(
+        r'\| mmdd::shapes-t2i \| 16x16 \| ([\d.]+) \| ([\d.]+) \| '
+        r'([\d.]+)x \|', out.stdout)
+    assert row, out.stdout
+    mass, share, ratio = map(float, row.groups())
+    assert 0 < share < 1 and 0 < mass <= 1
+    assert ratio == pytest.approx(mass / share, abs=0.05)
