@@ -60,8 +60,9 @@ def fidelity(args) -> str:
         '| --- | --- | --- | --- | --- |'
     ]
     for steps in args.steps:
-        config = shapes_generation_config(num_inference_steps=steps,
-                                          guidance_scale=args.guidance)
+        config = shapes_generation_config(
+            num_inference_steps=steps, guidance_scale=args.guidance,
+            self_attention_factor=args.self_attention_factor)
         generator = LabelledImageGenerator(pipeline, SHAPES_CLASSES, config)
         start = time.time()
         scores, kept = label_fidelity(
@@ -75,8 +76,12 @@ def fidelity(args) -> str:
                          f'{100 * score.miou:.1f} | '
                          f'{100 * score.precision:.1f} | '
                          f'{100 * score.ignored:.1f}% |')
-        print(f'{steps} steps: {len(requests)} samples in {seconds:.0f} s',
-              flush=True)
+        grids = ', '.join(f'{name}-attention ' + 'x'.join(map(str, size))
+                          for name, size in (('self', generator.self_size),
+                                             ('cross', generator.cross_size)))
+        print(
+            f'{steps} steps: {len(requests)} samples in {seconds:.0f} s '
+            f'({grids})', flush=True)
         if args.pictures and steps == args.steps[0]:
             rows = [
                 label_strip(sample.image, [truth, sample.label],
@@ -129,6 +134,10 @@ def main() -> None:
     parser.add_argument('--guidance', type=float,
                         default=shapes_generation_config().guidance_scale)
     parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument(
+        '--self-attention-factor', type=int, default=1,
+        help='read self-attention at latent size / this (2 on '
+        'shapes-t2i-sd: its 16x16 level)')
     parser.add_argument('--pictures', default=None,
                         help='PNG of samples: image | oracle | label')
     parser.add_argument('--pictures-rows', type=int, default=6)

@@ -23,6 +23,10 @@ def main() -> None:
                         default=['mmdd::shapes-t2i', 'mmdd::shapes-t2i-sd'],
                         help='shipped names or model folders')
     parser.add_argument('--samples', type=int, default=8)
+    parser.add_argument(
+        '--self-attention-factor', type=int, default=1,
+        help='read self-attention at latent size / this (2: the coarse '
+        'level)')
     args = parser.parse_args()
 
     from mmdd.diffusion import LabelledImageGenerator, load_pipeline
@@ -38,7 +42,8 @@ def main() -> None:
         start = time.time()
         generator = LabelledImageGenerator(
             load_pipeline(model, 'fp32'), SHAPES_CLASSES,
-            shapes_generation_config())
+            shapes_generation_config(
+                self_attention_factor=args.self_attention_factor))
         samples = generator.generate(
             shapes_requests(args.samples), keep_attention=True)
         scores = np.array([

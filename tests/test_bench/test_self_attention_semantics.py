@@ -10,17 +10,19 @@ from tests.conftest import REPO_ROOT
 
 
 @pytest.mark.slow
-def test_prints_own_class_attention_against_the_class_share():
+@pytest.mark.parametrize('factor,grid', [(1, '16x16'), (2, '8x8')])
+def test_prints_own_class_attention_against_the_class_share(factor, grid):
     out = subprocess.run([
         sys.executable,
         str(REPO_ROOT / 'bench' / 'self_attention_semantics.py'), '--models',
-        'mmdd::shapes-t2i', '--samples', '1'
+        'mmdd::shapes-t2i', '--samples', '1', '--self-attention-factor',
+        str(factor)
     ], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
                                   OMP_NUM_THREADS='1'))
     assert out.returncode == 0, out.stderr[-2000:]
     row = re.search(
-        r'\| mmdd::shapes-t2i \| 16x16 \| ([\d.]+) \| ([\d.]+) \| '
+        r'\| mmdd::shapes-t2i \| ' + grid + r' \| ([\d.]+) \| ([\d.]+) \| '
         r'([\d.]+)x \|', out.stdout)
     assert row, out.stdout
     mass, share, ratio = map(float, row.groups())

@@ -85,3 +85,12 @@ def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
     assert re.search(r'mIoU: [\d.]+', log)
     for name in SHAPES_CLASSES:
         assert re.search(rf'\|\s+{name}\s+\|', log)  # per-class table
+
+
+@pytest.mark.slow
+def test_label_quality_reads_self_attention_at_the_chosen_level(tmp_path):
+    out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 1,
+               '--steps', 2, '--taus', 1, '--batch-size', 1,
+               '--skip-downstream', '--self-attention-factor', 2)
+    # shapes-t2i: latent 16, so self-attention at 8x8 (as its cross).
+    assert '(self-attention 8x8, cross-attention 8x8)' in out
