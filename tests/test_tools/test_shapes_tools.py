@@ -88,7 +88,7 @@ def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_label_quality_reads_self_attention_at_the_chosen_level(tmp_path):
+def test_label_quality_reads_self_attention_at_the_chosen_level():
     out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 1,
                '--steps', 2, '--taus', 1, '--batch-size', 1,
                '--skip-downstream', '--self-attention-factor', 2)
