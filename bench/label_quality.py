@@ -136,8 +136,8 @@ def main() -> None:
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument(
         '--self-attention-factor', type=int, default=1,
-        help='read self-attention at latent size / this (2 on '
-        'shapes-t2i-sd: its 16x16 level)')
+        help='read self-attention at latent size / this (2: the '
+        'coarse level, where the model has self-attention there)')
     parser.add_argument('--pictures', default=None,
                         help='PNG of samples: image | oracle | label')
     parser.add_argument('--pictures-rows', type=int, default=6)

@@ -6,7 +6,9 @@ model, N samples are generated with mmdd's generator; their recorded
 self-attention is scored against the colour oracle of the generated image
 with :func:`mmdd.shapes.fidelity.same_class_attention`: the share of a
 foreground pixel's attention on its own class against that class's share
-of the image (1.0x: no better than uniform attention).
+of the image (1.0x: no better than uniform attention), and how many keys
+a query attends to (:func:`mmdd.shapes.fidelity.attention_spread`: the
+perplexity of its row as a share of the grid; 100 %: uniform).
 
     python bench/self_attention_semantics.py
     python bench/self_attention_semantics.py --models work_dirs/my-model
@@ -30,13 +32,14 @@ def main() -> None:
     args = parser.parse_args()
 
     from mmdd.diffusion import LabelledImageGenerator, load_pipeline
-    from mmdd.shapes.fidelity import (same_class_attention,
+    from mmdd.shapes.fidelity import (attention_spread, same_class_attention,
                                       shapes_generation_config,
                                       shapes_requests)
     from mmdd.shapes.world import SHAPES_CLASSES, oracle_label
     lines = [
         '| model | self-attention grid | own-class attention | own-class '
-        'share of the image | ratio |', '| --- | --- | --- | --- | --- |'
+        'share of the image | ratio | keys attended |',
+        '| --- | --- | --- | --- | --- | --- |'
     ]
     for model in args.models:
         start = time.time()
@@ -51,9 +54,11 @@ def main() -> None:
                                  oracle_label(s.image)) for s in samples
         ])
         mass, share = scores.mean(0)
+        spread = np.mean(
+            [attention_spread(s.attention.self_attention) for s in samples])
         grid = 'x'.join(map(str, generator.self_size))
         lines.append(f'| {model} | {grid} | {mass:.3f} | {share:.3f} | '
-                     f'{mass / share:.2f}x |')
+                     f'{mass / share:.2f}x | {spread:.1%} |')
         print(f'{model}: {args.samples} samples, {time.time() - start:.0f} s',
               flush=True)
     print('\n'.join(lines))

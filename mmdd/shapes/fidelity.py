@@ -128,3 +128,20 @@ def same_class_attention(self_attention: torch.Tensor,
     mass = (self_attention * same).sum(1)[foreground]
     share = same.mean(1)[foreground]
     return float(mass.mean()), float(share.mean())
+
+
+def attention_spread(self_attention: torch.Tensor) -> float:
+    """How many keys a query attends to, as a share of the grid.
+
+    The perplexity (exp of the entropy) of each query's attention row over
+    the number of keys, averaged over queries: 1.0 is uniform attention,
+    1 / keys attention to a single pixel. Measured in float64 so that
+    near-uniform rows do not round to exactly 1.
+    """
+    if self_attention.dim() != 2:
+        raise ValueError('self_attention: a (queries, keys) map, got shape '
+                         f'{tuple(self_attention.shape)}')
+    rows = self_attention.double()
+    rows = rows / rows.sum(1, keepdim=True)
+    entropy = -(rows * rows.clamp_min(1e-300).log()).sum(1)
+    return float(entropy.exp().mean() / rows.shape[1])

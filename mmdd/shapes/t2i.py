@@ -6,9 +6,9 @@ trimmed to the world's words), a ``CLIPTextModel``, a
 ``AutoencoderKL`` and SD's noise schedule. Two shapes are shipped: 64x64
 pixels <-> 16x16x4 latents with attention at 16x16 and 8x8 (the defaults),
 and SD's proportions, 64x64 pixels <-> 32x32x4 latents with attention at
-32x32 and 16x16 (:data:`SD_PROPORTIONED`). Saved with ``save_pretrained``,
-each loads through ``StableDiffusionPipeline.from_pretrained`` exactly like
-an SD checkpoint.
+32x32 and 16x16 (:data:`SD_PROPORTIONED`; self-attention at 32x32 only).
+Saved with ``save_pretrained``, each loads through
+``StableDiffusionPipeline.from_pretrained`` exactly like an SD checkpoint.
 
 Training (:func:`train`) runs in two stages: the autoencoder on rendered
 scenes, then the UNet and text encoder on their latents (epsilon
@@ -62,9 +62,16 @@ class TrainSettings:
     # much CPU time; see the shipped models' README).
     fine_down_attention: bool = True
     fine_up_attention: bool = True
+    # False: the coarse level's transformers attend to the text only (their
+    # first attention too, diffusers' only_cross_attention) and there is no
+    # mid block, so only the fine level can group pixels by object.
+    coarse_self_attention: bool = True
     vae_channels: tuple = (16, 32, 32)  # downsampling factor 2**(len - 1)
     text_width: int = 64
     text_layers: int = 0  # a bag of token embeddings, see the README
+    # Continue from this trained model folder (same architecture; its vae
+    # is kept): a longer run in parts, each with its own warm-up and decay.
+    init_from: Optional[str] = None
 
     @property
     def latent_size(self) -> int:
@@ -95,10 +102,12 @@ class TrainSettings:
 # SD 2.1 at 512 px reads self-attention at 32x32 and cross-attention at
 # 16x16; this model has the same grids (64x64 images, VAE factor 2). One
 # 32x32 transformer (in the down block) and the shorter schedule at batch
-# 16 keep training near 45 CPU minutes.
+# 16 keep training near 45 CPU minutes. The coarse level attends to the
+# text only: with self-attention there, the model grouped pixels at 16x16
+# and left its 32x32 self-attention uniform (see the models' README).
 SD_PROPORTIONED = dict(
     vae_channels=(16, 32), unet_heads=(1, 2), fine_up_attention=False,
-    num_scenes=20000, steps=3000, batch_size=16)
+    coarse_self_attention=False, num_scenes=20000, steps=3000, batch_size=16)
 
 
 def build_pipeline(
@@ -128,6 +137,8 @@ def build_pipeline(
         down_block_types=(fine_down, 'CrossAttnDownBlock2D'),
         up_block_types=('CrossAttnUpBlock2D', fine_up),
         cross_attention_dim=width,
+        **({} if settings.coarse_self_attention else dict(
+            only_cross_attention=(False, True), mid_block_type=None)),
         # diffusers' legacy name: these are head counts, not head widths
         # (one number when equal, as the first shipped model was saved)
         attention_head_dim=(settings.unet_heads[0] if len(
@@ -298,13 +309,44 @@ def _logger(log_file, log_fn: Callable[[str], None]) -> Callable[[dict], None]:
     return log
 
 
+def _continue_from(pipeline: StableDiffusionPipeline, folder: Path) -> None:
+    """Load a trained model's UNet and text encoder into ``pipeline``,
+    refusing one of another architecture."""
+    unet = UNet2DConditionModel.from_pretrained(folder / 'unet',
+                                                torch_dtype=torch.float32)
+    text_encoder = CLIPTextModel.from_pretrained(folder / 'text_encoder',
+                                                 dtype=torch.float32)
+    mismatched = sorted(key for key, value in pipeline.unet.config.items()
+                        if not key.startswith('_')
+                        and _plain(unet.config.get(key)) != _plain(value))
+    try:
+        pipeline.text_encoder.load_state_dict(text_encoder.state_dict())
+    except RuntimeError:
+        mismatched.append('text_encoder')
+    if mismatched:
+        raise ValueError(
+            f'init_from={str(folder)!r} was trained with another '
+            f'architecture (differs in: {", ".join(mismatched)}); pass the '
+            f'settings of its train_settings.json (e.g. its --preset)')
+    pipeline.unet.load_state_dict(unet.state_dict())
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _train(settings: TrainSettings, out_dir: Path, save_every: int,
            vae_from: Optional[Union[str, Path]], log: Callable[[dict],
                                                                None]) -> None:
+    if settings.init_from and vae_from:
+        raise ValueError('init_from keeps its own vae; drop vae_from')
+    vae_from = settings.init_from or vae_from
     vae = (
         AutoencoderKL.from_pretrained(
             Path(vae_from) / 'vae', dtype=torch.float32) if vae_from else None)
     pipeline = build_pipeline(settings, vae)
+    if settings.init_from:
+        _continue_from(pipeline, Path(settings.init_from))
     if vae_from is None:
         train_autoencoder(pipeline.vae, settings, log)
     pipeline.vae.requires_grad_(False).eval()

@@ -23,8 +23,9 @@ def test_prints_own_class_attention_against_the_class_share(factor, grid):
     assert out.returncode == 0, out.stderr[-2000:]
     row = re.search(
         r'\| mmdd::shapes-t2i \| ' + grid + r' \| ([\d.]+) \| ([\d.]+) \| '
-        r'([\d.]+)x \|', out.stdout)
+        r'([\d.]+)x \| ([\d.]+)% \|', out.stdout)
     assert row, out.stdout
-    mass, share, ratio = map(float, row.groups())
+    mass, share, ratio, spread = map(float, row.groups())
+    assert 0 < spread <= 100
     assert 0 < share < 1 and 0 < mass <= 1
     assert ratio == pytest.approx(mass / share, abs=0.05)

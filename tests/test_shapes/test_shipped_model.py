@@ -37,7 +37,8 @@ def test_training_record_reproduces_the_settings(name):
     # The record builds the shipped architecture (block types included).
     built = build_pipeline(settings).unet.config
     for key in ('down_block_types', 'up_block_types', 'block_out_channels',
-                'attention_head_dim'):
+                'attention_head_dim', 'only_cross_attention',
+                'mid_block_type'):
         expected = built[key]
         expected = list(expected) if isinstance(expected, tuple) else expected
         assert unet[key] == expected, key

@@ -6,6 +6,7 @@ import torch
 from safetensors.torch import load_file
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
+from mmdd.diffusion.attention import attention_layers
 from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
 from mmdd.shapes.t2i import (SD_PROPORTIONED, TrainSettings, build_pipeline,
                              train)
@@ -77,6 +78,41 @@ def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_continuing_starts_from_the_trained_weights(quick_t2i_dir, tmp_path):
+    # With a vanishing learning rate the continued model is its start.
+    settings = TrainSettings(
+        **dict(QUICK, steps=1, lr=1e-20, init_from=str(quick_t2i_dir)))
+    out = train(settings, tmp_path / 'more', save_every=1,
+                log_fn=lambda line: None)
+    for part, name in (('unet', 'diffusion_pytorch_model'),
+                       ('text_encoder', 'model'), ('vae',
+                                                   'diffusion_pytorch_model')):
+        start = load_file(quick_t2i_dir / part / f'{name}.safetensors')
+        more = load_file(out / part / f'{name}.safetensors')
+        assert all(torch.equal(start[k], more[k]) for k in start), part
+    recorded = json.loads((out / 'train_settings.json').read_text())
+    assert recorded['init_from'] == str(quick_t2i_dir)
+    assert '"vae"' not in (tmp_path / 'more.train_log.jsonl').read_text()
+
+
+@pytest.mark.parametrize('other', [
+    dict(unet_heads=(1, 2)),
+    dict(unet_channels=(32, 32)),
+    dict(text_width=32)
+])
+def test_continuing_another_architecture_is_refused(quick_t2i_dir, tmp_path,
+                                                    other):
+    settings = TrainSettings(
+        **dict(QUICK, init_from=str(quick_t2i_dir), **other))
+    with pytest.raises(ValueError, match='another architecture'):
+        train(settings, tmp_path / 'm', log_fn=lambda line: None)
+    assert not (tmp_path / 'm').exists()
+    with pytest.raises(ValueError, match='drop vae_from'):
+        train(
+            TrainSettings(**dict(QUICK, init_from=str(quick_t2i_dir))),
+            tmp_path / 'm', log_fn=lambda line: None, vae_from=quick_t2i_dir)
+
+
 @pytest.mark.slow
 def test_train_script_flags_reach_the_settings(tmp_path):
     import subprocess
@@ -112,6 +148,11 @@ def test_preset_then_flags():
     assert settings == TrainSettings(fine_down_attention=False,
                                      unet_heads=(1, 2))
     assert settings_from(parse(['--out', 'x'])) == TrainSettings()
+    assert settings_from(parse(['--out', 'x', '--init-from',
+                                'm'])).init_from == 'm'
+    assert not settings_from(
+        parse(['--out', 'x', '--no-coarse-self-attention'
+               ])).coarse_self_attention
 
 
 @pytest.mark.parametrize('down, up', [(True, False), (False, True),
@@ -122,7 +163,20 @@ def test_fine_level_transformers_sit_where_the_settings_say(down, up):
     processors = build_pipeline(settings).unet.attn_processors
     blocks = {name.split('.attentions')[0] for name in processors}
     assert ('down_blocks.0' in blocks, 'up_blocks.1' in blocks) == (down, up)
-    assert {'down_blocks.1', 'up_blocks.0', 'mid_block'} <= blocks
+    assert {'down_blocks.1', 'up_blocks.0'} <= blocks
+
+
+@pytest.mark.parametrize('coarse', [True, False])
+def test_coarse_self_attention_switch(coarse):
+    settings = TrainSettings(
+        **dict(SD_PROPORTIONED, coarse_self_attention=coarse))
+    unet = build_pipeline(settings).unet
+    assert (unet.mid_block is not None) == coarse
+    self_sizes = {
+        layer.size
+        for layer in attention_layers(unet, (32, 32)) if layer.kind == 'self'
+    }
+    assert self_sizes == ({(32, 32), (16, 16)} if coarse else {(32, 32)})
 
 
 @pytest.fixture(scope='module')
@@ -145,6 +199,9 @@ def test_sd_proportioned_model_has_sd_grids_and_retrains_the_same(
         shapes_generation_config(num_inference_steps=1))
     # SD 2.1 at 512 px: cross-attention 16x16, self-attention 32x32.
     assert (generator.cross_size, generator.self_size) == ((16, 16), (32, 32))
+    # Both text attentions of the coarse level's three transformers (one in
+    # the down block, two in the up block) are read.
+    assert sum(layer.kind == 'cross' for layer in generator.layers) == 6
     assert generator.generate(shapes_requests(1))[0].image.shape == (64, 64, 3)
     again = train(settings, tmp_path / 'again', save_every=2,
                   log_fn=lambda line: None)

@@ -8,9 +8,11 @@ writes a folder that ``StableDiffusionPipeline.from_pretrained`` loads
 (fp16 safetensors), with ``train_settings.json`` inside and
 ``<out>.train_log.jsonl`` (losses, seconds) beside it. It is saved every
 ``--save-every`` steps (weights averaged by EMA), so an interrupted run
-leaves a usable model. The defaults made ``mmdd/shapes/pretrained/
-shapes-t2i``; ``--preset sd-proportioned`` made ``shapes-t2i-sd`` (see the
-README there). Flags after the preset override single settings.
+leaves a usable model. ``--init-from <model>`` continues a trained model
+(same settings, a new schedule): a long run in parts. The defaults made
+``mmdd/shapes/pretrained/shapes-t2i``; ``--preset sd-proportioned`` made
+``shapes-t2i-sd`` (see the README there). Flags after the preset override
+single settings.
 """
 import argparse
 import dataclasses
@@ -38,6 +40,8 @@ def settings_parser() -> argparse.ArgumentParser:
         elif field.type in (bool, 'bool'):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction,
                                 default=None)
+        elif field.default is None:
+            parser.add_argument(flag, default=None)
         else:
             parser.add_argument(flag, type=type(field.default), default=None)
     return parser
