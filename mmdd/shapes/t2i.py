@@ -331,6 +331,20 @@ def _continue_from(pipeline: StableDiffusionPipeline, folder: Path) -> None:
     pipeline.unet.load_state_dict(unet.state_dict())
 
 
+def _trained_vae(folder: Path) -> AutoencoderKL:
+    """``folder``'s trained autoencoder, without the ``_name_or_path`` that
+    ``from_pretrained`` adds to its config (the saved model would otherwise
+    record a local path). The rebuild leaves the random stream as it was,
+    so the UNet built next starts as it would have."""
+    trained = AutoencoderKL.from_pretrained(folder / 'vae',
+                                            dtype=torch.float32)
+    config = {k: v for k, v in trained.config.items() if k != '_name_or_path'}
+    with torch.random.fork_rng(devices=[]):
+        vae = AutoencoderKL.from_config(config)
+    vae.load_state_dict(trained.state_dict())
+    return vae.eval()
+
+
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
@@ -341,9 +355,7 @@ def _train(settings: TrainSettings, out_dir: Path, save_every: int,
     if settings.init_from and vae_from:
         raise ValueError('init_from keeps its own vae; drop vae_from')
     vae_from = settings.init_from or vae_from
-    vae = (
-        AutoencoderKL.from_pretrained(
-            Path(vae_from) / 'vae', dtype=torch.float32) if vae_from else None)
+    vae = _trained_vae(Path(vae_from)) if vae_from else None
     pipeline = build_pipeline(settings, vae)
     if settings.init_from:
         _continue_from(pipeline, Path(settings.init_from))

@@ -76,6 +76,24 @@ def test_second_stage_can_reuse_a_trained_autoencoder(quick_t2i_dir, tmp_path):
     a = load_file(quick_t2i_dir / 'vae' / name)
     b = load_file(out / 'vae' / name)
     assert all(torch.equal(a[k], b[k]) for k in a)
+    # The saved config names no local path (from_pretrained adds one).
+    saved, source = (
+        json.loads((folder / 'vae' / 'config.json').read_text())
+        for folder in (out, quick_t2i_dir))
+    assert saved == source
+
+
+def test_reusing_an_autoencoder_leaves_the_unet_initialisation_alone(
+        quick_t2i_dir, tmp_path):
+    # Loading the trained autoencoder must not draw from the random stream
+    # the UNet is initialised from (the SD-grid model's recipe relies on it).
+    settings = TrainSettings(**dict(QUICK, steps=1, lr=1e-20))
+    out = train(settings, tmp_path / 'reuse', save_every=1,
+                log_fn=lambda line: None, vae_from=quick_t2i_dir)
+    torch.manual_seed(settings.seed)
+    fresh = build_pipeline(settings).unet.state_dict()
+    saved = load_file(out / 'unet' / 'diffusion_pytorch_model.safetensors')
+    assert all(torch.equal(fresh[k].half(), saved[k]) for k in saved)
 
 
 def test_continuing_starts_from_the_trained_weights(quick_t2i_dir, tmp_path):
@@ -107,10 +125,15 @@ def test_continuing_another_architecture_is_refused(quick_t2i_dir, tmp_path,
     with pytest.raises(ValueError, match='another architecture'):
         train(settings, tmp_path / 'm', log_fn=lambda line: None)
     assert not (tmp_path / 'm').exists()
+
+
+def test_continuing_and_reusing_a_vae_at_once_is_refused(
+        quick_t2i_dir, tmp_path):
     with pytest.raises(ValueError, match='drop vae_from'):
         train(
             TrainSettings(**dict(QUICK, init_from=str(quick_t2i_dir))),
             tmp_path / 'm', log_fn=lambda line: None, vae_from=quick_t2i_dir)
+    assert not (tmp_path / 'm').exists()
 
 
 @pytest.mark.slow
