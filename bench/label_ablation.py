@@ -11,17 +11,19 @@ Rows in the paper's order (docs/benchmarks.md, "The paper's ablation"):
     g  + one self-training round (downstream only)
 
 e-g run at the paper's tau = 4 and again at the model's own (best
-measured) tau when that differs. For each model: two generation passes
-(the caption alone for row a, the caption with its class names appended
-for the rest) label every sample by every row from the same recorded
-attention; labels are scored against the colour oracle (mIoU, precision,
-ignored share). Each row's samples are then written as the SynthDataset
-cache that its generation settings would produce, and the same
-DeepLabV3-R18 recipe trains on it through mmengine's Runner for each seed
-and is tested on real scenes, as is the same recipe on real scenes.
+measured) tau when that differs: its config's, or ``--best-tau``'s. For
+each model: two generation passes (the caption alone for row a, the
+caption with its class names appended for the rest) label every sample
+by every row from the same recorded attention; labels are scored against
+the colour oracle (mIoU, precision, ignored share). Each row's samples
+are then written as the SynthDataset cache that its generation settings
+would produce, and the same DeepLabV3-R18 recipe trains on it through
+mmengine's Runner for each seed and is tested on real scenes, as is
+the same recipe on real scenes.
 
     python bench/label_ablation.py                        # both models
     python bench/label_ablation.py --models mmdd::shapes-t2i-sd --seeds 0
+    python bench/label_ablation.py --best-tau mmdd::shapes-t2i-sd=1
 
 Every finished training writes ``result.json`` in its work dir and a rerun
 with the same settings reads it back, so a stopped grid resumes where it
@@ -132,11 +134,18 @@ def label_rows(args, model: str, work: str, rows: List[Row],
     caches.open(rows)
     scores_path = osp.join(work, 'label_scores.json')
     if osp.isfile(scores_path):  # written after both passes finished
-        print(f'{model}: labels and caches from an earlier run '
-              f'({scores_path}; delete it to generate again)')
         with open(scores_path) as file:
             saved = json.load(file)
-        return {k: LabelScore(**v) for k, v in saved.items()}, None, caches
+        missing = [row.key for row in rows if row.key not in saved]
+        if not missing:
+            print(f'{model}: labels and caches from an earlier run '
+                  f'({scores_path}; delete it to generate again)')
+            return ({
+                k: LabelScore(**v)
+                for k, v in saved.items()
+            }, None, caches)
+        print(f'{model}: the earlier run has no rows {", ".join(missing)}; '
+              f'generating again')
     records = read_prompt_records(prompts_file, SHAPES_CLASSES)
     pipeline = load_pipeline(model, settings['torch_dtype'], 'cpu')
     scores, pictures = {}, {}
@@ -170,10 +179,8 @@ def save_pictures(path: str, pictures: Dict[bool, list],
                   rows: List[Row]) -> None:
     """Per sample: the caption-only image, its oracle and row a; then the
     image with appended class names, its oracle and rows b-e."""
-    from PIL import ImageDraw
-
     from mmdd.shapes.world import SHAPES_PALETTE
-    from mmdd.visualization import label_strip
+    from mmdd.visualization import label_strip, titled
     gap = None
     strips = []
     for (image_a, truth_a, a), (image, truth,
@@ -182,19 +189,17 @@ def save_pictures(path: str, pictures: Dict[bool, list],
         right = label_strip(image, [truth, *rest], SHAPES_PALETTE)
         gap = np.full((left.shape[0], 24, 3), 255, np.uint8)
         strips.append(np.concatenate([left, gap, right], axis=1))
-    picture = np.concatenate(strips)
     names = (['caption only', 'oracle'] +
              [r.key for r in rows if not r.appended] + ['appended', 'oracle'] +
              [r.key for r in rows if r.appended])
-    header = Image.new('RGB', (picture.shape[1], 18), 'white')
-    draw = ImageDraw.Draw(header)
     panel = pictures[True][0][0].shape[1] * 4 + 8  # label_strip: x4, gaps
     left_panels = 2 + sum(not r.appended for r in rows)
-    for i, name in enumerate(names):
-        x = i * panel + (gap.shape[1] - 8 if i >= left_panels else 0)
-        draw.text((x + 4, 3), name, fill='black')
+    picture = titled(
+        np.concatenate(strips),
+        [(i * panel + (gap.shape[1] - 8 if i >= left_panels else 0), name)
+         for i, name in enumerate(names)])
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    Image.fromarray(np.concatenate([np.asarray(header), picture])).save(path)
+    Image.fromarray(picture).save(path)
 
 
 def pseudo_label(config: str, checkpoint: str, folder: str,
@@ -331,6 +336,20 @@ def table(model: str, rows: List[Row], scores: Dict, down: Dict,
     return '\n'.join(lines)
 
 
+def best_taus(pairs: List[str]) -> Dict[str, int]:
+    """``--best-tau MODEL=TAU ...`` as a dict."""
+    taus = {}
+    for pair in pairs:
+        model, _, tau = pair.rpartition('=')
+        if model not in GENERATION_CONFIGS or not tau.isdigit():
+            raise SystemExit(
+                f'--best-tau: {pair!r} is not MODEL=TAU with MODEL one of '
+                f'{", ".join(GENERATION_CONFIGS)}; e.g. '
+                f'mmdd::shapes-t2i-sd=1')
+        taus[model] = int(tau)
+    return taus
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--models', nargs='+',
@@ -358,7 +377,12 @@ def main() -> None:
                         help='folder of the per-model PNGs')
     parser.add_argument('--pictures-rows', type=int, default=6)
     parser.add_argument('--work-dir', default='work_dirs/bench_ablation')
+    parser.add_argument(
+        '--best-tau', nargs='+', default=[], metavar='MODEL=TAU',
+        help="a model's best measured tau where it differs from its "
+        "config's: adds rows e-g at it (labels are generated again)")
     args = parser.parse_args()
+    own_taus = best_taus(args.best_tau)
 
     from mmdd.shapes.prompts import write_shapes_prompts
     from mmdd.utils import register_all_modules
@@ -374,7 +398,8 @@ def main() -> None:
     for model in args.models:
         slug = model.split('::')[-1]
         model_work = osp.join(work, slug)
-        best_tau = model_settings(model)['generation']['tau']
+        best_tau = own_taus.get(model,
+                                model_settings(model)['generation']['tau'])
         rows = ablation_rows(best_tau, args.taus)
         scores, pictures, caches = label_rows(args, model, model_work,
                                               labelling_rows(rows), prompts)

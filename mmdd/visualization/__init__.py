@@ -5,9 +5,9 @@ draws the training-time pictures.
 """
 from .class_stats import ClassStats, plot_class_stats
 from .confusion import plot_confusion
-from .overlay import blend_label, draw_sample, label_strip
+from .overlay import blend_label, draw_sample, label_strip, titled
 
 __all__ = [
     'ClassStats', 'blend_label', 'draw_sample', 'label_strip',
-    'plot_class_stats', 'plot_confusion'
+    'plot_class_stats', 'plot_confusion', 'titled'
 ]

@@ -4,7 +4,7 @@ The ignored region (label 255: uncertain in synthetic data, boundaries in
 VOC) is hatched and outlined in one colour on both label and confidence
 panels, so it stands out from every palette colour.
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib import rc_context
@@ -134,3 +134,16 @@ def label_strip(image: np.ndarray, labels: Sequence[np.ndarray],
         panels += [gap, colors[label]]
     row = np.concatenate(panels, axis=1)
     return row.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def titled(picture: np.ndarray, titles: Sequence[Tuple[int,
+                                                       str]]) -> np.ndarray:
+    """``picture`` under an 18-pixel white header with each ``(x, text)``
+    of ``titles`` written at its x (e.g. above the panels of
+    :func:`label_strip` rows)."""
+    from PIL import Image, ImageDraw
+    header = Image.new('RGB', (picture.shape[1], 18), 'white')
+    draw = ImageDraw.Draw(header)
+    for x, text in titles:
+        draw.text((x + 4, 3), text, fill='black')
+    return np.concatenate([np.asarray(header), picture])

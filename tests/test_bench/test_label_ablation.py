@@ -51,16 +51,16 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
     pseudo-labels f's model with tools/pseudo_label.py, then trains again,
     each through SynthDataset on the cache the bench wrote."""
     work = tmp_path / 'work'
-    out = subprocess.run([
+    args = [
         sys.executable,
         str(REPO_ROOT / 'bench' / 'label_ablation.py'), '--models',
         'mmdd::shapes-t2i', '--samples', '2', '--batch-size', '2', '--seeds',
         '0', '--iters', '2', '--real-train', '4', '--test', '2', '--work-dir',
         str(work), '--pictures',
         str(tmp_path / 'pics'), '--downstream-rows', 'a', 'g_tau1'
-    ], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
-                                  OMP_NUM_THREADS='1'))
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    out = subprocess.run(args, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     table = out.stdout[out.stdout.rindex('**mmdd::shapes-t2i**'):]
     for key in ('a', 'b', 'c', 'd1', 'd2', 'd4', 'e', 'e_tau1'):
@@ -76,8 +76,34 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
     manifest = json.loads((cache / 'manifest.json').read_text())
     assert manifest['settings']['generation']['tau'] == 1
     assert len(list((cache / 'mask_selftrain_seed0').glob('*.png'))) == 2
-    # A rerun reads the labels and caches instead of generating.
+    # A rerun reads the labels and caches instead of generating, unless
+    # it asks for rows the earlier run did not label.
     assert (work / 'shapes-t2i' / 'label_scores.json').is_file()
+    again = subprocess.run(
+        args[:-3] + ['--skip-downstream', '--best-tau', 'mmdd::shapes-t2i=2'],
+        capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert 'no rows e_tau2' in again.stdout
+    assert '| e_tau2 | + uncertainty band (tau=2) |' in again.stdout
+    manifest = json.loads(
+        (work / 'shapes-t2i' / 'cache_e_tau2' / 'manifest.json').read_text())
+    assert manifest['settings']['generation']['tau'] == 2
+
+
+@pytest.mark.parametrize(
+    'pairs', [['shapes-t2i=1'], ['mmdd::shapes-t2i=x'], ['mmdd::shapes-t2i']])
+def test_a_bad_best_tau_names_itself_and_the_form(pairs):
+    from label_ablation import best_taus
+    with pytest.raises(SystemExit, match=f'{pairs[0]!r} is not MODEL=TAU'):
+        best_taus(pairs)
+
+
+def test_best_taus_by_model():
+    from label_ablation import best_taus
+    assert best_taus(['mmdd::shapes-t2i-sd=1', 'mmdd::shapes-t2i=2']) == {
+        'mmdd::shapes-t2i-sd': 1,
+        'mmdd::shapes-t2i': 2
+    }
 
 
 def test_table_rows_have_the_headers_cells():
