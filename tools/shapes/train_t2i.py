@@ -29,7 +29,11 @@ def settings_parser() -> argparse.ArgumentParser:
     parser.add_argument('--out', required=True, help='output model folder')
     parser.add_argument('--preset', choices=sorted(PRESETS), default='default',
                         help='starting settings (see mmdd.shapes.t2i)')
-    parser.add_argument('--save-every', type=int, default=1000)
+    parser.add_argument(
+        '--save-every', type=int, default=1000,
+        help='steps between saves; each save rounds the EMA weights to '
+        'fp16, so a model is reproduced byte for byte only with its own '
+        'value (default: 1000)')
     parser.add_argument('--vae-from', help='reuse the vae of this model')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch CPU threads (default: torch decides)')
