@@ -180,7 +180,7 @@ def save_pictures(path: str, pictures: Dict[bool, list],
     """Per sample: the caption-only image, its oracle and row a; then the
     image with appended class names, its oracle and rows b-e."""
     from mmdd.shapes.world import SHAPES_PALETTE
-    from mmdd.visualization import label_strip, titled
+    from mmdd.visualization import label_strip, label_strip_pitch, titled
     gap = None
     strips = []
     for (image_a, truth_a, a), (image, truth,
@@ -192,7 +192,7 @@ def save_pictures(path: str, pictures: Dict[bool, list],
     names = (['caption only', 'oracle'] +
              [r.key for r in rows if not r.appended] + ['appended', 'oracle'] +
              [r.key for r in rows if r.appended])
-    panel = pictures[True][0][0].shape[1] * 4 + 8  # label_strip: x4, gaps
+    panel = label_strip_pitch(pictures[True][0][0].shape[1])
     left_panels = 2 + sum(not r.appended for r in rows)
     picture = titled(
         np.concatenate(strips),

@@ -91,9 +91,9 @@ def describe(key: str, shares: np.ndarray, classes: Sequence[str]) -> str:
 def scenes_first_with(truths: Sequence[np.ndarray], class_id: int,
                       count: int) -> List[int]:
     """Indices of ``count`` scenes, those containing ``class_id`` first."""
-    with_class = [i for i, t in enumerate(truths) if (t == class_id).any()]
-    rest = [i for i in range(len(truths)) if i not in set(with_class)]
-    return (with_class + rest)[:count]
+    has_class = [bool((t == class_id).any()) for t in truths]
+    order = sorted(range(len(truths)), key=lambda i: not has_class[i])
+    return order[:count]
 
 
 def main() -> None:
@@ -111,7 +111,7 @@ def main() -> None:
 
     from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE
     from mmdd.utils import register_all_modules
-    from mmdd.visualization import label_strip, titled
+    from mmdd.visualization import label_strip, label_strip_pitch, titled
     register_all_modules(init_default_scope=True)
     if args.class_name not in (None, *SHAPES_CLASSES):
         raise SystemExit(f'--class-name: {args.class_name!r} is not one of '
@@ -146,7 +146,7 @@ def main() -> None:
             [truths[i]] + [predictions[k][i] for k in runs], SHAPES_PALETTE)
         for i in scenes_first_with(truths, class_id, args.pictures_rows)
     ]
-    pitch = (truths[0].shape[1] + 2) * 4  # label_strip: 2-pixel gaps, x4
+    pitch = label_strip_pitch(truths[0].shape[1])
     picture = titled(
         np.concatenate(rows),
         [(i * pitch, name)

@@ -120,6 +120,9 @@ def draw_sample(image: np.ndarray, label: np.ndarray, classes: Sequence[str],
     return fig
 
 
+_STRIP_GAP = 2  # white pixels between label_strip's panels, before scaling
+
+
 def label_strip(image: np.ndarray, labels: Sequence[np.ndarray],
                 palette: Sequence[Sequence[int]], ignore_index: int = 255,
                 scale: int = 4) -> np.ndarray:
@@ -128,12 +131,17 @@ def label_strip(image: np.ndarray, labels: Sequence[np.ndarray],
     colors = np.zeros((256, 3), np.uint8)
     colors[:len(palette)] = np.asarray(palette, np.uint8)
     colors[ignore_index] = (255, 0, 255)
-    gap = np.full((image.shape[0], 2, 3), 255, np.uint8)
+    gap = np.full((image.shape[0], _STRIP_GAP, 3), 255, np.uint8)
     panels = [image]
     for label in labels:
         panels += [gap, colors[label]]
     row = np.concatenate(panels, axis=1)
     return row.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def label_strip_pitch(image_width: int, scale: int = 4) -> int:
+    """Pixels from one panel of a :func:`label_strip` row to the next."""
+    return (image_width + _STRIP_GAP) * scale
 
 
 def titled(picture: np.ndarray, titles: Sequence[Tuple[int,
