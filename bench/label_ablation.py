@@ -181,7 +181,6 @@ def save_pictures(path: str, pictures: Dict[bool, list],
     image with appended class names, its oracle and rows b-e."""
     from mmdd.shapes.world import SHAPES_PALETTE
     from mmdd.visualization import label_strip, label_strip_pitch, titled
-    gap = None
     strips = []
     for (image_a, truth_a, a), (image, truth,
                                 rest) in zip(pictures[False], pictures[True]):
@@ -189,15 +188,16 @@ def save_pictures(path: str, pictures: Dict[bool, list],
         right = label_strip(image, [truth, *rest], SHAPES_PALETTE)
         gap = np.full((left.shape[0], 24, 3), 255, np.uint8)
         strips.append(np.concatenate([left, gap, right], axis=1))
-    names = (['caption only', 'oracle'] +
-             [r.key for r in rows if not r.appended] + ['appended', 'oracle'] +
-             [r.key for r in rows if r.appended])
+    left_names = ['caption only', 'oracle'
+                  ] + [r.key for r in rows if not r.appended]
+    right_names = ['appended', 'oracle'] + [r.key for r in rows if r.appended]
     panel = label_strip_pitch(pictures[True][0][0].shape[1])
-    left_panels = 2 + sum(not r.appended for r in rows)
+    right_start = left.shape[1] + gap.shape[1]
     picture = titled(
         np.concatenate(strips),
-        [(i * panel + (gap.shape[1] - 8 if i >= left_panels else 0), name)
-         for i, name in enumerate(names)])
+        [(i * panel, name) for i, name in enumerate(left_names)] +
+        [(right_start + i * panel, name)
+         for i, name in enumerate(right_names)])
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     Image.fromarray(picture).save(path)
 

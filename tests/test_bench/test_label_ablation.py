@@ -123,3 +123,35 @@ def test_table_rows_have_the_headers_cells():
     assert set(cells) == {8}
     assert '| f | + confidence-weighted loss (tau=4) | (as e) | | | 70.0' in (
         '\n'.join(lines))
+
+
+def test_picture_titles_stand_over_their_panels(tmp_path, monkeypatch):
+    """Each title's x is where its panel starts, in both halves."""
+    import numpy as np
+    from ablation_rows import labelling_rows
+    from label_ablation import save_pictures
+
+    import mmdd.visualization as visualization
+    titles = []
+    real_titled = visualization.titled
+    monkeypatch.setattr(
+        visualization, 'titled',
+        lambda picture, t: titles.extend(t) or real_titled(picture, t))
+    rows = labelling_rows(ablation_rows(best_tau=1))
+    image = np.full((8, 8, 3), 100, np.uint8)
+    label = np.ones((8, 8), np.uint8)
+    left = (image, label, [label])
+    right = (image, label, [label] * sum(r.appended for r in rows))
+    path = tmp_path / 'pictures.png'
+    save_pictures(str(path), {False: [left], True: [right]}, rows)
+
+    from PIL import Image
+    body = np.asarray(Image.open(path))[18:]
+    white = (body == 255).all(axis=(0, 2))
+    starts = [
+        x for x in range(body.shape[1])
+        if not white[x] and (x == 0 or white[x - 1])
+    ]
+    assert [x for x, _ in titles] == starts
+    assert [name for _, name in titles
+            ][:4] == ['caption only', 'oracle', 'a', 'appended']
