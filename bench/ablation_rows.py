@@ -30,11 +30,20 @@ class Row:
     label_source: str  # 'text' or 'class_prompt' cross-attention
     tau: int
     band: bool
-    training: str = 'ignore'  # 'ignore', 'confidence' or 'selftrain'
+    # 'ignore', 'confidence', 'selftrain' or 'oracle' (c's images with
+    # their colour-oracle labels: what the images allow, whatever the labels)
+    training: str = 'ignore'
 
     @property
     def mask_folder(self) -> str:
         return f'mask_{self.key}'
+
+    @property
+    def label_key(self) -> str:
+        """The labelling row whose cache this row trains on."""
+        if self.training == 'oracle':
+            return 'c'
+        return self.key.replace('f', 'e').replace('g', 'e')
 
     def generation(self, base: Dict) -> Dict:
         """SynthDataset ``generation`` settings whose labels are this
@@ -48,7 +57,7 @@ class Row:
 
 def ablation_rows(best_tau: int, taus: Sequence[int] = (1, 2, 4)) -> List[Row]:
     """Rows a-g; e-g at the paper's tau, and again at ``best_tau`` when
-    that differs."""
+    that differs; then the oracle reference row (downstream only)."""
     rows = [
         Row('a', 'caption class words only', False, 'text', 0, False),
         Row('b', '+ class-prompt appending', True, 'text', 0, False),
@@ -70,6 +79,9 @@ def ablation_rows(best_tau: int, taus: Sequence[int] = (1, 2, 4)) -> List[Row]:
             replace(band, key=f'g{suffix}', training='selftrain',
                     step=f'+ one self-training round (tau={tau})'),
         ]
+    rows.append(
+        Row('oracle', "(reference) c's images, colour-oracle labels", True,
+            'class_prompt', 0, False, training='oracle'))
     return rows
 
 

@@ -9,6 +9,8 @@ Rows in the paper's order (docs/benchmarks.md, "The paper's ablation"):
     e  + the uncertainty band (0.6 / 0.5)
     f  + confidence-weighted loss (downstream only)
     g  + one self-training round (downstream only)
+    oracle  c's images with their colour-oracle labels (downstream only):
+       what the generated images allow with perfect labels
 
 e-g run at the paper's tau = 4 and again at the model's own (best
 measured) tau when that differs: its config's, or ``--best-tau``'s. For
@@ -120,6 +122,18 @@ class RowCaches:
                 dict(prompt=sample.prompt, prompt_id=record.id,
                      caption=record.caption, classes=record.classes,
                      seed=sample.seed, rank=0, provenance='label_ablation'))
+
+    def write_oracle_masks(self, key: str, folder: str) -> None:
+        """Each cached image of row ``key``, segmented by the colour
+        oracle, as that cache's ``folder`` labels."""
+        from mmdd.shapes.world import oracle_label
+        cache = self.datasets[key].cache
+        palette = self.datasets[key].metainfo['palette']
+        for index in range(self.count):
+            sample_id = cache.sample_id(index)
+            with Image.open(cache.path('image', sample_id)) as image:
+                truth = oracle_label(np.asarray(image.convert('RGB')))
+            cache.write_label(folder, sample_id, truth, palette)
 
 
 def label_rows(args, model: str, work: str, rows: List[Row],
@@ -233,6 +247,15 @@ class Downstream:
         self.first: Dict[tuple, SegmenterRun] = {}
         self.second: Dict[tuple, tuple] = {}  # run, round-one run, folder
 
+    def wants(self, key: str) -> bool:
+        """Whether row ``key`` trains (``--downstream-rows``; g needs its
+        f, as round one)."""
+        wanted = self.args.downstream_rows
+        if not wanted:
+            return True
+        return key in wanted or (key[0] == 'f'
+                                 and key.replace('f', 'g') in wanted)
+
     def add_real(self, work: str) -> None:
         for seed in self.args.seeds:
             run_dir = osp.join(work, f'real_seed{seed}')
@@ -244,15 +267,16 @@ class Downstream:
     def add_model(self, model: str, rows: List[Row], caches: RowCaches,
                   work: str) -> None:
         cache_of = {r.key: r for r in rows if r.training == 'ignore'}
-        if self.args.downstream_rows:  # g needs its f (round one)
-            wanted = set(self.args.downstream_rows)
-            wanted |= {k.replace('g', 'f') for k in wanted if k[0] == 'g'}
-            rows = [row for row in rows if row.key in wanted]
+        for row in rows:
+            if row.training == 'oracle' and self.wants(row.key):
+                caches.write_oracle_masks(row.label_key, row.mask_folder)
+        rows = [row for row in rows if self.wants(row.key)]
         for seed in self.args.seeds:
             for row in rows:
-                label_key = row.key.replace('f', 'e').replace('g', 'e')
-                fields = caches.dataset_fields(cache_of[label_key])
+                fields = caches.dataset_fields(cache_of[row.label_key])
                 run_dir = osp.join(work, f'{row.key}_seed{seed}')
+                if row.training == 'oracle':
+                    fields = dict(fields, mask_folder=row.mask_folder)
                 if row.training == 'selftrain':
                     first = self.first[model, row.key.replace('g', 'f'), seed]
                     folder = f'mask_selftrain_seed{seed}'
@@ -323,9 +347,14 @@ def table(model: str, rows: List[Row], scores: Dict, down: Dict,
     ]
     for row in rows:
         score = scores.get(row.key if row.training == 'ignore' else None)
-        label = ('| (as e) | | | ' if score is None else
-                 f'| {100 * score.miou:.1f} | {100 * score.precision:.1f} | '
-                 f'{100 * score.ignored:.1f}% | ')
+        if row.training == 'oracle':
+            label = '| (the oracle) | | | '
+        elif score is None:
+            label = '| (as e) | | | '
+        else:
+            label = (f'| {100 * score.miou:.1f} | '
+                     f'{100 * score.precision:.1f} | '
+                     f'{100 * score.ignored:.1f}% | ')
         value = down.get(row.key)
         ratio = ('-' if value is None or real is None else
                  f'{100 * value[0] / real[0]:.1f}%')

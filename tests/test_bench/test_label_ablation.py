@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from ablation_rows import BAND, NO_BAND, PAPER_TAU, ablation_rows
 
@@ -14,7 +15,7 @@ def test_rows_follow_the_papers_order():
     rows = ablation_rows(best_tau=1)
     assert [r.key for r in rows] == [
         'a', 'b', 'c', 'd1', 'd2', 'd4', 'e', 'f', 'g', 'e_tau1', 'f_tau1',
-        'g_tau1'
+        'g_tau1', 'oracle'
     ]
     a, b, c = rows[:3]
     assert (a.appended, a.label_source, a.tau) == (False, 'text', 0)
@@ -28,7 +29,18 @@ def test_rows_follow_the_papers_order():
     assert c.generation({})['foreground_threshold'] == NO_BAND[0]
     # At the paper's tau the model's own rows are not repeated.
     assert [r.key for r in ablation_rows(best_tau=PAPER_TAU)
-            ][-3:] == ['e', 'f', 'g']
+            ][-4:] == ['e', 'f', 'g', 'oracle']
+    # Each row trains on its own labels, or on those of the row it names.
+    assert {
+        r.key: r.label_key
+        for r in rows if r.key != r.label_key
+    } == {
+        'f': 'e',
+        'g': 'e',
+        'f_tau1': 'e_tau1',
+        'g_tau1': 'e_tau1',
+        'oracle': 'c'
+    }
 
 
 def test_summary_is_mean_and_std_over_seeds_per_row():
@@ -57,7 +69,7 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
         'mmdd::shapes-t2i', '--samples', '2', '--batch-size', '2', '--seeds',
         '0', '--iters', '2', '--real-train', '4', '--test', '2', '--work-dir',
         str(work), '--pictures',
-        str(tmp_path / 'pics'), '--downstream-rows', 'a', 'g_tau1'
+        str(tmp_path / 'pics'), '--downstream-rows', 'a', 'g_tau1', 'oracle'
     ]
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
     out = subprocess.run(args, capture_output=True, text=True, env=env)
@@ -70,17 +82,29 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
         and not line.startswith('| row') and '±' in line
     ]
     assert {line.split('|')[1].strip()
-            for line in trained} == {'a', 'f_tau1', 'g_tau1', 'real'}
+            for line in trained
+            } == {'a', 'f_tau1', 'g_tau1', 'oracle', 'real'}
     assert (tmp_path / 'pics' / 'ablation_shapes-t2i.png').is_file()
     cache = work / 'shapes-t2i' / 'cache_e_tau1'
     manifest = json.loads((cache / 'manifest.json').read_text())
     assert manifest['settings']['generation']['tau'] == 1
     assert len(list((cache / 'mask_selftrain_seed0').glob('*.png'))) == 2
+    # The oracle row trains on c's images, labelled by the colour oracle.
+    from PIL import Image
+
+    from mmdd.shapes.world import oracle_label
+    cache_c = work / 'shapes-t2i' / 'cache_c'
+    for mask in sorted((cache_c / 'mask_oracle').glob('*.png')):
+        image = np.asarray(Image.open(cache_c / 'image' / f'{mask.stem}.jpg'))
+        np.testing.assert_array_equal(
+            np.asarray(Image.open(mask)), oracle_label(image))
+    assert len(list((cache_c / 'mask_oracle').glob('*.png'))) == 2
     # A rerun reads the labels and caches instead of generating, unless
     # it asks for rows the earlier run did not label.
     assert (work / 'shapes-t2i' / 'label_scores.json').is_file()
     again = subprocess.run(
-        args[:-3] + ['--skip-downstream', '--best-tau', 'mmdd::shapes-t2i=2'],
+        args[:args.index('--downstream-rows')] +
+        ['--skip-downstream', '--best-tau', 'mmdd::shapes-t2i=2'],
         capture_output=True, text=True, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert 'no rows e_tau2' in again.stdout
@@ -123,11 +147,13 @@ def test_table_rows_have_the_headers_cells():
     assert set(cells) == {8}
     assert '| f | + confidence-weighted loss (tau=4) | (as e) | | | 70.0' in (
         '\n'.join(lines))
+    assert lines[-2].startswith(
+        '| oracle | (reference) c\'s images, '
+        'colour-oracle labels | (the oracle) | | | 70.0')
 
 
 def test_picture_titles_stand_over_their_panels(tmp_path, monkeypatch):
     """Each title's x is where its panel starts, in both halves."""
-    import numpy as np
     from ablation_rows import labelling_rows
     from label_ablation import save_pictures
 
