@@ -267,10 +267,10 @@ class Downstream:
     def add_model(self, model: str, rows: List[Row], caches: RowCaches,
                   work: str) -> None:
         cache_of = {r.key: r for r in rows if r.training == 'ignore'}
-        for row in rows:
-            if row.training == 'oracle' and self.wants(row.key):
-                caches.write_oracle_masks(row.label_key, row.mask_folder)
         rows = [row for row in rows if self.wants(row.key)]
+        for row in rows:
+            if row.training == 'oracle':
+                caches.write_oracle_masks(row.label_key, row.mask_folder)
         for seed in self.args.seeds:
             for row in rows:
                 fields = caches.dataset_fields(cache_of[row.label_key])
