@@ -109,6 +109,22 @@ def tiny_sdxl_dir(tmp_path_factory):
     return save_random_sdxl_pipeline(tmp_path_factory.mktemp('tiny-sdxl'))
 
 
+@pytest.fixture(scope='session')
+def tiny_flux_dir(tmp_path_factory):
+    """A saved tiny random-weight FLUX.1 pipeline (text first, RoPE)."""
+    from mmdd.testing import save_random_dit_pipeline
+    return save_random_dit_pipeline(
+        tmp_path_factory.mktemp('tiny-flux'), 'flux-tiny')
+
+
+@pytest.fixture(scope='session')
+def tiny_sd35_dir(tmp_path_factory):
+    """A saved tiny random-weight SD3.5 pipeline (QK-norm, attn2)."""
+    from mmdd.testing import save_random_dit_pipeline
+    return save_random_dit_pipeline(
+        tmp_path_factory.mktemp('tiny-sd35'), 'sd35-tiny')
+
+
 TOY_CLASSES = ('background', 'square', 'disc')
 TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
 

@@ -121,8 +121,7 @@ class SynthDataset(BaseSegDataset):
         """What decides the samples' content (compared with the manifest),
         and where it came from (recorded, never compared)."""
         from mmdd.diffusion import GenerationConfig
-        generation = vars(GenerationConfig(**self.generation))
-        generation.pop('progress_bar')
+        generation = GenerationConfig(**self.generation).content_settings()
         settings = dict(scheduler=self.scheduler, torch_dtype=self.torch_dtype,
                         seed=self.seed, batch_size=self.batch_size,
                         prompts_sha256=sha256_of(self.prompts_file),

@@ -1,4 +1,5 @@
-"""Stable Diffusion images with attention-derived pixel labels.
+"""Stable Diffusion (SD, SDXL, SD3 / SD3.5, FLUX.1) images with
+attention-derived pixel labels.
 
 Depends on torch, diffusers, transformers, numpy and :mod:`mmdd.prompts`;
 ``import mmdd.diffusion`` loads no OpenMMLab package (mmcv, mmengine,
@@ -13,6 +14,8 @@ _EXPORTS = {
     'class_tokens': ('PromptTruncatedWarning', 'SamplePrompt',
                      'build_sample_prompt', 'class_token_positions'),
     'clip_tokenizer': ('clip_tokenizer', ),
+    'dit_processors': ('record_dit_attention', ),
+    'dit_recorder': ('DiTRecorder', ),
     'generator':
     ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample', 'GenerationConfig',
      'LabelledImageGenerator', 'SampleAttention', 'SampleRequest',

@@ -1,11 +1,13 @@
-"""Stable Diffusion pipelines put together from their parts.
+"""Stable Diffusion, SD3 and FLUX pipelines put together from their parts.
 
 The shapes model's trainer and the random test pipelines build their parts
 themselves; this is the one place that joins them (with no safety checker:
 neither has one).
 """
-from diffusers import (AutoencoderKL, StableDiffusionPipeline,
-                       StableDiffusionXLPipeline, UNet2DConditionModel)
+from diffusers import (AutoencoderKL, FluxPipeline, FluxTransformer2DModel,
+                       SD3Transformer2DModel, StableDiffusion3Pipeline,
+                       StableDiffusionPipeline, StableDiffusionXLPipeline,
+                       UNet2DConditionModel)
 
 
 def sd_pipeline(vae: AutoencoderKL, text_encoder, tokenizer,
@@ -29,3 +31,24 @@ def sdxl_pipeline(vae: AutoencoderKL, text_encoders, tokenizers,
                                      tokenizer_2=tokenizers[1], unet=unet,
                                      scheduler=scheduler,
                                      add_watermarker=False)
+
+
+def sd3_pipeline(vae: AutoencoderKL, text_encoders, tokenizers,
+                 transformer: SD3Transformer2DModel,
+                 scheduler) -> StableDiffusion3Pipeline:
+    """An SD3 / SD3.5 pipeline: two CLIP encoders, then T5."""
+    return StableDiffusion3Pipeline(
+        transformer=transformer, scheduler=scheduler, vae=vae,
+        text_encoder=text_encoders[0], tokenizer=tokenizers[0],
+        text_encoder_2=text_encoders[1], tokenizer_2=tokenizers[1],
+        text_encoder_3=text_encoders[2], tokenizer_3=tokenizers[2])
+
+
+def flux_pipeline(vae: AutoencoderKL, text_encoders, tokenizers,
+                  transformer: FluxTransformer2DModel,
+                  scheduler) -> FluxPipeline:
+    """A FLUX.1 pipeline: CLIP (pooled only), then T5."""
+    return FluxPipeline(scheduler=scheduler, vae=vae,
+                        text_encoder=text_encoders[0], tokenizer=tokenizers[0],
+                        text_encoder_2=text_encoders[1],
+                        tokenizer_2=tokenizers[1], transformer=transformer)

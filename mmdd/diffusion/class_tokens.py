@@ -1,5 +1,4 @@
-"""CLIP token ids of one sample's two texts, and where each class's tokens
-sit.
+"""Token ids of one sample's two texts, and where each class's tokens sit.
 
 - the *generation text* ``"<caption>; <class names>"`` (class-prompt
   appending, written by :func:`mmdd.prompts.append_class_prompt`) that
@@ -8,12 +7,14 @@ sit.
   scored against the image queries to read each class's cross-attention map
   (class-prompt cross-attention, see :mod:`mmdd.diffusion.attention`).
 
-A class owns every CLIP token of its name (``potted plant`` -> 2 tokens,
-``aeroplane`` -> ``aerop`` + ``lane``), at every place it is written.
+A class owns every token of its name (``potted plant`` -> 2 CLIP tokens,
+``aeroplane`` -> ``aerop`` + ``lane``), at every place it is written. Any
+tokenizer whose words split on spaces works: CLIP (BOS ... EOS) and T5
+(SentencePiece, ... ``</s>``, no BOS) for SD3 and FLUX.
 """
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from mmdd.prompts.captions import CLASS_PROMPT_SEPARATOR, clean_caption
 
@@ -44,8 +45,22 @@ def _ids(tokenizer: 'PreTrainedTokenizerBase', text: str) -> List[int]:
     return tokenizer(text, add_special_tokens=False).input_ids
 
 
+def special_tokens(
+        tokenizer: 'PreTrainedTokenizerBase') -> Tuple[List[int], List[int]]:
+    """The ids the tokenizer puts before and after a text (CLIP: BOS, EOS;
+    T5: none, ``</s>``), read off its own output."""
+    bare = _ids(tokenizer, 'a')
+    full = tokenizer('a').input_ids
+    for start in range(len(full) - len(bare) + 1):
+        if full[start:start + len(bare)] == bare:
+            return full[:start], full[start + len(bare):]
+    raise ValueError(f'{type(tokenizer).__name__} changes the text\'s own '
+                     'tokens when it adds its special tokens')
+
+
 def _wrap(tokenizer: 'PreTrainedTokenizerBase', ids: List[int]) -> List[int]:
-    return [tokenizer.bos_token_id] + ids + [tokenizer.eos_token_id]
+    head, tail = special_tokens(tokenizer)
+    return head + ids + tail
 
 
 def class_token_positions(
@@ -73,7 +88,7 @@ def class_token_positions(
         raise ValueError(
             f'{type(tokenizer).__name__} tokenizes {list(class_names)} '
             'differently alone and joined; class token positions would be '
-            'wrong. Use a CLIP tokenizer.')
+            'wrong. Use a tokenizer that splits words on spaces (CLIP, T5).')
     return ids, positions
 
 
@@ -98,29 +113,35 @@ def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
     if keep < 0:
         raise ValueError(
             f'the appended class names {tail!r} take {len(tail_ids)} tokens, '
-            f'more than the {budget} CLIP reads: pass fewer classes')
+            f'more than the {budget} the text encoder reads: pass fewer '
+            'classes')
     warnings.warn(
-        f'prompt has {len(ids)} tokens, CLIP reads {budget}: the caption was '
+        f'prompt has {len(ids)} tokens, the text encoder reads {budget}: '
+        'the caption was '
         f'cut to its first {keep} tokens, all class names kept: '
         f'{head + tail!r}', PromptTruncatedWarning, stacklevel=3)
     return _ids(tokenizer, head)[:keep] + tail_ids
 
 
 def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
-                        class_names: Sequence[str],
-                        append: bool = True) -> SamplePrompt:
+                        class_names: Sequence[str], append: bool = True,
+                        max_length: Optional[int] = None) -> SamplePrompt:
     """Both texts of a sample, fitted to the tokenizer's context length.
 
-    A generation text longer than the context (77 for CLIP) is cut on the
-    caption side with a :class:`PromptTruncatedWarning`, so no class token is
-    lost; ``append=False`` conditions on the caption alone (cut at the end).
+    A generation text longer than the context (``max_length``, default the
+    tokenizer's: 77 for CLIP) is cut on the caption side with a
+    :class:`PromptTruncatedWarning`, so no class token is lost;
+    ``append=False`` conditions on the caption alone (cut at the end).
     """
-    budget = tokenizer.model_max_length - 2  # BOS and EOS
+    head_ids, tail_ids = special_tokens(tokenizer)
+    length = max_length or tokenizer.model_max_length
+    budget = length - len(head_ids) - len(tail_ids)
     class_ids, positions = class_token_positions(tokenizer, class_names)
     if len(class_ids) > budget:
         raise ValueError(
             f'the class prompt has {len(class_ids)} tokens, more than the '
-            f'{budget} CLIP reads: pass fewer classes ({list(class_names)})')
+            f'{budget} the text encoder reads: pass fewer classes '
+            f'({list(class_names)})')
     if append:  # head + tail == append_class_prompt(caption, class_names)
         head = clean_caption(caption)
         tail = (
@@ -134,7 +155,7 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
         text_ids=text_ids,
         class_prompt_ids=_wrap(tokenizer, class_ids),
         class_positions={
-            name: [p + 1 for p in pos]  # after BOS
+            name: [p + len(head_ids) for p in pos]  # after BOS, if any
             for name, pos in positions.items()
         },
         text_positions={

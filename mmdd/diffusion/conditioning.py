@@ -48,6 +48,8 @@ def _padded(ids: Sequence[List[int]], length: int, pad_id: int,
 class SDTextConditioning:
     """SD 1.x/2.x: one CLIP text encoder, last hidden state."""
 
+    uses_negative = True  # the pipeline batches a negative branch (CFG)
+
     def __init__(self, pipeline: StableDiffusionPipeline):
         self.pipeline = pipeline
         self.tokenizers = [pipeline.tokenizer]
@@ -70,6 +72,15 @@ class SDTextConditioning:
                         'differently in the two tokenizers (a "!" in a '
                         'class name?); rename the class')
         return prompts
+
+    def columns(self, prompts: Sequence[SamplePrompt],
+                which: str) -> Dict[str, List[int]]:
+        """Each class's token columns, from the first tokenizer: ``which``
+        is ``'class'`` (the class prompt) or ``'text'`` (the generation
+        text)."""
+        first = prompts[0]
+        return dict(first.class_positions if which ==
+                    'class' else first.text_positions)
 
     def negative_ids(self, text: str) -> List[List[List[int]]]:
         """``text`` by each tokenizer, cut at its length, as a batch of 1."""
@@ -143,11 +154,20 @@ class SDXLTextConditioning(SDTextConditioning):
                     negative_pooled_prompt_embeds=negative.pooled)
 
 
-def text_conditioning(pipeline) -> SDTextConditioning:
-    """The conditioning rule of a loaded pipeline."""
+def text_conditioning(pipeline, max_sequence_length: Optional[int] = None):
+    """The conditioning rule of a loaded pipeline (``max_sequence_length``:
+    T5's length for SD3 / FLUX; None keeps the pipeline's default)."""
+    from diffusers import FluxPipeline, StableDiffusion3Pipeline
+
+    from .dit_conditioning import FluxTextConditioning, SD3TextConditioning
+    if isinstance(pipeline, StableDiffusion3Pipeline):
+        return SD3TextConditioning(pipeline, max_sequence_length)
+    if isinstance(pipeline, FluxPipeline):
+        return FluxTextConditioning(pipeline, max_sequence_length)
     if isinstance(pipeline, StableDiffusionXLPipeline):
         return SDXLTextConditioning(pipeline)
     if isinstance(pipeline, StableDiffusionPipeline):
         return SDTextConditioning(pipeline)
     raise TypeError(f'{type(pipeline).__name__} is not supported; use a '
-                    'StableDiffusionPipeline or StableDiffusionXLPipeline')
+                    'StableDiffusionPipeline, StableDiffusionXLPipeline, '
+                    'StableDiffusion3Pipeline or FluxPipeline')

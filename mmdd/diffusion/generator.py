@@ -1,130 +1,39 @@
-"""Images and their label maps from one Stable Diffusion denoising pass.
+"""Images and their label maps from one diffusion denoising pass.
 
 ``LabelledImageGenerator.generate`` runs an unmodified diffusers
 ``StableDiffusionPipeline`` or ``StableDiffusionXLPipeline`` inside
-:func:`~mmdd.diffusion.attention.record_attention` and turns the recorded
+:func:`~mmdd.diffusion.attention.record_attention`, or a
+``StableDiffusion3Pipeline`` or ``FluxPipeline`` inside
+:func:`~mmdd.diffusion.dit_processors.record_dit_attention`
+(:mod:`mmdd.diffusion.dit_reader`), and turns the recorded
 attention into labels (:mod:`mmdd.diffusion.labels`). Text is encoded as the
 pipeline itself would (:mod:`mmdd.diffusion.conditioning`). Each sample has
 its own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the
 same alone or in any batch.
 """
 import os
-from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple, Union
 
 import diffusers
 import numpy as np
 import torch
-from diffusers import (DiffusionPipeline, StableDiffusionPipeline,
+from diffusers import (DiffusionPipeline, FluxPipeline,
+                       StableDiffusion3Pipeline, StableDiffusionPipeline,
                        StableDiffusionXLPipeline)
 
 from mmdd.utils.precision import parse_dtype
 from .attention import CROSS, SELF, record_attention, select_layers
-from .class_tokens import SamplePrompt
 from .conditioning import text_conditioning
+from .dit_reader import DiTReader, RecordedColumns, joined_maps
+from .generation_config import DEFAULT_NEGATIVE_PROMPT  # noqa: F401
+from .generation_config import (GeneratedSample, GenerationConfig,
+                                SampleAttention, SampleRequest)
 from .labels import label_from_attention
 from .model_check import check_model_folder
 from .model_names import resolve_model_name
 
-DEFAULT_NEGATIVE_PROMPT = (
-    'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '
-    'out of frame, extra limbs, disfigured, deformed, body out of frame, bad '
-    'anatomy, watermark, signature, cut off, low contrast, underexposed, '
-    'overexposed, bad art, beginner, amateur, distorted face')
-
-LABEL_SOURCES = ('class_prompt', 'text')
-
-
-@dataclass
-class GenerationConfig:
-    """Sampler and labelling settings (paper values by default)."""
-    num_inference_steps: int = 100
-    guidance_scale: float = 7.5
-    negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
-    height: Optional[int] = None  # default: the UNet's native size
-    width: Optional[int] = None
-    append_class_prompt: bool = True
-    # Which cross-attention the labels read: 'class_prompt' (the paper's
-    # class-prompt cross-attention) or 'text', the generation text's own
-    # attention to the class words it writes (the paper's ablation
-    # baseline; a class the text never names labels nothing).
-    label_source: str = 'class_prompt'
-    tau: int = 4
-    foreground_threshold: float = 0.6
-    uncertain_threshold: float = 0.5
-    ignore_index: int = 255  # label of the uncertain region
-    # Recorded layers: the latent / factor grid, i.e. image side / (8 x
-    # factor) for SD and SDXL (VAE factor 8): cross-attention at 1/32 (16x16
-    # at 512 px, 32x32 at 1024 px), self-attention at 1/16 (32x32, 64x64).
-    cross_attention_factor: int = 4
-    self_attention_factor: int = 2
-    progress_bar: bool = False  # diffusers' own bar over denoising steps
-
-    def __post_init__(self) -> None:
-        if self.num_inference_steps < 1:
-            raise ValueError('num_inference_steps must be >= 1, got '
-                             f'{self.num_inference_steps}')
-        if self.label_source not in LABEL_SOURCES:
-            raise ValueError(f'label_source must be one of {LABEL_SOURCES}, '
-                             f'got {self.label_source!r}')
-        if self.tau < 0:
-            raise ValueError(f'tau must be >= 0, got {self.tau}')
-        if not (0 <= self.uncertain_threshold <= self.foreground_threshold <=
-                1):
-            raise ValueError(
-                'thresholds must satisfy 0 <= uncertain_threshold <= '
-                f'foreground_threshold <= 1, got uncertain_threshold='
-                f'{self.uncertain_threshold}, foreground_threshold='
-                f'{self.foreground_threshold}; swap or fix them')
-        if not 0 < self.ignore_index <= 255:
-            raise ValueError(
-                f'ignore_index must be in 1..255, got {self.ignore_index}')
-
-
-@dataclass
-class SampleRequest:
-    caption: str
-    class_ids: List[int]  # into class_names; 0 (background) is implied
-    seed: int
-
-
-@dataclass
-class SampleAttention:
-    """One sample's averaged attention, enough to label it again.
-
-    ``cross`` has a column per class-prompt token, then (when the text's
-    own attention was recorded) a column per generation-text token.
-    """
-    cross: torch.Tensor  # (h_c * w_c, tokens)
-    self_attention: torch.Tensor  # (h_s * w_s, h_s * w_s)
-    positions: List[List[int]]  # class-prompt token columns per class
-    class_ids: List[int]
-    text_positions: Optional[List[List[int]]] = None  # text columns
-
-    def columns(self, source: str) -> List[List[int]]:
-        """The token columns of each class for ``source`` (see
-        :attr:`GenerationConfig.label_source`)."""
-        if source == 'class_prompt':
-            return self.positions
-        if self.text_positions is None:
-            raise ValueError('the generation text\'s attention was not '
-                             "recorded: generate with label_source='text' or "
-                             'keep_attention=True')
-        return self.text_positions
-
-
-@dataclass
-class GeneratedSample:
-    image: np.ndarray  # H x W x 3 uint8 RGB
-    label: np.ndarray  # H x W uint8 class ids, ignore_index = uncertain
-    confidence: np.ndarray  # H x W float32 in [0, 1], the max refined score
-    prompt: str  # the generation text (before any caption truncation)
-    seed: int
-    nsfw_flagged: bool = False  # blacked out by the checkpoint's checker
-    attention: Optional[SampleAttention] = None  # with keep_attention=True
-
-
-PIPELINE_CLASSES = (StableDiffusionPipeline, StableDiffusionXLPipeline)
+PIPELINE_CLASSES = (StableDiffusionPipeline, StableDiffusionXLPipeline,
+                    StableDiffusion3Pipeline, FluxPipeline)
 
 
 def pipeline_class(model: str) -> type:
@@ -136,14 +45,15 @@ def pipeline_class(model: str) -> type:
     raise ValueError(
         f'{model} is a {name}; mmdd generates with '
         f'{" or ".join(c.__name__ for c in PIPELINE_CLASSES)} checkpoints '
-        '(SD 1.x/2.x or SDXL base)')
+        '(SD 1.x/2.x, SDXL base, SD3 / SD3.5 or FLUX.1)')
 
 
 def load_pipeline(model: str, torch_dtype: Union[torch.dtype,
                                                  str] = torch.float32,
                   device: Union[str, torch.device] = 'cpu',
                   scheduler: Optional[str] = None) -> DiffusionPipeline:
-    """An SD 1.x/2.x or SDXL pipeline from a hub id or a local folder.
+    """An SD 1.x/2.x, SDXL, SD3 / SD3.5 or FLUX.1 pipeline from a hub id
+    or a local folder.
 
     ``torch_dtype``: a torch dtype or one of ``fp32``, ``fp16``, ``bf16``.
     ``scheduler``: a diffusers scheduler class name compatible with the
@@ -188,7 +98,8 @@ def _check_local_model(model: str) -> None:
 
 
 class LabelledImageGenerator:
-    """Batches of (image, label, confidence) from an SD or SDXL pipeline.
+    """Batches of (image, label, confidence) from an SD, SDXL, SD3 / SD3.5
+    or FLUX.1 pipeline.
 
     ``class_names[0]`` is the background; request class ids index the list.
     """
@@ -205,24 +116,40 @@ class LabelledImageGenerator:
                 f'{len(class_names)} classes do not fit below ignore_index '
                 f'{config.ignore_index}')
         self.pipeline = pipeline
-        self.text = text_conditioning(pipeline)
+        self.text = text_conditioning(pipeline, config.max_sequence_length)
         self.class_names = list(class_names)
         self.config = config
         scale = pipeline.vae_scale_factor
-        native = pipeline.unet.config.sample_size * scale
+        self.dit: Optional[DiTReader] = None
+        if hasattr(pipeline, 'transformer'):
+            native = (getattr(pipeline.transformer.config, 'sample_size', None)
+                      or pipeline.default_sample_size) * scale
+        else:
+            native = pipeline.unet.config.sample_size * scale
         self.height = config.height or native
         self.width = config.width or native
-        if self.height % scale or self.width % scale:
-            raise ValueError(
-                f'height and width must be multiples of {scale}, got '
-                f'{self.height}x{self.width}')
-        latent = (self.height // scale, self.width // scale)
-        cross = select_layers(pipeline.unet, latent, CROSS,
-                              config.cross_attention_factor, scale)
-        self_ = select_layers(pipeline.unet, latent, SELF,
-                              config.self_attention_factor, scale)
-        self.layers = cross + self_
-        self.cross_size, self.self_size = cross[0].size, self_[0].size
+        if hasattr(pipeline, 'transformer'):
+            self.dit = DiTReader(pipeline, self.text, config, self.height,
+                                 self.width)
+            self.cross_size = self.dit.cross_size
+            self.self_size = self.dit.self_size
+        else:
+            if config.label_source == 'concept':
+                raise ValueError(
+                    "label_source='concept' reads a diffusion transformer's "
+                    f'joint attention; {type(pipeline).__name__} has a UNet. '
+                    "Use 'class_prompt' or an SD3 / FLUX checkpoint")
+            if self.height % scale or self.width % scale:
+                raise ValueError(
+                    f'height and width must be multiples of {scale}, got '
+                    f'{self.height}x{self.width}')
+            latent = (self.height // scale, self.width // scale)
+            cross = select_layers(pipeline.unet, latent, CROSS,
+                                  config.cross_attention_factor, scale)
+            self_ = select_layers(pipeline.unet, latent, SELF,
+                                  config.self_attention_factor, scale)
+            self.layers = cross + self_
+            self.cross_size, self.self_size = cross[0].size, self_[0].size
         pipeline.set_progress_bar_config(disable=not config.progress_bar)
 
     def _check(self, request: SampleRequest) -> None:
@@ -239,23 +166,28 @@ class LabelledImageGenerator:
         """Generate one batch; samples come back in request order.
 
         ``keep_attention``: attach each sample's averaged attention (see
-        :meth:`label`).
+        :meth:`label`), every label source's columns recorded.
         """
         if not requests:
             raise ValueError('generate() needs at least one SampleRequest')
         for request in requests:
             self._check(request)
         config, pipeline = self.config, self.pipeline
-        # [sample][tokenizer]; positions and text from the first tokenizer.
+        names = [[self.class_names[i] for i in dict.fromkeys(r.class_ids)]
+                 for r in requests]
+        # [sample][tokenizer]; the generation text as the first one writes.
         texts = [
             self.text.sample_prompts(
                 r.caption, [self.class_names[i]
                             for i in r.class_ids], config.append_class_prompt)
             for r in requests
         ]
-        prompts: List[SamplePrompt] = [t[0] for t in texts]
         by_tokenizer = list(zip(*texts))
         batch = len(requests)
+        source = config.label_source
+        record_text = keep_attention or source == 'text'
+        record_class = self.dit is None or keep_attention or (
+            source == 'class_prompt')
         with torch.no_grad():
             text = self.text.encode([[p.text_ids for p in ps]
                                      for ps in by_tokenizer])
@@ -264,41 +196,58 @@ class LabelledImageGenerator:
             negative = self.text.encode([
                 ids * batch
                 for ids in self.text.negative_ids(config.negative_prompt)
-            ])
+            ]) if self.text.uses_negative else None
             classes = self.text.encode([[p.class_prompt_ids for p in ps]
-                                        for ps in by_tokenizer]).states
-        record_text = keep_attention or config.label_source == 'text'
-        texts_scored = (classes, text.states) if record_text else classes
+                                        for ps in by_tokenizer
+                                        ]).states if record_class else None
+            if self.dit is not None:
+                concepts = ([
+                    n + list(config.concept_background) for n in names
+                ] if keep_attention or source == 'concept' else None)
+                side = self.dit.side_stream(texts, classes, concepts)
+                recording = self.dit.record(batch, side, record_text)
+            else:
+                scored = (classes, text.states) if record_text else classes
+                recording = record_attention(pipeline.unet, self.layers, batch,
+                                             scored)
         generators = [
             torch.Generator('cpu').manual_seed(r.seed) for r in requests
         ]
-        with record_attention(pipeline.unet, self.layers, batch,
-                              texts_scored) as store:
+        with recording as store:
             output = pipeline(**self.text.pipeline_inputs(text, negative),
                               height=self.height, width=self.width,
                               num_inference_steps=config.num_inference_steps,
                               guidance_scale=config.guidance_scale,
                               generator=generators, output_type='np')
-        cross, self_attention = store.average(CROSS), store.average(SELF)
+        if self.dit is not None:
+            averages = store.averages()
+            cross, self_attention = joined_maps(averages), averages[SELF]
+            columns = [
+                self.dit.columns(t, n, side, record_text, texts)
+                for t, n in zip(texts, names)
+            ]
+        else:
+            cross, self_attention = store.average(CROSS), store.average(SELF)
+            offset = classes.shape[1]  # text columns follow the class prompt
+            columns = [
+                _unet_columns(t, n, self.text, record_text, offset)
+                for t, n in zip(texts, names)
+            ]
         images = (output.images * 255).round().astype(np.uint8)
-        # SDXL has no safety checker (and no such field).
+        # Only SD 1.x/2.x checkpoints have a safety checker (and the field).
         flagged = (
             getattr(output, 'nsfw_content_detected', None) or [False] * batch)
         samples = []
-        for i, (request, prompt) in enumerate(zip(requests, prompts)):
-            class_ids = list(dict.fromkeys(request.class_ids))
-            names = [self.class_names[c] for c in class_ids]
-            offset = classes.shape[1]  # text columns follow the class prompt
+        for i, (request, column) in enumerate(zip(requests, columns)):
             attention = SampleAttention(
-                cross[i], self_attention[i],
-                [prompt.class_positions[n] for n in names], class_ids,
-                [[offset + p for p in prompt.text_positions[n]]
-                 for n in names] if record_text else None)
+                cross[i], self_attention[i], column.class_prompt,
+                [self.class_names.index(n)
+                 for n in names[i]], column.text, column.concept)
             label, confidence = self.label(attention)
             samples.append(
                 GeneratedSample(
                     image=images[i], label=label, confidence=confidence,
-                    prompt=prompt.text, seed=request.seed,
+                    prompt=texts[i][0].text, seed=request.seed,
                     nsfw_flagged=bool(flagged[i]),
                     attention=attention if keep_attention else None))
         return samples
@@ -323,3 +272,13 @@ class LabelledImageGenerator:
             (config.uncertain_threshold if uncertain_threshold is None else
              uncertain_threshold), config.ignore_index)
         return label.cpu().numpy(), confidence.cpu().numpy()
+
+
+def _unet_columns(prompts, names, text, record_text: bool,
+                  offset: int) -> RecordedColumns:
+    """A UNet sample's columns: the class prompt's, then the text's."""
+    class_cols = text.columns(prompts, 'class')
+    text_cols = text.columns(prompts, 'text') if record_text else None
+    return RecordedColumns([class_cols[n] for n in names],
+                           [[offset + p for p in text_cols[n]]
+                            for n in names] if record_text else None, None)

@@ -1,6 +1,6 @@
 """Test fixtures that ship with mmdd (as ``mmyolo.testing`` does): random
-Stable Diffusion and SDXL pipelines, a random BLIP captioner, the toy
-shapes dataset, class lists by name.
+Stable Diffusion, SDXL, SD3 and FLUX pipelines, a random BLIP captioner,
+the toy shapes dataset, class lists by name.
 
 Nothing in the runtime package imports this. The names below load on first
 use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
@@ -12,10 +12,13 @@ from mmdd.utils.lazy import lazy_exports
 _EXPORTS = {
     'class_lists': ('get_classes', 'get_palette'),
     'random_captioner': ('save_random_captioner', ),
+    'random_dit':
+    ('DIT_SIZES', 'build_random_dit_pipeline', 'save_random_dit_pipeline'),
     'random_pipeline':
     ('SIZES', 'build_random_pipeline', 'save_random_pipeline'),
     'random_sdxl':
     ('SDXL_SIZES', 'build_random_sdxl_pipeline', 'save_random_sdxl_pipeline'),
+    't5_tokenizer': ('t5_tokenizer', ),
     'toy_dataset':
     ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset', 'make_toy_dataset'),
 }

@@ -82,7 +82,8 @@ SIZES['sd21-base']['unet'].update(
 def random_vae(preset: dict, latent_size: int, **extra) -> AutoencoderKL:
     """A random VAE whose latent is ``latent_size`` (factor 2**(levels-1))."""
     levels = len(preset['block_out_channels'])
-    return AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4,
+    extra.setdefault('latent_channels', 4)
+    return AutoencoderKL(in_channels=3, out_channels=3,
                          down_block_types=('DownEncoderBlock2D', ) * levels,
                          up_block_types=('UpDecoderBlock2D', ) * levels,
                          sample_size=latent_size * 2**(levels - 1), **preset,

@@ -48,8 +48,9 @@ def test_pipeline_class_comes_from_model_index(tiny_sdxl_dir,
     assert isinstance(
         load_pipeline(str(tiny_sdxl_dir)), StableDiffusionXLPipeline)
     (tmp_path / 'model_index.json').write_text(
-        json.dumps({'_class_name': 'FluxPipeline'}))
-    with pytest.raises(ValueError, match='is a FluxPipeline; .*SDXL'):
+        json.dumps({'_class_name': 'StableDiffusionUpscalePipeline'}))
+    with pytest.raises(ValueError,
+                       match='is a StableDiffusionUpscalePipeline; .*FLUX'):
         load_pipeline(str(tmp_path))
 
 

@@ -1,0 +1,144 @@
+"""What :class:`~mmdd.diffusion.generator.LabelledImageGenerator` reads from
+a diffusion transformer (SD3 / SD3.5, FLUX.1), and in which columns.
+
+One recorded pass gives, per sample, a ``cross`` matrix whose columns are
+(in this order, each group present when recorded):
+
+1. the class prompt's tokens (the paper's class-prompt cross-attention,
+   through the side stream, :mod:`mmdd.diffusion.dit_side_stream`);
+2. the generation text's tokens (the image -> text block);
+3. one column per concept (ConceptAttention): the sample's classes, then
+   the background concepts.
+
+and an image -> image ``self`` matrix. A concept token is the text
+encoders' states of the class name encoded alone, averaged over the name's
+token columns (all of them: SD3 writes a name in its CLIP and T5 parts).
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Sequence
+
+import torch
+
+from .attention import CROSS, SELF
+from .class_tokens import SamplePrompt
+from .dit_layers import pooling, select_blocks
+from .dit_processors import record_dit_attention
+from .dit_recorder import CLASS_GROUP, CONCEPT, CONCEPT_GROUP, DiTRecorder
+from .dit_side_stream import SideStream
+
+
+@dataclass
+class RecordedColumns:
+    """One sample's column lists per source (None: not recorded)."""
+    class_prompt: Optional[List[List[int]]]
+    text: Optional[List[List[int]]]
+    concept: Optional[List[List[int]]]
+
+
+class DiTReader:
+    """Block choice, grids and side tokens for one pipeline and config."""
+
+    def __init__(self, pipeline, text, config, height: int, width: int):
+        transformer = pipeline.transformer
+        self.transformer, self.text, self.config = transformer, text, config
+        patch = getattr(transformer.config, 'patch_size', 1)
+        patch = 2 if patch == 1 else patch  # FLUX packs 2x2 latents
+        scale = pipeline.vae_scale_factor
+        if height % (scale * patch) or width % (scale * patch):
+            raise ValueError(
+                f'height and width must be multiples of {scale * patch} '
+                f'for this transformer, got {height}x{width}')
+        self.grid = (height // scale // patch, width // scale // patch)
+        self.cross_pool = pooling(self.grid, config.cross_attention_factor,
+                                  patch, 'cross_attention_factor')
+        self.self_pool = pooling(self.grid, config.self_attention_factor,
+                                 patch, 'self_attention_factor')
+        self.cross_size = tuple(n // self.cross_pool for n in self.grid)
+        self.self_size = tuple(n // self.self_pool for n in self.grid)
+        self.cross_blocks = select_blocks(transformer, config.dit_blocks,
+                                          'dit_blocks', joint_only=True)
+        self.self_blocks = (
+            self.cross_blocks
+            if config.dit_self_blocks is None else select_blocks(
+                transformer, config.dit_self_blocks, 'dit_self_blocks'))
+        self._concepts: Dict[str, torch.Tensor] = {}
+
+    def concept_token(self, name: str) -> torch.Tensor:
+        """The (dim,) token of one concept, encoded once and kept."""
+        if name not in self._concepts:
+            prompts = self.text.sample_prompts(name, [name], False)
+            states = self.text.encode([[p.class_prompt_ids]
+                                       for p in prompts]).states[0]
+            columns = self.text.columns(prompts, 'class')[name]
+            self._concepts[name] = states[columns].mean(dim=0)
+        return self._concepts[name]
+
+    def side_stream(
+        self, prompts: Sequence[Sequence[SamplePrompt]],
+        class_states: Optional[torch.Tensor],
+        concept_names: Optional[Sequence[Sequence[str]]]
+    ) -> Optional[SideStream]:
+        """The side stream's groups: the class prompts' columns that hold
+        tokens in some sample, and the concepts, padded to the batch's
+        longest list (masks mark each sample's real tokens)."""
+        tokens, masks = {}, {}
+        if class_states is not None:
+            keep = self.text.meaningful_columns(prompts)
+            tokens[CLASS_GROUP] = class_states[:, keep]
+            masks[CLASS_GROUP] = torch.tensor(
+                [[c in set(self.text.meaningful_columns([p])) for c in keep]
+                 for p in prompts])
+        if concept_names is not None:
+            width = max(len(names) for names in concept_names)
+            rows = []
+            for names in concept_names:
+                row = [self.concept_token(n) for n in names]
+                row += [torch.zeros_like(row[0])] * (width - len(row))
+                rows.append(torch.stack(row))
+            tokens[CONCEPT_GROUP] = torch.stack(rows)
+            masks[CONCEPT_GROUP] = torch.tensor(
+                [[k < len(names) for k in range(width)]
+                 for names in concept_names])
+        return SideStream(tokens, masks) if tokens else None
+
+    @contextmanager
+    def record(self, batch: int, side: Optional[SideStream],
+               record_text: bool) -> Iterator[DiTRecorder]:
+        recorder = DiTRecorder(batch, self.grid, self.cross_pool,
+                               self.self_pool, self.cross_blocks,
+                               self.self_blocks, record_text, side,
+                               self.config.self_attention_chunk)
+        with record_dit_attention(self.transformer, recorder):
+            yield recorder
+
+    def columns(
+            self, prompts: Sequence[SamplePrompt], names: Sequence[str],
+            side: Optional[SideStream], record_text: bool,
+            batch_prompts: Sequence[Sequence[SamplePrompt]]
+    ) -> RecordedColumns:
+        """Where each of ``names`` sits in one sample's ``cross`` matrix."""
+        class_cols = text_cols = concept_cols = None
+        width = 0
+        if side is not None and CLASS_GROUP in side.tokens:
+            keep = self.text.meaningful_columns(batch_prompts)
+            index = {c: i for i, c in enumerate(keep)}
+            by_name = self.text.columns(prompts, 'class')
+            class_cols = [[index[c] for c in by_name[n]] for n in names]
+            width = len(keep)
+        if record_text:
+            by_name = self.text.columns(prompts, 'text')
+            text_cols = [[width + c for c in by_name[n]] for n in names]
+            width += self.text.sequence_length
+        if side is not None and CONCEPT_GROUP in side.tokens:
+            concept_cols = [[width + k] for k in range(len(names))]
+        return RecordedColumns(class_cols, text_cols, concept_cols)
+
+
+def joined_maps(averages: Dict[str, torch.Tensor]) -> torch.Tensor:
+    """``cross`` then ``concept`` columns side by side, (B, N, columns)."""
+    parts = [averages[k] for k in (CROSS, CONCEPT) if k in averages]
+    return torch.cat(parts, dim=-1)
+
+
+__all__ = ['DiTReader', 'RecordedColumns', 'joined_maps', 'SELF']

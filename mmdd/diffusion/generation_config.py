@@ -1,0 +1,150 @@
+"""Settings and results of labelled generation (what a config names and
+what a sample carries), apart from the code that generates."""
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+DEFAULT_NEGATIVE_PROMPT = (
+    'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '
+    'out of frame, extra limbs, disfigured, deformed, body out of frame, bad '
+    'anatomy, watermark, signature, cut off, low contrast, underexposed, '
+    'overexposed, bad art, beginner, amateur, distorted face')
+
+LABEL_SOURCES = ('class_prompt', 'text', 'concept')
+
+
+@dataclass
+class GenerationConfig:
+    """Sampler and labelling settings (paper values by default)."""
+    num_inference_steps: int = 100
+    guidance_scale: float = 7.5
+    negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
+    height: Optional[int] = None  # default: the UNet's native size
+    width: Optional[int] = None
+    append_class_prompt: bool = True
+    # Which cross-attention the labels read: 'class_prompt' (the paper's
+    # class-prompt cross-attention) or 'text', the generation text's own
+    # attention to the class words it writes (the paper's ablation
+    # baseline; a class the text never names labels nothing); for SD3 /
+    # FLUX also 'concept' (ConceptAttention: class names as one-way concept
+    # tokens, scores in attention-output space, softmax over concepts).
+    label_source: str = 'class_prompt'
+    # Diffusion transformers: the joint blocks whose image -> text (and
+    # concept) attention is read, by name ('transformer_blocks.12') or
+    # joint index (12), None = the second half of the joint blocks; the
+    # blocks whose image -> image attention is read (any block, FLUX's
+    # single-stream ones too), None = the same blocks.
+    dit_blocks: Optional[Sequence[Union[int, str]]] = None
+    dit_self_blocks: Optional[Sequence[Union[int, str]]] = None
+    # ConceptAttention's background concepts (each sample's class names
+    # come first); a pixel goes to the concept of highest score.
+    concept_background: Sequence[str] = ('background', )
+    # T5's length for SD3 / FLUX (None: the pipeline's, 256 / 512).
+    max_sequence_length: Optional[int] = None
+    self_attention_chunk: int = 1024  # DiT image queries per slice
+    tau: int = 4
+    foreground_threshold: float = 0.6
+    uncertain_threshold: float = 0.5
+    ignore_index: int = 255  # label of the uncertain region
+    # Recorded layers: the latent / factor grid, i.e. image side / (8 x
+    # factor) for SD and SDXL (VAE factor 8): cross-attention at 1/32 (16x16
+    # at 512 px, 32x32 at 1024 px), self-attention at 1/16 (32x32, 64x64).
+    cross_attention_factor: int = 4
+    self_attention_factor: int = 2
+    progress_bar: bool = False  # diffusers' own bar over denoising steps
+
+    def __post_init__(self) -> None:
+        if self.num_inference_steps < 1:
+            raise ValueError('num_inference_steps must be >= 1, got '
+                             f'{self.num_inference_steps}')
+        if self.label_source == 'concept' and not self.concept_background:
+            raise ValueError('label_source=\'concept\' needs at least one '
+                             'concept_background word, e.g. '
+                             "('background',)")
+        if self.label_source not in LABEL_SOURCES:
+            raise ValueError(f'label_source must be one of {LABEL_SOURCES}, '
+                             f'got {self.label_source!r}')
+        if self.tau < 0:
+            raise ValueError(f'tau must be >= 0, got {self.tau}')
+        if not (0 <= self.uncertain_threshold <= self.foreground_threshold <=
+                1):
+            raise ValueError(
+                'thresholds must satisfy 0 <= uncertain_threshold <= '
+                f'foreground_threshold <= 1, got uncertain_threshold='
+                f'{self.uncertain_threshold}, foreground_threshold='
+                f'{self.foreground_threshold}; swap or fix them')
+        if not 0 < self.ignore_index <= 255:
+            raise ValueError(
+                f'ignore_index must be in 1..255, got {self.ignore_index}')
+
+    def content_settings(self) -> dict:
+        """The settings that decide a sample's content, for a cache's
+        manifest: without the progress bar and the self-attention chunk
+        (display and memory only), and without the diffusion-transformer
+        settings while they keep their defaults (caches made before they
+        existed stay valid)."""
+        settings = vars(self).copy()
+        for name in ('progress_bar', 'self_attention_chunk'):
+            settings.pop(name)
+        for name, default in DIT_DEFAULTS.items():
+            value = settings[name]
+            if (list(value) if isinstance(value,
+                                          (list,
+                                           tuple)) else value) == default:
+                settings.pop(name)
+        return settings
+
+
+@dataclass
+class SampleRequest:
+    caption: str
+    class_ids: List[int]  # into class_names; 0 (background) is implied
+    seed: int
+
+
+@dataclass
+class SampleAttention:
+    """One sample's averaged attention, enough to label it again.
+
+    ``cross`` has a column per class-prompt token, then (when the text's
+    own attention was recorded) a column per generation-text token.
+    """
+    cross: torch.Tensor  # (h_c * w_c, tokens)
+    self_attention: torch.Tensor  # (h_s * w_s, h_s * w_s)
+    positions: List[List[int]]  # class-prompt token columns per class
+    class_ids: List[int]
+    text_positions: Optional[List[List[int]]] = None  # text columns
+    concept_positions: Optional[List[List[int]]] = None  # DiT concepts
+
+    def columns(self, source: str) -> List[List[int]]:
+        """The token columns of each class for ``source`` (see
+        :attr:`GenerationConfig.label_source`)."""
+        columns = {
+            'class_prompt': self.positions,
+            'text': self.text_positions,
+            'concept': self.concept_positions
+        }[source]
+        if columns is None:
+            raise ValueError(
+                f'the {source!r} attention was not recorded: generate with '
+                f'label_source={source!r} or keep_attention=True (concept '
+                'attention needs an SD3 or FLUX pipeline)')
+        return columns
+
+
+@dataclass
+class GeneratedSample:
+    image: np.ndarray  # H x W x 3 uint8 RGB
+    label: np.ndarray  # H x W uint8 class ids, ignore_index = uncertain
+    confidence: np.ndarray  # H x W float32 in [0, 1], the max refined score
+    prompt: str  # the generation text (before any caption truncation)
+    seed: int
+    nsfw_flagged: bool = False  # blacked out by the checkpoint's checker
+    attention: Optional[SampleAttention] = None  # with keep_attention=True
+
+
+DIT_DEFAULTS = dict(dit_blocks=None, dit_self_blocks=None,
+                    concept_background=['background'],
+                    max_sequence_length=None)
