@@ -1,0 +1,13 @@
+# The VOC headline setting (dd_voc.py) with FLUX.1-dev generating the 40k
+# images at 1024x1024 (28 steps, distilled guidance 3.5, no CFG batch),
+# labelled as the paper labels: class-prompt attention of the
+# double-stream blocks 10-18 (the class prompt travels one way beside the
+# text, through the text stream's own weights), S^tau with the same blocks'
+# image->image attention, thresholds and band. bf16. See docs/method.md.
+_base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
+train_dataloader = dict(
+    dataset=dict(
+        cache_dir='data/gen_voc_flux_dev',
+        model='black-forest-labs/FLUX.1-dev', torch_dtype='bf16',
+        generation=dict(height=1024, width=1024, num_inference_steps=28,
+                        guidance_scale=3.5)))

@@ -1,0 +1,16 @@
+# The VOC headline setting (dd_voc.py) with FLUX.1-schnell generating the
+# 40k images at 1024x1024 in 4 steps (guidance-distilled: no CFG batch,
+# guidance 0), labelled by concept attention (ConceptAttention: each
+# sample's class names and 'background' as one-way concept tokens through
+# the double-stream blocks 10-18, scores in attention-output space), so the
+# image follows the caption alone. S^tau reads the same blocks' image->image
+# attention on the 64x64 token grid; thresholds and band as the paper's.
+# bf16, T5 at 256 tokens (schnell's usual length). See docs/method.md.
+_base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
+train_dataloader = dict(
+    dataset=dict(
+        cache_dir='data/gen_voc_flux_schnell',
+        model='black-forest-labs/FLUX.1-schnell', torch_dtype='bf16',
+        generation=dict(height=1024, width=1024, num_inference_steps=4,
+                        guidance_scale=0.0, max_sequence_length=256,
+                        label_source='concept', append_class_prompt=False)))
