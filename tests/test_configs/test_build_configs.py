@@ -87,14 +87,25 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
             shutil.copy(source, target / source.name)
 
 
+def _tiny_model(model: str) -> str:
+    """The tiny fixture of the model's family (SD, SDXL, FLUX, SD3)."""
+    for word, fixture in (('-xl-', 'tiny_sdxl_dir'), ('FLUX', 'tiny_flux_dir'),
+                          ('diffusion-3', 'tiny_sd35_dir')):
+        if word in model:
+            return fixture
+    return 'tiny_pipeline_dir'
+
+
 def _use_tiny_model(dataset_cfg, request, tmp_path: Path) -> None:
-    sdxl = '-xl-' in dataset_cfg.model
+    fixture = _tiny_model(dataset_cfg.model)
     dataset_cfg.generation.pop('height', None)  # the tiny model's own
     dataset_cfg.generation.pop('width', None)
+    if fixture == 'tiny_flux_dir':  # FLUX names no native size: 64 px
+        dataset_cfg.generation.update(height=64, width=64)
+    if 'max_sequence_length' in dataset_cfg.generation:
+        dataset_cfg.generation.max_sequence_length = 32
     dataset_cfg.update(
-        model=str(
-            request.getfixturevalue(
-                'tiny_sdxl_dir' if sdxl else 'tiny_pipeline_dir')),
+        model=str(request.getfixturevalue(fixture)),
         prompts_file=_template_prompts(
             _classes(dataset_cfg),
             tmp_path / 'prompts.jsonl'), cache_dir=str(tmp_path / 'cache'),
