@@ -16,11 +16,12 @@ WALKTHROUGH = REPO_ROOT / 'docs' / 'walkthrough.md'
 BLOCK = re.compile(r'^```(\w+)\n(.*?)^```', re.M | re.S)
 
 
-def walkthrough_blocks() -> list:
-    """``(language, text)`` of the code blocks between the page's markers."""
+def walkthrough_blocks(part: str = 'walkthrough') -> list:
+    """``(language, text)`` of the code blocks between the page's markers
+    (``part``: the main walkthrough, or its ``flux`` variant)."""
     text = WALKTHROUGH.read_text()
-    start = text.index('<!-- walkthrough:')
-    end = text.index('<!-- walkthrough end -->')
+    start = text.index(f'<!-- {part}:')
+    end = text.index(f'<!-- {part} end -->')
     return BLOCK.findall(text[start:end])
 
 
@@ -51,11 +52,7 @@ def test_walkthrough_runs_from_a_folder_outside_the_checkout(
         os.environ, MMDD_PROGRESS='0', PYTHONPATH=str(REPO_ROOT),
         OMP_NUM_THREADS='1',
         PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
-    out = subprocess.run(['bash', '-euo', 'pipefail', '-c', script], cwd=work,
-                         env=env, capture_output=True, text=True, timeout=600,
-                         check=False)
-    log = out.stdout + out.stderr
-    assert out.returncode == 0, log[-4000:]
+    log = _run(script, work, env)
 
     from mmdd.prompts import VOC_CLASSES, read_captions, read_prompts
     ids = (work / 'my_voc' / 'ImageSets' / 'Segmentation' /
@@ -70,3 +67,26 @@ def test_walkthrough_runs_from_a_folder_outside_the_checkout(
     assert len(list((work / 'my_synth' / 'mask').glob('*.png'))) == 2
     assert (work / 'work' / 'iter_2.pth').is_file()
     assert 'mIoU' in log
+
+    # The FLUX variant, in the same folder, inheriting my_config.py.
+    flux = walkthrough_blocks('flux')
+    config = next(text for lang, text in flux if lang == 'python')
+    assert config.startswith('# my_flux_config.py')
+    (work / 'my_flux_config.py').write_text(config)
+    log = _run(
+        '\n'.join(text for lang, text in flux if lang == 'shell').replace(
+            '$MMDD', str(REPO_ROOT)), work, env)
+    manifest = (work / 'my_synth_flux' / 'manifest.json').read_text()
+    assert 'tiny-flux' in manifest and '"concept"' in manifest
+    assert len(list((work / 'my_synth_flux' / 'mask').glob('*.png'))) == 2
+    assert (work / 'work_flux' / 'iter_2.pth').is_file()
+    assert 'mIoU' in log
+
+
+def _run(script: str, work: Path, env: dict) -> str:
+    out = subprocess.run(['bash', '-euo', 'pipefail', '-c', script], cwd=work,
+                         env=env, capture_output=True, text=True, timeout=600,
+                         check=False)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-4000:]
+    return log
