@@ -56,6 +56,12 @@ class DiTTextConditioning:
                 prompts.append(
                     build_sample_prompt(tokenizer, caption, class_names,
                                         append, max_length=length))
+        clip = prompts[:len(self.clip_tokenizers)]
+        if any(p.class_prompt_ids != clip[0].class_prompt_ids for p in clip):
+            raise ValueError(  # SD3: both CLIPs' states share columns
+                f'the class prompt {" ".join(class_names)!r} splits '
+                'differently in the two CLIP tokenizers (a "!" in a class '
+                'name?); rename the class')
         return prompts
 
     def negative_ids(self, text: str) -> List[List[List[int]]]:

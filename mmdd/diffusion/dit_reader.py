@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch
 
-from .attention import CROSS, SELF
+from .attention import CROSS
 from .class_tokens import SamplePrompt
 from .dit_layers import pooling, select_blocks
 from .dit_processors import record_dit_attention
@@ -42,8 +42,9 @@ class DiTReader:
     def __init__(self, pipeline, text, config, height: int, width: int):
         transformer = pipeline.transformer
         self.transformer, self.text, self.config = transformer, text, config
-        patch = getattr(transformer.config, 'patch_size', 1)
-        patch = 2 if patch == 1 else patch  # FLUX packs 2x2 latents
+        patch = transformer.config.patch_size
+        if hasattr(transformer, 'single_transformer_blocks'):
+            patch *= 2  # FLUX packs 2x2 latent pixels into a token
         scale = pipeline.vae_scale_factor
         if height % (scale * patch) or width % (scale * patch):
             raise ValueError(
@@ -139,6 +140,3 @@ def joined_maps(averages: Dict[str, torch.Tensor]) -> torch.Tensor:
     """``cross`` then ``concept`` columns side by side, (B, N, columns)."""
     parts = [averages[k] for k in (CROSS, CONCEPT) if k in averages]
     return torch.cat(parts, dim=-1)
-
-
-__all__ = ['DiTReader', 'RecordedColumns', 'joined_maps', 'SELF']

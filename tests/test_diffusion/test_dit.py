@@ -245,3 +245,16 @@ def test_recording_processors_follow_the_installed_diffusers(cls):
     assert digest == UPSTREAM_SHA256[cls.__name__], (
         f'diffusers changed {cls.__name__}.__call__: compare it with '
         'mmdd/diffusion/dit_processors.py and update UPSTREAM_SHA256')
+
+
+def test_sd3_class_prompt_must_split_alike_in_both_clips():
+    """SD3 concatenates both CLIPs' states column by column: a class name
+    that the two tokenizers split differently is refused."""
+    import copy
+    sd3 = build_random_dit_pipeline('sd3-tiny')
+    sd3.tokenizer_2 = copy.deepcopy(sd3.tokenizer)
+    sd3.tokenizer_2.add_special_tokens({'pad_token': '!'})  # as SDXL's
+    gen = LabelledImageGenerator(sd3, ['background', 'wow!!'],
+                                 GenerationConfig(num_inference_steps=1))
+    with pytest.raises(ValueError, match='two CLIP tokenizers'):
+        gen.generate([SampleRequest('a wow!! here', [1], 0)])
