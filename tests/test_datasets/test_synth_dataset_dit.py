@@ -8,8 +8,8 @@ import pytest
 from mmengine.config import Config
 
 from mmdd.utils.cli import build_runner
-from tests.conftest import CONFIG_DIR, DEMO_CONFIG, isolate_runner
-from tests.test_engine.test_train_runner import logged
+from tests.conftest import CONFIG_DIR
+from tests.test_engine.test_train_runner import logged, tiny_synth_cfg
 
 DIT_VOC = {
     'flux-schnell': 'black-forest-labs/FLUX.1-schnell',
@@ -23,22 +23,10 @@ DIT_VOC = {
 @pytest.mark.parametrize('source', ['class_prompt', 'concept'])
 def test_a_users_config_generates_with_a_dit_and_trains(
         model, source, request, toy_prompts_file, toy_data_root, tmp_path):
-    cfg = Config.fromfile(
-        str(DEMO_CONFIG.parent /
-            'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
-    synth = cfg.train_dataloader.dataset
-    synth.update(
-        model=str(request.getfixturevalue(model)),
-        prompts_file=toy_prompts_file, cache_dir=str(tmp_path / 'gen'),
-        num_samples=4, device='cpu')
-    synth.generation.update(num_inference_steps=2, height=64, width=64,
-                            max_sequence_length=32, label_source=source)
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        loader.dataset.data_root = toy_data_root
-    isolate_runner(cfg, tmp_path / 'work')
-    cfg.train_cfg.max_iters = 2
-    cfg.train_cfg.val_interval = 2
-    cfg.default_hooks.logger.interval = 1
+    cfg = tiny_synth_cfg(
+        str(request.getfixturevalue(model)), toy_prompts_file, toy_data_root,
+        tmp_path, iters=2, height=64, width=64, max_sequence_length=32,
+        label_source=source)
     runner = build_runner(cfg)
     runner.train()
     masks = sorted((tmp_path / 'gen' / 'mask').glob('*.png'))

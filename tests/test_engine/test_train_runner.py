@@ -21,6 +21,26 @@ def demo_cfg(data_root: str, work_dir: Path, iters: int,
     return cfg
 
 
+def tiny_synth_cfg(model: str, prompts_file: str, data_root: str,
+                   tmp_path: Path, iters: int, **generation) -> Config:
+    """The tiny-SD demo config on ``model``: 4 samples generated into
+    ``tmp_path/gen`` (2 steps), ``iters`` iterations, toy val data."""
+    cfg = Config.fromfile(
+        str(DEMO_CONFIG.parent /
+            'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
+    synth = cfg.train_dataloader.dataset
+    synth.update(model=model, prompts_file=prompts_file,
+                 cache_dir=str(tmp_path / 'gen'), num_samples=4, device='cpu')
+    synth.generation.update(num_inference_steps=2, **generation)
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.data_root = data_root
+    isolate_runner(cfg, tmp_path / 'work')
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.default_hooks.logger.interval = 1
+    return cfg
+
+
 def logged(runner, key: str) -> list:
     path = Path(runner.log_dir) / 'vis_data' / 'scalars.json'
     rows = [json.loads(line) for line in path.read_text().splitlines()]
@@ -65,20 +85,9 @@ def test_runner_trains_on_synth_dataset_end_to_end(tiny_pipeline_dir,
                                                    toy_data_root, tmp_path):
     """SynthDataset generates inside the Runner, then the segmenter trains
     with the uncertainty-aware loss and is evaluated on real data."""
-    cfg = Config.fromfile(
-        str(DEMO_CONFIG.parent /
-            'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'))
-    synth = cfg.train_dataloader.dataset
-    synth.update(
-        model=str(tiny_pipeline_dir), prompts_file=toy_prompts_file,
-        cache_dir=str(tmp_path / 'gen'), num_samples=4, device='cpu')
-    synth.generation.num_inference_steps = 2
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        loader.dataset.data_root = toy_data_root
-    isolate_runner(cfg, tmp_path / 'work')
-    cfg.train_cfg.max_iters = 3
-    cfg.train_cfg.val_interval = 3
-    cfg.default_hooks.logger.interval = 1
+    cfg = tiny_synth_cfg(
+        str(tiny_pipeline_dir), toy_prompts_file, toy_data_root, tmp_path,
+        iters=3)
     runner = build_runner(cfg)
     runner.train()
     assert len(list((tmp_path / 'gen' / 'mask').glob('*.png'))) == 4

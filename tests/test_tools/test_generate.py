@@ -55,6 +55,25 @@ def sample_files(cache: Path) -> dict:
     }
 
 
+def kill_after(args: list, cache: Path, finished: int) -> None:
+    """Start tools/generate.py, SIGKILL it once ``finished`` samples are
+    written (fewer than all of them)."""
+    proc = subprocess.Popen(
+        [sys.executable,
+         str(REPO_ROOT / 'tools' / 'generate.py')] + args,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.time() + 300
+    meta = cache / 'meta'
+    while time.time() < deadline and proc.poll() is None:
+        if meta.is_dir() and len(list(meta.glob('*.json'))) >= finished:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, 'generation ended before it could be killed'
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert finished <= len(list(meta.glob('*.json'))) < NUM_SAMPLES
+
+
 @pytest.fixture(scope='module')
 def reference(tiny_pipeline_dir, toy_prompts_file, tmp_path_factory):
     """An uninterrupted single-process run."""
@@ -70,21 +89,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_files(
         reference, tiny_pipeline_dir, toy_prompts_file, tmp_path):
     cache = tmp_path / 'cache'
     args = generate_cmd(str(tiny_pipeline_dir), toy_prompts_file, cache)
-    proc = subprocess.Popen(
-        [sys.executable,
-         str(REPO_ROOT / 'tools' / 'generate.py')] + args,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    deadline = time.time() + 300
-    meta = cache / 'meta'
-    while time.time() < deadline and proc.poll() is None:
-        if meta.is_dir() and len(list(meta.glob('*.json'))) >= 3:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, 'generation ended before it could be killed'
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    finished = len(list(meta.glob('*.json')))
-    assert 3 <= finished < NUM_SAMPLES
+    kill_after(args, cache, 3)
 
     out = run_generate(args)
     log = out.stdout + out.stderr
