@@ -1,7 +1,8 @@
 """The architectures the benchmarks run, one table entry each.
 
 Every entry names a random-weight pipeline preset (built from configs, no
-download) of a family (SD 1.x/2.x or SDXL) and the batch the GPU
+download) of a family (SD 1.x/2.x, SDXL, or the diffusion transformers
+SD3 / SD3.5 and FLUX.1) and the batch, steps, guidance and dtype the GPU
 rehearsal runs it at. Adding an architecture is one entry in
 :data:`ARCHITECTURES` (plus, for a new preset, one entry in mmdd's
 random-pipeline presets). A family whose builder this mmdd lacks (SDXL
@@ -18,6 +19,8 @@ FAMILIES = {
     'sd': ('mmdd.testing.random_pipeline', 'SIZES', 'build_random_pipeline'),
     'sdxl':
     ('mmdd.testing.random_sdxl', 'SDXL_SIZES', 'build_random_sdxl_pipeline'),
+    'dit':
+    ('mmdd.testing.random_dit', 'DIT_SIZES', 'build_random_dit_pipeline'),
 }
 
 
@@ -27,6 +30,23 @@ class Architecture:
     title: str
     gpu_batch: int = 8  # the GPU rehearsal's batch
     family: str = 'sd'
+    # The sampler the GPU rehearsal runs (None: its --steps / --guidance
+    # defaults, 50 and 7.5) and its CUDA dtype (unless --dtype is given).
+    steps: Optional[int] = None
+    guidance: Optional[float] = None
+    gpu_dtype: str = 'fp16'
+
+    @property
+    def is_dit(self) -> bool:
+        return self.family == 'dit'
+
+
+def _dit(preset: str, title: str, steps: int = 28,
+         guidance: float = 4.5) -> Architecture:
+    """A diffusion transformer: batch 1, bf16 on CUDA (FLUX's and SD3.5's
+    own precision)."""
+    return Architecture(preset, title, gpu_batch=1, family='dit', steps=steps,
+                        guidance=guidance, gpu_dtype='bf16')
 
 
 ARCHITECTURES: Dict[str, Architecture] = {
@@ -45,6 +65,25 @@ ARCHITECTURES: Dict[str, Architecture] = {
     Architecture('tiny', 'tiny SDXL topology, 128x128', family='sdxl'),
     'sdxl-small':
     Architecture('small', 'small SDXL topology, 256x256', family='sdxl'),
+    # Diffusion transformers (mmdd.testing.random_dit); FLUX has no CFG
+    # batch, its guidance feeds FLUX.1-dev's guidance embedding.
+    'sd3-tiny':
+    _dit('sd3-tiny', 'tiny SD3 topology, 64x64'),
+    'sd35-tiny':
+    _dit('sd35-tiny', 'tiny SD3.5 topology, 64x64'),
+    'flux-tiny':
+    _dit('flux-tiny', 'tiny FLUX.1 topology, 64x64', guidance=3.5),
+    'sd35-small':
+    _dit('sd35-small', 'small SD3.5 topology, 256x256'),
+    'flux-small':
+    _dit('flux-small', 'small FLUX.1 topology, 256x256', guidance=3.5),
+    'sd35-medium':
+    _dit('sd35-medium', 'SD3.5-Medium architecture, 1024x1024'),
+    'flux-schnell':
+    _dit('flux-schnell', 'FLUX.1-schnell architecture, 1024x1024', steps=4,
+         guidance=0.0),
+    'flux-dev':
+    _dit('flux-dev', 'FLUX.1-dev architecture, 1024x1024', guidance=3.5),
 }
 
 
@@ -75,12 +114,40 @@ def build_pipeline(name: str, device: str = 'cpu',
                    dtype: torch.dtype = torch.float32,
                    bpe_path: Optional[str] = None):
     """The random-weight pipeline of architecture ``name`` on ``device``
-    (initialised on the CPU with the preset's seed, as in the tests)."""
+    (a UNet's initialised on the CPU with the preset's seed, as in the
+    tests; a diffusion transformer's drawn on ``device`` in ``dtype``, as
+    the real sizes would take minutes on a CPU)."""
     reason = unavailable(name)
     if reason:
         raise ValueError(reason)
     _, builder = family(name)
-    pipeline = builder(ARCHITECTURES[name].preset, bpe_path=bpe_path)
-    pipeline.to(device, dtype)
+    if ARCHITECTURES[name].is_dit:
+        pipeline = builder(ARCHITECTURES[name].preset, bpe_path=bpe_path,
+                           device=device, dtype=dtype)
+    else:
+        pipeline = builder(ARCHITECTURES[name].preset, bpe_path=bpe_path)
+        pipeline.to(device, dtype)
     pipeline.set_progress_bar_config(disable=True)
     return pipeline
+
+
+def image_size(name: str, pipeline) -> int:
+    """The side in pixels architecture ``name`` generates at: the preset's
+    latent size times the VAE's factor (a FLUX pipeline's own default is
+    1024 px whatever its preset)."""
+    if not ARCHITECTURES[name].is_dit:
+        return pipeline.unet.config.sample_size * pipeline.vae_scale_factor
+    presets, _ = family(name)
+    preset = presets[ARCHITECTURES[name].preset]
+    latent = preset['transformer'].get('sample_size',
+                                       preset.get('sample_size'))
+    return latent * pipeline.vae_scale_factor
+
+
+def max_sequence_length(name: str) -> Optional[int]:
+    """A diffusion transformer preset's T5 length (None: the pipeline's
+    default, 256 for SD3 and 512 for FLUX)."""
+    if not ARCHITECTURES[name].is_dit:
+        return None
+    presets, _ = family(name)
+    return presets[ARCHITECTURES[name].preset].get('max_sequence_length')

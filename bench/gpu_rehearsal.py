@@ -4,13 +4,17 @@ For each architecture (random weights, built from its config): the plain
 diffusers pipeline vs mmdd's labelled generation (time, peak memory,
 images/s), the paper code's attention-store pattern as a probe, the UNet's
 fraction of the card's FLOP bound; then the label computation's time per
-image. Tables (markdown and JSON) go to ``--out`` after every section, so
-a run cut short keeps what it finished. Needs torch, diffusers,
-transformers, numpy, safetensors and mmdd (no OpenMMLab package).
+image. A diffusion transformer (SD3.5, FLUX.1) runs the first part only,
+one row per label source, at its own steps, guidance and dtype. Tables
+(markdown and JSON) go to ``--out`` after every section, so a run cut
+short keeps what it finished. Needs torch, diffusers, transformers,
+numpy, safetensors and mmdd (no OpenMMLab package).
 
     bash bench/gpu_rehearsal.sh OUT_DIR          # on the GPU machine
     python bench/gpu_rehearsal.py --device cpu --archs tiny --batch 1 \\
         --steps 2 --repeats 1 --label-grid 8 --out /tmp/rehearsal
+    python bench/gpu_rehearsal.py --device cpu --archs flux-tiny sd35-tiny \\
+        --batch 1 --steps 2 --repeats 1 --sections generation --out /tmp/dit
 """
 import argparse
 import gc
@@ -19,20 +23,23 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from architectures import build_pipeline  # noqa: E402
-from architectures import ARCHITECTURES, unavailable
+from architectures import (ARCHITECTURES, image_size, max_sequence_length,
+                           unavailable)
 from attention_store_probe import largest_map_bytes  # noqa: E402
 from attention_store_probe import predicted_bytes, store_all_attention
 from flop_bound import flop_bound_row  # noqa: E402
 from label_timing import label_timing_rows  # noqa: E402
 from measure import MiB, alternate, medians, peak_memory, ratio  # noqa
 from rehearsal_tables import write_tables  # noqa: E402
-from workloads import generation_runs  # noqa: E402
+from workloads import generation_runs, labelled_variants  # noqa: E402
+
+from mmdd.diffusion.generation_config import LABEL_SOURCES  # noqa: E402
 
 DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 SECTIONS = ('generation', 'labels')
@@ -54,12 +61,21 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=SECTIONS)
     parser.add_argument('--batch', type=int,
                         help='default: each architecture\'s GPU batch')
-    parser.add_argument('--steps', type=int, default=50)
-    parser.add_argument('--guidance', type=float, default=7.5)
+    parser.add_argument(
+        '--steps', type=int, help='default: each architecture\'s own '
+        '(50 for a UNet; 28, or 4 for FLUX.1-schnell, for a DiT)')
+    parser.add_argument(
+        '--guidance', type=float, help='default: each architecture\'s '
+        'own (7.5 for a UNet; 4.5 SD3.5, 3.5 FLUX.1-dev, 0 schnell)')
+    parser.add_argument(
+        '--label-sources', nargs='+', default=list(LABEL_SOURCES),
+        choices=LABEL_SOURCES, help='a diffusion transformer\'s labelled '
+        'variants, one row each (a UNet always labels from class_prompt)')
     parser.add_argument('--repeats', type=int, default=3,
                         help='timed rounds after the warm-up')
-    parser.add_argument('--dtype', choices=sorted(DTYPES),
-                        help='default fp16 on CUDA, fp32 elsewhere')
+    parser.add_argument(
+        '--dtype', choices=sorted(DTYPES), help='default: fp32 off CUDA; '
+        'on CUDA each architecture\'s own (fp16 UNet, bf16 DiT)')
     parser.add_argument('--unet-calls', type=int, default=10,
                         help='timed UNet calls of the FLOP-bound section')
     parser.add_argument(
@@ -81,8 +97,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=0,
                         help='torch CPU threads (0: torch\'s default)')
     args = parser.parse_args(argv)
-    args.dtype = args.dtype or ('fp16'
-                                if args.device.startswith('cuda') else 'fp32')
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error('--device cuda but torch sees no GPU; use --device cpu')
     return args
@@ -143,20 +157,71 @@ def attempt(what: str, failed: List[str], function, *args):
     return None
 
 
+def sampler(arch, args: argparse.Namespace) -> Tuple[int, float, str]:
+    """Steps, guidance and dtype of ``arch``: the command line's where
+    given, else the architecture's own, else 50 steps, guidance 7.5, and
+    fp16 on CUDA (fp32 elsewhere)."""
+    steps = args.steps or arch.steps or 50
+    guidance = next(
+        g for g in (args.guidance, arch.guidance, 7.5) if g is not None)
+    dtype = args.dtype or (arch.gpu_dtype
+                           if args.device.startswith('cuda') else 'fp32')
+    return steps, guidance, dtype
+
+
+def generation_rows(setting: Dict, times: Dict, peaks: Dict, batch: int,
+                    device: str) -> List[Dict]:
+    """One row per labelled variant (a UNet's ``labelled``, a diffusion
+    transformer's label sources): its figures as ``labelled_*`` beside the
+    plain pipeline's (and the reference pattern's), and their ratios."""
+    median = {variant: medians(t) for variant, t in times.items()}
+    extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
+    rows = []
+    for variant in labelled_variants(times):
+        names = {v: v for v in ('plain', 'reference') if v in times}
+        names[variant] = 'labelled'
+        row = dict(setting,
+                   label_source=variant.replace('labelled', 'class_prompt'))
+        for v, n in names.items():
+            row.update({
+                f'{n}_s': round(median[v]['wall'], 4),
+                f'{n}_images_per_s': round(batch / median[v]['wall'], 3),
+                f'{n}_peak_mib': round(peaks[v]['peak'], 1),
+                f'{n}_extra_mib': round(extra[v], 1)
+            })
+            if 'cpu' in median[v]:  # off CUDA
+                row[f'{n}_cpu_s'] = round(median[v]['cpu'], 4)
+        row.update(
+            time_ratio=ratio(median[variant]['wall'], median['plain']['wall']),
+            peak_ratio=ratio(peaks[variant]['peak'], peaks['plain']['peak']),
+            extra_ratio=ratio(extra[variant], extra['plain']), wall_runs={
+                n: [round(t['wall'], 3) for t in times[v]]
+                for v, n in names.items()
+            }, memory='torch.cuda.max_memory_allocated'
+            if device.startswith('cuda') else 'in-process VmHWM (indicative)')
+        rows.append(row)
+    return rows
+
+
 def run_architecture(name: str, args: argparse.Namespace,
                      results: Dict) -> None:
-    device, dtype = args.device, DTYPES[args.dtype]
-    arch = ARCHITECTURES[name]
+    device, arch = args.device, ARCHITECTURES[name]
+    steps, guidance, dtype = sampler(arch, args)
     batch = args.batch or (arch.gpu_batch if device.startswith('cuda') else 1)
     start = time.perf_counter()
-    pipeline = build_pipeline(name, device, dtype, args.bpe)
+    pipeline = build_pipeline(name, device, DTYPES[dtype], args.bpe)
     built_s = time.perf_counter() - start
-    runs = generation_runs(pipeline, batch, args.steps, guidance=args.guidance)
-    latent = pipeline.unet.config.sample_size
+    size = image_size(name, pipeline)
+    runs = generation_runs(pipeline, batch, steps, guidance=guidance,
+                           label_sources=args.label_sources, size=size,
+                           max_sequence_length=max_sequence_length(name))
     setting = dict(architecture=name, title=arch.title, batch=batch,
-                   steps=args.steps, size=latent * pipeline.vae_scale_factor,
-                   dtype=args.dtype, build_s=round(built_s, 1))
-    if name in args.reference_archs:
+                   steps=steps, guidance=guidance, size=size, dtype=dtype,
+                   build_s=round(built_s, 1))
+    if name in args.reference_archs and arch.is_dit:
+        results['skipped'].append(
+            f'{name} reference pattern: UNet attention only')
+    elif name in args.reference_archs:
         too_big = reference_fits(pipeline, batch, device)
         if too_big:
             results['skipped'].append(f'{name} reference pattern: {too_big}')
@@ -186,31 +251,12 @@ def run_architecture(name: str, args: argparse.Namespace,
                 f'{name} reference pattern: out of memory ({error})'[:300])
             torch.cuda.empty_cache()
     times = alternate(runs, args.repeats, device, warm_up=False)
+    results['generation'] += generation_rows(setting, times, peaks, batch,
+                                             device)
     median = {variant: medians(t)['wall'] for variant, t in times.items()}
-    cpu = {
-        f'{variant}_cpu_s': round(medians(t)['cpu'], 4)  # off CUDA
-        for variant, t in times.items() if 'cpu' in t[0]
-    }
     extra = {v: p['peak'] - p['baseline'] for v, p in peaks.items()}
-    results['generation'].append(
-        dict(
-            setting, **{f'{v}_s': round(median[v], 4)
-                        for v in runs}, **cpu,
-            **{f'{v}_images_per_s': round(batch / median[v], 3)
-               for v in runs},
-            **{f'{v}_peak_mib': round(peaks[v]['peak'], 1)
-               for v in runs
-               }, **{f'{v}_extra_mib': round(extra[v], 1)
-                     for v in runs}, time_ratio=ratio(median['labelled'],
-                                                      median['plain']),
-            peak_ratio=ratio(peaks['labelled']['peak'],
-                             peaks['plain']['peak']),
-            extra_ratio=ratio(extra['labelled'], extra['plain']), wall_runs={
-                v: [round(t['wall'], 3) for t in ts]
-                for v, ts in times.items()
-            }, memory='torch.cuda.max_memory_allocated'
-            if device.startswith('cuda') else 'in-process VmHWM (indicative)'))
     if 'reference' in runs:
+        latent = size // pipeline.vae_scale_factor
         results['reference'].append(
             dict(
                 setting, reference_s=round(median['reference'], 4),
@@ -223,11 +269,12 @@ def run_architecture(name: str, args: argparse.Namespace,
                 predicted_kept_mib=round(
                     predicted_bytes(pipeline.unet, (latent, latent), 2 * batch,
                                     pipeline.unet.dtype.itemsize) / MiB, 1)))
-    results['flops'].append(
-        dict(
-            setting,
-            **flop_bound_row(pipeline, batch, device, args.peak_tflops,
-                             median['plain'], args.steps, args.unet_calls)))
+    if not arch.is_dit:  # the FLOP bound is the UNet's
+        results['flops'].append(
+            dict(
+                setting,
+                **flop_bound_row(pipeline, batch, device, args.peak_tflops,
+                                 median['plain'], steps, args.unet_calls)))
     del pipeline, runs
     gc.collect()
     if device.startswith('cuda'):
@@ -243,7 +290,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     results = dict(
         environment=environment(args), settings=vars(args).copy(),
         generation=[], reference=[], flops=[], labels=[], skipped=[],
-        failed=[])
+        failed=[], architecture_s={})
     if 'generation' in args.sections:
         last_s = 0.0  # the previous architecture's time: the next's guess
         for name in args.archs:
@@ -260,6 +307,8 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             attempt(name, results['failed'], run_architecture, name, args,
                     results)
             last_s = time.perf_counter() - start - elapsed
+            results['architecture_s'][name] = round(last_s, 1)
+            print(f'{name}: {last_s:.0f} s', flush=True)
             results['environment']['elapsed_s'] = round(
                 time.perf_counter() - start, 1)
             print(write_tables(out, results), flush=True)

@@ -47,7 +47,8 @@ def target_rows(results: Dict) -> List[Dict]:
             met = value <= bound if op == '<=' else value >= bound
             rows.append(
                 dict(target=f'{what} {op} {bound}',
-                     architecture=row['architecture'], value=value,
+                     architecture=row['architecture'],
+                     label_source=row.get('label_source'), value=value,
                      result='met' if met else 'missed'))
     return rows
 
@@ -60,12 +61,19 @@ def markdown(results: Dict) -> str:
         '## Plain pipeline vs labelled generation', ''
     ]
     lines += table(results['generation'], [
-        'architecture', 'batch', 'steps', 'size', 'dtype', 'plain_s',
-        'labelled_s', 'time_ratio', 'plain_images_per_s',
-        'labelled_images_per_s', 'plain_peak_mib', 'labelled_peak_mib',
-        'peak_ratio', 'plain_extra_mib', 'labelled_extra_mib', 'extra_ratio',
-        'memory'
+        'architecture', 'batch', 'steps', 'size', 'dtype', 'label_source',
+        'guidance', 'plain_s', 'labelled_s', 'time_ratio',
+        'plain_images_per_s', 'labelled_images_per_s', 'plain_peak_mib',
+        'labelled_peak_mib', 'peak_ratio', 'plain_extra_mib',
+        'labelled_extra_mib', 'extra_ratio', 'memory'
     ])
+    if results.get('architecture_s'):
+        lines += [
+            '', 'Seconds per architecture (build, every variant, every '
+            'section): ' +
+            ', '.join(f'{name} {s:.0f}'
+                      for name, s in results['architecture_s'].items())
+        ]
     lines += ['', '## The paper code\'s attention-store pattern', '']
     lines += table(results['reference'], [
         'architecture', 'batch', 'reference_s', 'labelled_s', 'time_ratio',
@@ -85,7 +93,8 @@ def markdown(results: Dict) -> str:
     ])
     lines += ['', '## Targets', '']
     lines += table(
-        target_rows(results), ['target', 'architecture', 'value', 'result'])
+        target_rows(results),
+        ['target', 'architecture', 'label_source', 'value', 'result'])
     for title in ('skipped', 'failed'):
         if results.get(title):
             lines += ['', f'## {title.capitalize()}', '']

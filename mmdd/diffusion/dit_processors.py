@@ -177,10 +177,12 @@ def record_dit_attention(transformer: torch.nn.Module,
 
     Processors go on the blocks the recorder reads and, when it carries a
     side stream, on every joint block before them (the side tokens must
-    pass through each). Three hooks: the transformer's forward (is this
-    call read?), its ``time_text_embed`` (the conditioning vector the side
-    stream is modulated with) and its ``context_embedder`` (the side tokens
-    are embedded as the text is). The original processors come back in a
+    pass through each). Pass ``recorder.end_step`` as the pipeline's
+    ``callback_on_step_end``: without it every transformer call is read.
+    Three hooks: the transformer's forward (is this call read?), its
+    ``time_text_embed`` (the conditioning vector the side stream is
+    modulated with) and its ``context_embedder`` (the side tokens are
+    embedded as the text is). The original processors come back in a
     ``finally``, also when the pipeline raises.
     """
     cls = (
@@ -204,7 +206,7 @@ def record_dit_attention(transformer: torch.nn.Module,
 
     def gate(module, args, kwargs):
         hidden = kwargs.get('hidden_states', args[0] if args else None)
-        recorder.begin_call(hidden.shape[0], kwargs['timestep'])
+        recorder.begin_call(hidden.shape[0])
 
     def keep_temb(module, args, output):
         state['temb'] = output

@@ -27,6 +27,8 @@ from .dit_processors import record_dit_attention
 from .dit_recorder import CLASS_GROUP, CONCEPT, CONCEPT_GROUP, DiTRecorder
 from .dit_side_stream import SideStream
 
+SELF_BLOCKS = 2  # default image -> image blocks: the last read ones
+
 
 @dataclass
 class RecordedColumns:
@@ -59,8 +61,10 @@ class DiTReader:
         self.self_size = tuple(n // self.self_pool for n in self.grid)
         self.cross_blocks = select_blocks(transformer, config.dit_blocks,
                                           'dit_blocks', joint_only=True)
+        # Image -> image costs about 2 N^2 d per read block (N = 4096 tokens
+        # at 1024 px): by default only the last two read blocks.
         self.self_blocks = (
-            self.cross_blocks
+            self.cross_blocks[-SELF_BLOCKS:]
             if config.dit_self_blocks is None else select_blocks(
                 transformer, config.dit_self_blocks, 'dit_self_blocks'))
         self._concepts: Dict[str, torch.Tensor] = {}

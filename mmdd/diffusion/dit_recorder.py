@@ -15,8 +15,11 @@ samples only, the recorder adds to an :class:`AttentionStore`:
 - ``self``: image -> image, a softmax over image keys only, in chunks of
   queries, keys summed and queries averaged over the self grid's cells.
 
-Only the first transformer call of each timestep is read: FLUX's true-CFG
-and SD3's skip-layer guidance make a second call with the same timestep.
+Only the first transformer call of each denoising step is read: FLUX's
+true CFG and SD3's skip-layer guidance make a second call in the same step.
+The pipeline's ``callback_on_step_end`` calls :meth:`DiTRecorder.end_step`.
+Nothing here waits for the device (no ``.item()``, no host copies), so
+recording never stalls the queue of kernels.
 """
 from typing import Dict, Optional, Sequence
 
@@ -67,24 +70,29 @@ class DiTRecorder:
         self.store = AttentionStore(layers)
         self.active = False
         self.text_length: Optional[int] = None
-        self._seen: set = set()
+        self._calls_in_step = 0
         self._side_outputs: Dict[str, dict] = {}
         # The side stream runs through joint blocks 0 .. the last read one.
         self.side_blocks_until = 1 + max(
             (joint_index(b.name)
              for b in cross_blocks), default=-1) if side else 0
 
-    def begin_call(self, batch: int, timestep: torch.Tensor) -> None:
+    def begin_call(self, batch: int) -> None:
         """A transformer call starts: read it if it is the first one of
-        its timestep."""
-        key = float(timestep.flatten()[0])
-        self.active = key not in self._seen
-        self._seen.add(key)
+        its denoising step."""
+        self.active = self._calls_in_step == 0
+        self._calls_in_step += 1
         self.text_length = None
         if self.active and batch not in (self.batch_size, 2 * self.batch_size):
             raise RuntimeError(
                 f'the transformer was called with batch {batch}, neither '
                 f'the {self.batch_size} samples nor twice that (guidance)')
+
+    def end_step(self, pipeline=None, step=None, timestep=None,
+                 callback_kwargs=None) -> dict:
+        """A denoising step ended (a ``callback_on_step_end``)."""
+        self._calls_in_step = 0
+        return {}
 
     def conditional(self, tensor: torch.Tensor) -> torch.Tensor:
         """The conditional samples: diffusers batches [uncond, cond]."""
@@ -142,7 +150,7 @@ class DiTRecorder:
         concepts = side[CONCEPT_GROUP][1].transpose(1, 2).flatten(2)
         image = self.conditional(image_output)
         scores = image.float() @ concepts.float().transpose(1, 2)
-        mask = self.side.masks[CONCEPT_GROUP].to(scores.device)[:, None]
+        mask = self.side.masks[CONCEPT_GROUP][:, None]
         scores = scores.masked_fill(~mask, float('-inf'))
         probs = scores.softmax(dim=-1)  # over concepts (paper, eq. 11)
         self._add(block_name, CONCEPT,
@@ -168,7 +176,8 @@ def _probabilities(query: torch.Tensor, key: torch.Tensor,
     """softmax(q k^T / sqrt(d)) over ``key``'s tokens, head-averaged:
     (B, H, Q, d) x (B, H, K, d) -> (B, Q, K), float32. ``mask`` (B, K):
     the keys that count (the others get 0)."""
-    scores = query @ key.transpose(-1, -2) * query.shape[-1]**-0.5
+    # Scale the queries, not the (much larger) scores.
+    scores = (query * query.shape[-1]**-0.5) @ key.transpose(-1, -2)
     if mask is not None:
         scores = scores.masked_fill(~mask[:, None, None], float('-inf'))
     return scores.softmax(dim=-1, dtype=torch.float32).mean(dim=1)

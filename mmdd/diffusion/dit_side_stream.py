@@ -37,16 +37,23 @@ class SideStream:
         }
         self.states: Dict[str, torch.Tensor] = {}
         self.temb: Optional[torch.Tensor] = None
+        self._key_masks: Dict[str, torch.Tensor] = {}
 
     def start(self, context_embedder: torch.nn.Module,
               temb: torch.Tensor) -> None:
-        """A new transformer call: embed the tokens as the text is."""
+        """A new transformer call: embed the tokens as the text is (and
+        move the masks to the device once, not at every block)."""
         weight = next(context_embedder.parameters())
         self.states = {
             group: context_embedder(tokens.to(weight.device, weight.dtype))
             for group, tokens in self.tokens.items()
         }
+        self.masks = {
+            group: mask.to(weight.device)
+            for group, mask in self.masks.items()
+        }
         self.temb = temb
+        self._key_masks: Dict[str, torch.Tensor] = {}
 
     def step(self, block: torch.nn.Module, attn: torch.nn.Module,
              image_key: torch.Tensor,
@@ -77,9 +84,12 @@ class SideStream:
 
     def key_mask(self, group: str, image_key: torch.Tensor) -> torch.Tensor:
         """(batch, 1, 1, tokens + image tokens): which keys count."""
-        mask = self.masks[group].to(image_key.device)
-        image = mask.new_ones(mask.shape[0], image_key.shape[2])
-        return torch.cat([mask, image], dim=1)[:, None, None]
+        if group not in self._key_masks:
+            mask = self.masks[group]
+            image = mask.new_ones(mask.shape[0], image_key.shape[2])
+            self._key_masks[group] = torch.cat([mask, image], dim=1)[:, None,
+                                                                     None]
+        return self._key_masks[group]
 
 
 def _heads(tensor: torch.Tensor, head_dim: int) -> torch.Tensor:

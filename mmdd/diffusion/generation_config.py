@@ -35,7 +35,7 @@ class GenerationConfig:
     # concept) attention is read, by name ('transformer_blocks.12') or
     # joint index (12), None = the second half of the joint blocks; the
     # blocks whose image -> image attention is read (any block, FLUX's
-    # single-stream ones too), None = the same blocks.
+    # single-stream ones too), None = the last two of those.
     dit_blocks: Optional[Sequence[Union[int, str]]] = None
     dit_self_blocks: Optional[Sequence[Union[int, str]]] = None
     # ConceptAttention's background concepts (each sample's class names

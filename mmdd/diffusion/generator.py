@@ -214,11 +214,14 @@ class LabelledImageGenerator:
             torch.Generator('cpu').manual_seed(r.seed) for r in requests
         ]
         with recording as store:
+            # A DiT recorder reads the first transformer call of each step.
+            steps = {} if self.dit is None else dict(
+                callback_on_step_end=store.end_step)
             output = pipeline(**self.text.pipeline_inputs(text, negative),
                               height=self.height, width=self.width,
                               num_inference_steps=config.num_inference_steps,
                               guidance_scale=config.guidance_scale,
-                              generator=generators, output_type='np')
+                              generator=generators, output_type='np', **steps)
         if self.dit is not None:
             averages = store.averages()
             cross, self_attention = joined_maps(averages), averages[SELF]

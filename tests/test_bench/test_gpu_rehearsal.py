@@ -72,3 +72,37 @@ def test_imports_no_openmmlab_package(rehearsal):
     """The GPU machine has no mmcv, mmengine or mmseg."""
     _, results = rehearsal
     assert results['environment']['openmmlab_modules'] == []
+
+
+def test_dit_rows_measure_each_label_source(tmp_path):
+    """SD3.5 and FLUX rows: one per label source, beside the plain
+    pipeline, with no reference pattern and no FLOP bound."""
+    out = tmp_path / 'dit'
+    command = [
+        sys.executable,
+        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', '--archs',
+        'flux-tiny', 'sd35-tiny', '--batch', '1', '--steps', '2', '--repeats',
+        '1', '--sections', 'generation', '--threads', '1', '--label-sources',
+        'class_prompt', 'concept', '--out',
+        str(out)
+    ]
+    path = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
+    proc = subprocess.run(command, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    results = json.loads((out / 'results.json').read_text())
+    assert results['failed'] == [] and results['reference'] == []
+    rows = {
+        (r['architecture'], r['label_source']): r
+        for r in results['generation']
+    }
+    assert set(rows) == {(a, s)
+                         for a in ('flux-tiny', 'sd35-tiny')
+                         for s in ('class_prompt', 'concept')}
+    for row in rows.values():
+        assert row['size'] == 64 and row['steps'] == 2
+        assert row['time_ratio'] == pytest.approx(
+            row['labelled_s'] / row['plain_s'], rel=1e-3)
+    assert 'flux-tiny' in (out / 'results.md').read_text()

@@ -142,7 +142,9 @@ def test_processors_and_hooks_restored_after_an_exception(dit, monkeypatch):
 
     monkeypatch.setattr(
         type(dit), '__call__',
-        lambda self, *a, **k: call(self, *a, callback_on_step_end=stop, **k))
+        lambda self, *a, **k: call(self, *a, **{
+            **k, 'callback_on_step_end': stop
+        }))
     with pytest.raises(KeyboardInterrupt):
         gen.generate(REQUESTS[:1])
     assert upstream_only(dit.transformer)
@@ -150,7 +152,7 @@ def test_processors_and_hooks_restored_after_an_exception(dit, monkeypatch):
     assert not dit.transformer.context_embedder._forward_hooks
 
 
-def test_only_the_first_call_of_a_timestep_is_read():
+def test_only_the_first_call_of_a_step_is_read():
     """SD3's skip-layer guidance calls the transformer a second time per
     step (batch 1, layers skipped): it is not recorded."""
     pipeline = build_random_dit_pipeline('sd35-tiny')
@@ -160,7 +162,8 @@ def test_only_the_first_call_of_a_timestep_is_read():
     with record_dit_attention(pipeline.transformer, recorder):
         pipeline('a cat', height=64, width=64, num_inference_steps=3,
                  guidance_scale=4.0, skip_guidance_layers=[1],
-                 skip_layer_guidance_start=0.0, max_sequence_length=32)
+                 skip_layer_guidance_start=0.0, max_sequence_length=32,
+                 callback_on_step_end=recorder.end_step)
     assert set(recorder.store.calls.values()) == {3}
 
 
@@ -179,10 +182,10 @@ def test_recorder_reads_planted_attention_as_labels():
     block = select_blocks(_FakeTransformer(), ['transformer_blocks.0'], 'x',
                           True)
     recorder = DiTRecorder(1, grid, 2, 1, block, block, True)
-    recorder.begin_call(1, torch.tensor([1.0]))
+    recorder.begin_call(1)
     recorder.joint('transformer_blocks.0', None, None, query, query, query,
                    text_key)
-    recorder.begin_call(1, torch.tensor([1.0]))  # a second call: skipped
+    recorder.begin_call(1)  # a second call in the same step: skipped
     recorder.joint('transformer_blocks.0', None, None, query * 0, query, query,
                    text_key)
     maps = recorder.averages()

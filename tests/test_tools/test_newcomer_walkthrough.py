@@ -74,8 +74,9 @@ def test_walkthrough_runs_from_a_folder_outside_the_checkout(
     assert config.startswith('# my_flux_config.py')
     (work / 'my_flux_config.py').write_text(config)
     log = _run(
-        '\n'.join(text for lang, text in flux if lang == 'shell').replace(
-            '$MMDD', str(REPO_ROOT)), work, env)
+        '\n'.join(text for lang, text in flux
+                  if lang == 'shell').replace('$MMDD', str(REPO_ROOT)), work,
+        env)
     manifest = (work / 'my_synth_flux' / 'manifest.json').read_text()
     assert 'tiny-flux' in manifest and '"concept"' in manifest
     assert len(list((work / 'my_synth_flux' / 'mask').glob('*.png'))) == 2
