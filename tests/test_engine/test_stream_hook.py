@@ -38,3 +38,21 @@ def test_the_hook_needs_a_streaming_dataset():
         SynthStreamHook().before_train(runner_with(loader))
     with pytest.raises(ValueError, match='log_interval=0'):
         SynthStreamHook(log_interval=0)
+
+
+def test_train_names_a_streaming_configs_missing_pieces(tmp_path):
+    from mmengine.config import Config
+
+    from mmdd.engine.stream_checks import stream_problems
+    from tests.conftest import CONFIG_DIR
+    cfg = Config.fromfile(
+        str(CONFIG_DIR / 'dd' /
+            'dd_deeplabv3_r101-d8_2xb4-20k_synvoc-stream-512x512.py'))
+    assert stream_problems(cfg) == []
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
+    cfg.custom_hooks = []
+    first, second = stream_problems(cfg)
+    assert "'InfiniteSampler'" in first and "type='StreamSampler'" in first
+    assert "dict(type='SynthStreamHook')" in second
+    cfg.train_dataloader.dataset.stream = None
+    assert stream_problems(cfg) == []
