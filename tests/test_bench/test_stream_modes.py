@@ -36,14 +36,25 @@ def test_modes_train_the_same_images_at_the_same_global_batch(
 
 
 def test_table_reports_ratios_to_generate_first():
+    run = dict(first_block=5, first=10, generated=50, total=100, miou=50)
     runs = {
-        'generate-first': [
-            dict(first=10, total=100, miou=50),
-            dict(first=12, total=100, miou=52)
-        ],
-        'split': [dict(first=2, total=80, miou=51)] * 2,
+        'generate-first': [run, dict(run, first=12, miou=52)],
+        'split': [dict(run, total=80, miou=51)] * 2,
     }
     lines = stream_modes.table(runs).splitlines()
-    assert lines[2] == ('| generate-first | 11.0 (10.0-12.0) | 100.0 '
-                        '(100.0-100.0) | 1.00 | 51.00 (50.00-52.00) |')
+    assert lines[2] == ('| generate-first | 5.0 (5.0-5.0) | 11.0 (10.0-12.0) '
+                        '| 50.0 (50.0-50.0) | 100.0 (100.0-100.0) | 1.00 | '
+                        '51.00 (50.00-52.00) |')
     assert '| 0.80 |' in lines[3]
+
+
+def test_generation_times_read_the_meta_files(tmp_path):
+    import os
+    meta = tmp_path / 'meta'
+    meta.mkdir()
+    for index, at in enumerate([3, 5, 2, 9]):  # blocks [0, 1], [2, 3]
+        path = meta / f'{index:06d}.json'
+        path.write_text('{}')
+        os.utime(path, (at, at))
+    assert stream_modes.generation_times(str(tmp_path), 2,
+                                         1) == dict(first_block=4, generated=8)
