@@ -18,7 +18,7 @@ time); then the test mIoU on real scenes (tools/test.py, not timed). The
 modes run side by side within each seed; compare ratios, not seconds (a
 shared machine's load moves them).
 
-    python bench/stream_modes.py                       # ~25 min on 2 cores
+    python bench/stream_modes.py          # docs/benchmarks.md's table, ~40 min
     python bench/stream_modes.py --images 64 --iters 100 --seeds 0
     python bench/stream_modes.py --start-after 48      # a warm-up setting
 """
@@ -172,17 +172,17 @@ def table(results: Dict[str, List[Dict[str, float]]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=96)
-    parser.add_argument('--iters', type=int, default=150)
+    parser.add_argument('--iters', type=int, default=100)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--modes', nargs='+', default=list(MODES),
                         choices=list(MODES))
-    parser.add_argument('--interval', type=int, default=10,
+    parser.add_argument('--interval', type=int, default=20,
                         help='interleaved: iterations between steps')
     parser.add_argument('--blocks', type=int, default=1,
                         help='interleaved: blocks per rank and step')
     parser.add_argument('--start-after', type=int, default=1,
                         help='train once this many samples exist')
-    parser.add_argument('--test', type=int, default=100,
+    parser.add_argument('--test', type=int, default=50,
                         help='real test scenes')
     parser.add_argument('--port', type=int, default=29561)
     parser.add_argument('--work-dir', default='work_dirs/bench_stream_modes')
