@@ -1,9 +1,10 @@
 """SynthDataset: Stable Diffusion images with attention labels, as an mmseg
-dataset that generates what its cache lacks before training starts.
+dataset that generates what its cache lacks before training starts (or,
+with ``stream``, while it trains).
 """
 import logging
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
@@ -81,7 +82,8 @@ class SynthDataset(BaseSegDataset):
                  verify: str = 'sha256', mask_folder: str = 'mask',
                  wait_for_other_run: bool = True,
                  barrier_timeout: Optional[float] = None,
-                 allow_partial: bool = False, stream=None, **kwargs) -> None:
+                 allow_partial: bool = False,
+                 stream: Union[None, bool, Dict] = None, **kwargs) -> None:
         check_verify(verify)
         # Reads (generate=False: browsing, testing) never stream.
         self.stream_config = StreamConfig.parse(stream) if generate else None
