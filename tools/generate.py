@@ -48,6 +48,7 @@ def main() -> None:
             print_log(f'Training on this data will fail: {problem}',
                       logger='current', level=logging.WARNING)
     for dataset_cfg in found:
+        dataset_cfg['stream'] = None  # everything now, nothing to train
         dataset = DATASETS.build(dataset_cfg)  # full_init generates
         if rank == 0:
             print_log(

@@ -8,6 +8,7 @@ import logging
 from mmengine.logging import print_log
 
 from mmdd.engine.preflight import check_before_generation
+from mmdd.engine.split_ranks import setup_split_ranks
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, build_runner, load_config
 
@@ -46,6 +47,8 @@ def main() -> None:
         enable_amp(cfg)
     cfg.resume = args.resume
     check_before_generation(cfg)  # fail before hours of generation
+    if setup_split_ranks(cfg):  # a rank that only generates: done
+        return
     build_runner(cfg).train()
 
 

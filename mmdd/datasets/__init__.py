@@ -1,5 +1,7 @@
 from .coco_object import CocoObjectDataset
 from .shapes_dataset import ShapesDataset, write_shapes_split
+from .stream_config import StreamConfig
+from .stream_sampler import StreamSampler
 from .synth_cache import CacheMismatchError, SynthCache
 from .synth_dataset import SynthDataset
 from .synth_presets import (SynthCOCODataset, SynthShapesDataset,
@@ -8,6 +10,6 @@ from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'CacheMismatchError', 'CocoObjectDataset', 'ShapesDataset', 'SynthCache',
-    'SynthDataset', 'SynthCOCODataset', 'SynthShapesDataset',
-    'SynthVOCDataset', 'write_shapes_split'
+    'StreamConfig', 'StreamSampler', 'SynthDataset', 'SynthCOCODataset',
+    'SynthShapesDataset', 'SynthVOCDataset', 'write_shapes_split'
 ]

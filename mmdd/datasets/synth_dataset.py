@@ -1,14 +1,16 @@
 """SynthDataset: Stable Diffusion images with attention labels, as an mmseg
-dataset that generates what its cache lacks before training starts.
+dataset that generates what its cache lacks before training starts (or,
+with ``stream``, while it trains).
 """
 import logging
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from mmdd.registry import DATASETS
+from .stream_config import StreamConfig
 from .synth_cache import SynthCache, check_verify, sha256_of
 from .synth_generation import check_model, fill_cache, read_prompt_records
 
@@ -62,6 +64,12 @@ class SynthDataset(BaseSegDataset):
         mask_folder: the cache folder labels are read from: ``mask`` (the
             attention labels) or, for a self-training round, the folder that
             ``tools/pseudo_label.py`` wrote.
+        stream: None (the default) generates every missing sample before
+            training; ``dict(mode='interleaved' | 'split', ...)`` (or True
+            for interleaved) starts training once the first blocks exist
+            and generates the rest while it runs, the same bytes
+            (:mod:`mmdd.datasets.stream_config`; it needs
+            ``StreamSampler`` and ``SynthStreamHook``).
         metainfo: ``classes`` (index 0 the background; the names are written
             into the prompts) and ``palette``.
     """
@@ -74,8 +82,17 @@ class SynthDataset(BaseSegDataset):
                  verify: str = 'sha256', mask_folder: str = 'mask',
                  wait_for_other_run: bool = True,
                  barrier_timeout: Optional[float] = None,
-                 allow_partial: bool = False, **kwargs) -> None:
+                 allow_partial: bool = False,
+                 stream: Union[None, bool, Dict] = None, **kwargs) -> None:
         check_verify(verify)
+        # Reads (generate=False: browsing, testing) never stream.
+        self.stream_config = StreamConfig.parse(stream) if generate else None
+        if self.stream_config is not None and mask_folder != 'mask':
+            raise ValueError(
+                f"stream is set with mask_folder={mask_folder!r}: only the "
+                "attention labels ('mask') stream; read a self-training "
+                'round from a finished cache with stream=None.')
+        self.stream = None  # the CacheStream, once full_init starts it
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         self.cache = SynthCache(cache_dir)
@@ -142,7 +159,13 @@ class SynthDataset(BaseSegDataset):
             prompts = self._prompts()
             count = self._count(prompts)
             check_model(self.model, self.generation)
-            fill_cache(self, prompts, count)
+            if self.stream_config is None:
+                fill_cache(self, prompts, count)
+            else:
+                from .synth_stream import CacheStream
+                self.stream = CacheStream(self, self.stream_config, prompts,
+                                          count)
+                self.stream.start()
             self._generated = True
         super().full_init()
 
@@ -168,16 +191,18 @@ class SynthDataset(BaseSegDataset):
         count = self._count(prompts)
         if not self._generated:
             self._check_read()
-        # Just generated: every sample was verified; sizes suffice.
-        report = self.cache.survey(count,
-                                   'size' if self._generated else self.verify)
-        ready = self._ready_indices(count, report)
+        if self.stream is not None:  # listed ahead; StreamSampler waits
+            ready = range(count)
+        else:  # just generated: every sample was verified; sizes suffice
+            report = self.cache.survey(
+                count, 'size' if self._generated else self.verify)
+            ready = self._ready_indices(count, report)
         data_list = []
         for index in ready:
             sample_id = self.cache.sample_id(index)
             seg_map_path = self.cache.root / self.mask_folder / \
                 f'{sample_id}.png'
-            if not seg_map_path.is_file():
+            if self.stream is None and not seg_map_path.is_file():
                 raise FileNotFoundError(
                     f'{seg_map_path} is missing: write the {self.mask_folder}'
                     ' labels with tools/pseudo_label.py CONFIG CHECKPOINT '
@@ -216,6 +241,8 @@ class SynthDataset(BaseSegDataset):
     def prepare_data(self, idx: int):
         """Name the damaged file (and the repair) when a sample fails to
         load, instead of a decoder error about a byte stream."""
+        if self.stream is not None:
+            self._check_finished(idx)
         try:
             return super().prepare_data(idx)
         except Exception as err:
@@ -227,3 +254,12 @@ class SynthDataset(BaseSegDataset):
                 f'Synthetic sample {sample_id} cannot be loaded: {problem}. '
                 'Repair the cache with python tools/generate.py CONFIG '
                 '(it finds and regenerates damaged samples).') from err
+
+    def _check_finished(self, idx: int) -> None:
+        sample_id = Path(self.get_data_info(idx)['img_path']).stem
+        if not self.cache.path('meta', sample_id).exists():
+            raise RuntimeError(
+                f'Synthetic sample {sample_id} is not generated yet. A '
+                'streaming SynthDataset is read through StreamSampler, '
+                "which draws only finished samples: set train_dataloader."
+                "sampler=dict(type='StreamSampler').")

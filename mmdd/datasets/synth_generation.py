@@ -5,7 +5,7 @@ import platform
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import torch
 from mmengine.dist import get_dist_info
@@ -82,6 +82,15 @@ def fill_cache(dataset, prompts: Sequence, count: int) -> None:
 
 def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
                 world_size: int, lock: CacheLock) -> None:
+    prepare_cache(dataset, rank, lock)
+    _generate_my_blocks(dataset, prompts, count, rank, world_size)
+    long_barrier('waiting for every rank to finish generating',
+                 dataset.barrier_timeout)
+
+
+def prepare_cache(dataset, rank: int, lock: CacheLock) -> None:
+    """Rank 0 locks the folder, checks or replaces its manifest and removes
+    dead writers' temporaries; then the other ranks check the manifest."""
     cache = dataset.cache
     if rank == 0:
         settings, sources = dataset.settings()  # hashes the model once
@@ -98,19 +107,20 @@ def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
                  dataset.barrier_timeout)
     if rank != 0:
         cache.check_manifest(*dataset.settings())
-    _generate_my_blocks(dataset, prompts, count, rank, world_size)
-    long_barrier('waiting for every rank to finish generating',
-                 dataset.barrier_timeout)
+
+
+def all_blocks(count: int, size: int) -> List[range]:
+    """Samples ``0..count-1`` in fixed blocks of ``size`` consecutive
+    indices (the last one may be shorter)."""
+    return [
+        range(first, min(first + size, count))
+        for first in range(0, count, size)
+    ]
 
 
 def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
                         world_size: int) -> None:
-    size = dataset.batch_size
-    blocks = [
-        range(first, min(first + size, count))
-        for first in range(0, count, size)
-    ]
-    mine = blocks[rank::world_size]
+    mine = all_blocks(count, dataset.batch_size)[rank::world_size]
     todo = []
     for block in mine:
         missing = dataset.cache.unfinished(block, dataset.verify)
@@ -125,23 +135,53 @@ def _generate_my_blocks(dataset, prompts: Sequence, count: int, rank: int,
         generate_blocks(dataset, prompts, todo, rank)
 
 
+class BlockWriter:
+    """The generator of a dataset, loaded once on this rank's device: it
+    denoises whole blocks (so their bytes do not depend on what was
+    missing) and writes only their missing samples."""
+
+    def __init__(self, dataset, prompts: Sequence, rank: int) -> None:
+        from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
+                                    load_pipeline)
+        device = dataset.device or (f'cuda:{torch.cuda.current_device()}'
+                                    if torch.cuda.is_available() else 'cpu')
+        warn_if_slow_on_cpu(dataset.torch_dtype, device)
+        self.dataset, self.prompts, self.rank = dataset, prompts, rank
+        self.classes = list(dataset.metainfo['classes'])
+        self.generator = LabelledImageGenerator(
+            load_pipeline(dataset.model, dataset.torch_dtype, device,
+                          dataset.scheduler), self.classes,
+            GenerationConfig(**dataset.generation))
+        self.made_with = provenance(device, dataset.torch_dtype)
+
+    def write(self, block: range, missing: set) -> Iterator[int]:
+        """Generate ``block``; yield each index written, once written."""
+        from mmdd.diffusion import SampleRequest
+        dataset, prompts = self.dataset, self.prompts
+        records = [prompts[i % len(prompts)] for i in block]
+        requests = [
+            SampleRequest(r.caption, r.class_ids(self.classes),
+                          dataset.seed + i) for r, i in zip(records, block)
+        ]
+        for index, record, sample in zip(block, records,
+                                         self.generator.generate(requests)):
+            if index not in missing:
+                continue
+            dataset.cache.write_sample(
+                dataset.cache.sample_id(index), sample.image, sample.label,
+                sample.confidence, dataset.metainfo['palette'],
+                dict(prompt=sample.prompt, prompt_id=record.id,
+                     caption=record.caption, classes=record.classes,
+                     seed=sample.seed, rank=self.rank,
+                     provenance=self.made_with))
+            yield index
+
+
 def generate_blocks(dataset, prompts: Sequence, todo: List[Tuple[range, set]],
                     rank: int) -> None:
-    """Denoise each whole block (so its bytes do not depend on what was
-    missing) and write only its missing samples: the others stay
-    untouched."""
-    from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
-                                SampleRequest, load_pipeline)
-    device = dataset.device or (f'cuda:{torch.cuda.current_device()}'
-                                if torch.cuda.is_available() else 'cpu')
-    warn_if_slow_on_cpu(dataset.torch_dtype, device)
-    classes = list(dataset.metainfo['classes'])
-    generator = LabelledImageGenerator(
-        load_pipeline(dataset.model, dataset.torch_dtype, device,
-                      dataset.scheduler), classes,
-        GenerationConfig(**dataset.generation))
-    made_with = provenance(device, dataset.torch_dtype)
-    palette = dataset.metainfo['palette']
+    """Generate the missing samples of each block of ``todo`` with a
+    progress bar and log lines."""
+    writer = BlockWriter(dataset, prompts, rank)
     total = sum(len(missing) for _, missing in todo)
     bar = progress_bar(total=total, desc='generating')
     start, done = time.time(), 0
@@ -151,22 +191,7 @@ def generate_blocks(dataset, prompts: Sequence, todo: List[Tuple[range, set]],
         [MMLogger.get_current_instance()])
     with redirect, bar:
         for block, missing in todo:
-            records = [prompts[i % len(prompts)] for i in block]
-            requests = [
-                SampleRequest(r.caption, r.class_ids(classes),
-                              dataset.seed + i)
-                for r, i in zip(records, block)
-            ]
-            for index, record, sample in zip(block, records,
-                                             generator.generate(requests)):
-                if index not in missing:
-                    continue
-                dataset.cache.write_sample(
-                    dataset.cache.sample_id(index), sample.image, sample.label,
-                    sample.confidence, palette,
-                    dict(prompt=sample.prompt, prompt_id=record.id,
-                         caption=record.caption, classes=record.classes,
-                         seed=sample.seed, rank=rank, provenance=made_with))
+            for _ in writer.write(block, missing):
                 bar.update()
                 done += 1
             if done % log_every < len(missing) or done == total:

@@ -1,3 +1,8 @@
 from .model_wrappers import MMDistributedDataParallelAnyDevice
+from .split_ranks import setup_split_ranks
+from .stream_hook import SynthStreamHook
 
-__all__ = ['MMDistributedDataParallelAnyDevice']
+__all__ = [
+    'MMDistributedDataParallelAnyDevice', 'SynthStreamHook',
+    'setup_split_ranks'
+]

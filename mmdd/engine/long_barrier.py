@@ -37,6 +37,16 @@ def announce_failure(message: str) -> None:
         store.set(_FAILED_KEY, message)
 
 
+def announced_failure() -> Optional[str]:
+    """What a failed rank announced, or None (also outside a job); for
+    waits of one rank on others' work that are not barriers."""
+    store = _default_store() if dist.is_available() and \
+        dist.is_initialized() else None
+    if store is None or not store.check([_FAILED_KEY]):
+        return None
+    return store.get(_FAILED_KEY).decode()
+
+
 def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
                  log_every: float = 60.0, poll: float = 0.5) -> None:
     """Wait until every rank has called this (the n-th call of each rank

@@ -187,7 +187,8 @@ def preflight_problems(cfg, check_data: bool = True) -> List[str]:
     problem = work_dir_problem(cfg)
     if problem:
         problems.append(problem)
-    return problems
+    from .stream_checks import stream_problems
+    return problems + stream_problems(cfg)
 
 
 def check_before_generation(cfg) -> None:

@@ -77,6 +77,8 @@ def _prepare_synth(dataset_cfg, request, tmp_path: Path) -> None:
         dataset_cfg.generation.num_inference_steps = 2
     else:
         _use_tiny_model(dataset_cfg, request, tmp_path)
+    if dataset_cfg.get('stream'):  # one process cannot split its ranks
+        dataset_cfg.stream = dict(mode='interleaved')
     mask_folder = dataset_cfg.get('mask_folder', 'mask')
     if mask_folder != 'mask':  # a self-training round: make its labels
         first_round = DATASETS.build(dict(dataset_cfg, mask_folder='mask'))
