@@ -8,8 +8,8 @@
 #         (mmdd/utils/mmcv_ops_stub.py): the imports succeed, and a compiled
 #         op, if one is ever called, fails naming MMDD_MMCV=full. mmdd's own
 #         models, configs and tests use no compiled op.
-#   full  mmcv 2.1.0 with its compiled ops (PointRend's CUDA paths, PSANet,
-#         deformable convolutions, mmdet heads). PyPI has no mmcv wheel, so
+#   full  mmcv 2.1.0 with its compiled ops (PSANet, deformable convolutions,
+#         the focal loss on GPUs, mmdet heads). PyPI has no mmcv wheel, so
 #         it is built once (about 17 min on 2 cores) and the wheel cached
 #         outside the checkout, keyed on Python, torch and CUDA versions.
 # Default: full where a CUDA GPU is visible (nvidia-smi lists one), lite
@@ -120,10 +120,14 @@ fi
 # (mmpretrain), test and lint requirements, and openmim's real needs
 # (openmim itself comes next, without its openxlab, which downgrades
 # setuptools and more).
+# pip byte-compiles what it installs on one core; compileall uses them all.
 log "$TORCH_SPEC, mmcv ($MMDD_MMCV), mmdd (editable) and its requirements"
-"${PIP[@]}" -q -c "$constraints" "$TORCH_SPEC" ${mmcv_req[@]+"${mmcv_req[@]}"} \
+"${PIP[@]}" -q --no-compile -c "$constraints" "$TORCH_SPEC" ${mmcv_req[@]+"${mmcv_req[@]}"} \
   -e "$ROOT[tests,lint,optional]" -r <(grep -v '^openmim' "$ROOT/requirements/mim.txt")
-"${PIP[@]}" -q --no-deps openmim
+"${PIP[@]}" -q --no-compile --no-deps openmim
+log "byte-compiling site-packages"
+# Exit status 1 only means some file did not compile (test data, Python 2 code).
+"$PY" -m compileall -q -j 0 "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
 
 # The stand-ins mmdd puts into site-packages (mmdd/utils/site_shims.py says why).
 "$PY" -m mmdd.utils.site_shims "$MMDD_MMCV"
