@@ -20,7 +20,6 @@ extension loads (a CUDA torch), nothing is changed.
 
 It imports nothing from mmdd: it runs at every interpreter start.
 """
-import glob
 import importlib.machinery
 import os
 import sys
@@ -32,6 +31,7 @@ _LIBRARIES = []  # a torch.library.Library must live as long as its ops
 
 def extension_path(package_dir: str):
     """torchvision's ``_C`` extension in ``package_dir``, or None."""
+    import glob  # here: this module loads at every interpreter start
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         found = glob.glob(os.path.join(package_dir, '_C' + suffix))
         if found:

@@ -87,6 +87,7 @@ FOCAL_LOSS = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_mmseg_imports_and_a_compiled_op_runs_or_names_the_switch():
     """With this environment's mmcv, as installed by tools/install.sh."""
     out = subprocess.run([sys.executable, '-c', FOCAL_LOSS], cwd=REPO_ROOT,

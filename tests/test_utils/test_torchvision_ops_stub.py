@@ -3,6 +3,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 TORCHVISION = textwrap.dedent('''
@@ -19,6 +21,7 @@ TORCHVISION = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_torchvision_imports_and_its_transforms_run():
     out = subprocess.run([sys.executable, '-c', TORCHVISION], cwd=REPO_ROOT,
                          capture_output=True, text=True)
