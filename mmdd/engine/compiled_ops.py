@@ -11,7 +11,7 @@ imports one. ``mmcv.ops`` modules that are pure PyTorch (``point_sample``,
 """
 import inspect
 import sys
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from mmdd.utils.mmcv_ops_stub import FULL_MMCV_HINT
 
@@ -102,17 +102,29 @@ def compiled_op_users(cfg) -> List[Tuple[str, str, List[str]]]:
     scope = cfg.get('default_scope', 'mmdd')
     with DefaultScope.overwrite_default_scope(scope):
         for where, type_ in _typed_nodes(cfg.get('model') or {}, 'model'):
-            cls = type_ if inspect.isclass(type_) else MODELS.get(type_) \
-                if isinstance(type_, str) else None
-            if inspect.isclass(cls):
-                ops = compiled_ops_of(cls)
-                if ops:
-                    users.append((where, getattr(type_, '__name__',
-                                                 type_), ops))
+            cls = _resolve(MODELS, type_)
+            ops = compiled_ops_of(cls) if cls is not None else []
+            if ops:
+                users.append(
+                    (where, cls.__name__ if type_ is cls else type_, ops))
     return users
 
 
-def compiled_op_problems(cfg, compiled: bool = None) -> List[str]:
+def _resolve(registry, type_) -> Optional[type]:
+    """The class a config's ``type`` names; None for what the model
+    registry does not know (a weight initialiser's or a sampler's type)."""
+    if inspect.isclass(type_):
+        return type_
+    if not isinstance(type_, str):
+        return None
+    try:
+        found = registry.get(type_)
+    except (KeyError, ImportError):  # a scope prefix of a missing package
+        return None
+    return found if inspect.isclass(found) else None
+
+
+def compiled_op_problems(cfg, compiled: Optional[bool] = None) -> List[str]:
     """One line per part of the model that needs compiled mmcv ops, when
     they are missing (``compiled`` defaults to :func:`ops_compiled`)."""
     if compiled is None:
