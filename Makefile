@@ -11,8 +11,10 @@ LINT_PATHS := mmdd tools tests bench configs setup.py
 install:
 	MMDD_VENV=$(VENV) bash tools/install.sh
 
-demo: install
-	$(PY) tools/demo.py
+# The demo lists how long each stage took, installing included.
+demo:
+	@start=$$(date +%s); MMDD_VENV=$(VENV) bash tools/install.sh && \
+	$(PY) tools/demo.py --install-seconds $$(( $$(date +%s) - start ))
 
 test: install
 	$(PY) -m pytest tests $(PYTEST_ARGS)

@@ -32,6 +32,16 @@ def parse_requirements(name: str) -> list:
     return lines
 
 
+def install_requires() -> list:
+    """Runtime needs and mminstall.txt without mmcv, as mmseg declares
+    them: either mmcv or mmcv-lite serves (mmdd checks at registration),
+    and pip would build a missing mmcv from source."""
+    return parse_requirements('runtime') + [
+        req for req in parse_requirements('mminstall')
+        if not req.startswith('mmcv')
+    ]
+
+
 def add_mim_extension() -> None:
     if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):
         mode = 'symlink'
@@ -87,8 +97,7 @@ if __name__ == '__main__':
             'Programming Language :: Python :: 3.11',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
-        install_requires=(parse_requirements('runtime') +
-                          parse_requirements('mminstall')),
+        install_requires=install_requires(),
         extras_require={
             'all':
             (parse_requirements('runtime') + parse_requirements('mminstall') +

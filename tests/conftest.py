@@ -176,6 +176,15 @@ def fake_coco_root(tmp_path_factory) -> str:
     return str(root)
 
 
+def mmseg_config(name: str):
+    """One of mmseg's own configs (``psanet/psanet_r50-...py``), read from
+    the installed package as ``_base_ = ['mmseg::...']`` would."""
+    import mmseg
+    from mmengine.config import Config
+    return Config.fromfile(
+        str(Path(mmseg.__file__).parent / '.mim' / 'configs' / name))
+
+
 def isolate_runner(cfg, work_dir) -> None:
     """Give a test's Runner its own work dir and visualizer: mmengine keeps
     visualizers by name for the whole process, so a second Runner would

@@ -18,8 +18,10 @@ A real run needs Stable Diffusion weights and a GPU:
 ``python tools/train.py configs/dd_voc.py``.
 """
 import argparse
+import contextlib
 import os.path as osp
 import time
+from typing import Dict, Iterator, Optional
 
 import numpy as np
 import torch
@@ -79,6 +81,29 @@ def synthetic_samples_picture(cache_dir: str, count: int, path: str) -> str:
     return path
 
 
+class StageTimes:
+    """Wall-clock seconds of each stage, in order, for the closing lines."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.time()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.time() - start
+
+    def summary(self, install_seconds: Optional[float] = None) -> str:
+        seconds = dict(self.seconds)
+        if install_seconds is not None:
+            seconds = {'install': install_seconds, **seconds}
+        parts = [f'{name} {value:.0f} s' for name, value in seconds.items()]
+        return (f'Stage times: {", ".join(parts)} '
+                f'(total {sum(seconds.values()):.0f} s).')
+
+
 @torch.no_grad()
 def test_confusion(runner) -> np.ndarray:
     """The trained model's confusion matrix on the test split."""
@@ -103,24 +128,36 @@ def main() -> None:
     parser.add_argument('--test', type=int, default=200,
                         help='real test scenes')
     parser.add_argument('--iters', type=int, default=600)
+    parser.add_argument(
+        '--install-seconds', type=float,
+        help='how long installing took (make demo passes it), listed with '
+        'the stage times')
     args = parser.parse_args()
 
-    start = time.time()
-    cfg = demo_config(args.work_dir, args.model, args.synthetic, args.test,
-                      args.iters)
-    runner = build_runner(cfg)
-    runner.train()
-    metrics = runner.test()
-    cache_dir = cfg.train_dataloader.dataset.cache_dir
-    samples = synthetic_samples_picture(
-        cache_dir, min(8, args.synthetic),
-        osp.join(args.work_dir, 'synthetic_samples.png'))
-    confusion = osp.join(args.work_dir, 'confusion.png')
-    plot_confusion(
-        test_confusion(runner), SHAPES_CLASSES,
-        title='DeepLabV3-R18 trained on mmdd synthetic data, '
-        'real test split').savefig(confusion, dpi=100)
-    print(f'\nDemo finished in {time.time() - start:.0f} s: mIoU '
+    times = StageTimes()
+    with times.stage('setup'):  # real test scenes, prompts, the runner
+        cfg = demo_config(args.work_dir, args.model, args.synthetic, args.test,
+                          args.iters)
+        runner = build_runner(cfg)
+    with times.stage('generation'):
+        # What runner.train() does first: build the train set, which
+        # generates the samples (or reads them from the cache).
+        runner.train_loop
+    with times.stage('training'):
+        runner.train()
+    with times.stage('test'):
+        metrics = runner.test()
+    with times.stage('pictures'):
+        cache_dir = cfg.train_dataloader.dataset.cache_dir
+        samples = synthetic_samples_picture(
+            cache_dir, min(8, args.synthetic),
+            osp.join(args.work_dir, 'synthetic_samples.png'))
+        confusion = osp.join(args.work_dir, 'confusion.png')
+        plot_confusion(
+            test_confusion(runner), SHAPES_CLASSES,
+            title='DeepLabV3-R18 trained on mmdd synthetic data, '
+            'real test split').savefig(confusion, dpi=100)
+    print(f'\nDemo finished in {sum(times.seconds.values()):.0f} s: mIoU '
           f'{metrics["mIoU"]:.1f} on {args.test} real test scenes, trained '
           f'only on {args.synthetic} generated ones.'
           f'\nSynthetic samples (image | attention label | colour oracle): '
@@ -129,7 +166,8 @@ def main() -> None:
           f'\nGenerated data: {cache_dir}/{{image,mask,confidence,meta}}/'
           f'\nPredictions (ground truth | prediction): {runner.log_dir}/'
           'vis_data/vis_image/'
-          f'\nCheckpoints and logs: {args.work_dir}')
+          f'\nCheckpoints and logs: {args.work_dir}'
+          f'\n{times.summary(args.install_seconds)}')
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ Same flags as mmseg's tools/test.py.
 """
 import argparse
 
+from mmdd.engine.preflight import check_compiled_ops
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import (add_runner_args, build_runner, enable_tta,
                             load_config)
@@ -52,6 +53,7 @@ def main() -> None:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
+    check_compiled_ops(cfg)  # mmcv-lite: name missing ops at once
     build_runner(cfg).test()
 
 

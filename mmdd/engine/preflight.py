@@ -4,7 +4,9 @@ SynthDataset generates inside the runner, before the model's weights are
 initialised and before the first validation. A run whose ImageNet weights
 cannot be downloaded (an offline cluster), whose val set is missing or whose
 work dir is read-only would otherwise fail only after the generation.
-:func:`preflight_problems` looks for each of these up front.
+:func:`preflight_problems` looks for each of these up front. A model that
+needs compiled mmcv ops under mmcv-lite fails at its first forward pass,
+generating or not: :func:`check_compiled_ops` refuses it at start.
 """
 import copy
 import os
@@ -12,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
+from mmdd.engine.compiled_ops import compiled_op_problems
 from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
                                      type_name)
 
@@ -178,7 +181,8 @@ def generates_data(cfg) -> bool:
 
 def preflight_problems(cfg, check_data: bool = True) -> List[str]:
     """Every missing piece the run will need after generating."""
-    problems = [
+    problems = compiled_op_problems(cfg)
+    problems += [
         problem for where, uri in checkpoint_uris(cfg)
         if (problem := checkpoint_problem(where, uri)) is not None
     ]
@@ -191,11 +195,22 @@ def preflight_problems(cfg, check_data: bool = True) -> List[str]:
     return problems + stream_problems(cfg)
 
 
+def check_compiled_ops(cfg) -> None:
+    """Raise :class:`PreflightError` when the model needs compiled mmcv ops
+    that this environment lacks (mmcv-lite)."""
+    problems = compiled_op_problems(cfg)
+    if problems:
+        raise PreflightError('This run would fail at its first forward '
+                             'pass:\n  - ' + '\n  - '.join(problems))
+
+
 def check_before_generation(cfg) -> None:
     """Raise :class:`PreflightError` listing every missing piece, when the
     config generates its training data (otherwise there is nothing
-    expensive to protect and the runner reports problems as usual)."""
+    expensive to protect and the runner reports problems as usual, except
+    missing compiled ops: :func:`check_compiled_ops`)."""
     if not generates_data(cfg):
+        check_compiled_ops(cfg)
         return
     problems = preflight_problems(cfg)
     if problems:

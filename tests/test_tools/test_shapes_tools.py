@@ -31,10 +31,16 @@ def test_make_dataset(tmp_path):
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     out = _run(REPO_ROOT / 'tools' / 'demo.py', '--work-dir', tmp_path,
-               '--synthetic', 4, '--test', 2, '--iters', 2)
+               '--synthetic', 4, '--test', 2, '--iters', 2,
+               '--install-seconds', 61)
     assert re.search(
         r'Demo finished in \d+ s: mIoU [\d.]+ on 2 real test '
         r'scenes, trained only on 4 generated ones', out), out
+    # Each stage's wall-clock time, the install as make demo passes it.
+    assert re.search(
+        r'Stage times: install 61 s, setup \d+ s, generation \d+ s, '
+        r'training \d+ s, test \d+ s, pictures \d+ s \(total \d+ s\)\.',
+        out), out
     for picture in ('synthetic_samples.png', 'confusion.png'):
         assert (tmp_path / picture).stat().st_size > 1000
     assert len(list((tmp_path / 'synth' / 'mask').glob('*.png'))) == 4

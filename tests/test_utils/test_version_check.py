@@ -34,3 +34,27 @@ def test_out_of_range_names_package_and_fix():
 
 def test_missing_packages_are_skipped():
     check_mm_versions({'surely-not-installed-pkg': ('1.0', '2.0')})
+
+
+def test_an_alternative_distribution_serves(monkeypatch):
+    """mmcv-lite counts as mmcv; the message names the one installed."""
+    from mmdd.utils import version_check
+    monkeypatch.setitem(version_check.ALTERNATIVES, 'surely-not-installed',
+                        ('mmengine', ))
+    found = installed_version('mmengine')
+    assert installed_version('surely-not-installed') == found
+    with pytest.raises(AssertionError) as err:
+        check_mm_versions({'surely-not-installed': ('99.0', '100.0')})
+    assert f'mmengine=={found} is installed' in str(err.value)
+
+
+def test_mmseg_without_any_mmcv_is_named(monkeypatch):
+    from mmdd.utils import version_check
+    real = version_check.installed_version
+
+    def without_mmcv(dist):
+        return None if dist == 'mmcv' else real(dist)
+
+    monkeypatch.setattr(version_check, 'installed_version', without_mmcv)
+    with pytest.raises(AssertionError, match='mmcv-lite==2.1.0'):
+        version_check.check_mm_versions()
