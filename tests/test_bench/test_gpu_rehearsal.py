@@ -16,12 +16,19 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope='module')
 def rehearsal(tmp_path_factory):
     out = tmp_path_factory.mktemp('rehearsal')
+    return out, run_rehearsal(out, [
+        '--archs', 'tiny', 'not-an-arch', '--batch', '1', '--steps', '2',
+        '--repeats', '1', '--label-grid', '4', '--label-repeats', '2',
+        '--threads', '1', '--peak-tflops', '1.0'
+    ])
+
+
+def run_rehearsal(out: Path, args: list) -> dict:
+    """``bench/gpu_rehearsal.py --device cpu ARGS --out OUT``, its JSON."""
     command = [
         sys.executable,
-        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', '--archs',
-        'tiny', 'not-an-arch', '--batch', '1', '--steps', '2', '--repeats',
-        '1', '--label-grid', '4', '--label-repeats', '2', '--threads', '1',
-        '--peak-tflops', '1.0', '--out',
+        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', *args,
+        '--out',
         str(out)
     ]
     path = os.pathsep.join(
@@ -30,7 +37,7 @@ def rehearsal(tmp_path_factory):
     proc = subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    return out, json.loads((out / 'results.json').read_text())
+    return json.loads((out / 'results.json').read_text())
 
 
 def test_tables_cover_every_section(rehearsal):
@@ -78,21 +85,11 @@ def test_dit_rows_measure_each_label_source(tmp_path):
     """SD3.5 and FLUX rows: one per label source, beside the plain
     pipeline, with no reference pattern and no FLOP bound."""
     out = tmp_path / 'dit'
-    command = [
-        sys.executable,
-        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', '--archs',
-        'flux-tiny', 'sd35-tiny', '--batch', '1', '--steps', '2', '--repeats',
-        '1', '--sections', 'generation', '--threads', '1', '--label-sources',
-        'class_prompt', 'concept', '--out',
-        str(out)
-    ]
-    path = os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))
-    env = dict(os.environ, PYTHONPATH=path, MMDD_PROGRESS='0')
-    proc = subprocess.run(command, env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    results = json.loads((out / 'results.json').read_text())
+    results = run_rehearsal(out, [
+        '--archs', 'flux-tiny', 'sd35-tiny', '--batch', '1', '--steps', '2',
+        '--repeats', '1', '--sections', 'generation', '--threads', '1',
+        '--label-sources', 'class_prompt', 'concept'
+    ])
     assert results['failed'] == [] and results['reference'] == []
     rows = {
         (r['architecture'], r['label_source']): r
