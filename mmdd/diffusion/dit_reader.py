@@ -91,9 +91,9 @@ class DiTReader:
         if class_states is not None:
             keep = self.text.meaningful_columns(prompts)
             tokens[CLASS_GROUP] = class_states[:, keep]
-            masks[CLASS_GROUP] = torch.tensor(
-                [[c in set(self.text.meaningful_columns([p])) for c in keep]
-                 for p in prompts])
+            own = [set(self.text.meaningful_columns([p])) for p in prompts]
+            masks[CLASS_GROUP] = torch.tensor([[c in columns for c in keep]
+                                               for columns in own])
         if concept_names is not None:
             width = max(len(names) for names in concept_names)
             rows = []

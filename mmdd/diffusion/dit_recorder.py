@@ -130,7 +130,7 @@ class DiTRecorder:
         """Image -> image of a block, if it is read (any block)."""
         if not self.active or block_name not in self.self_blocks:
             return
-        query, key = (t[t.shape[0] - self.batch_size:] for t in (query, key))
+        query, key = self.conditional(query), self.conditional(key)
         self._check(block_name, query)
         rows = [
             pool_keys(
