@@ -9,7 +9,8 @@ both) and the embeddings handed to the unmodified pipeline.
   then the T5 states after them along the sequence: 77 CLIP tokens, then
   ``max_sequence_length`` T5 tokens (256 by default). A class word sits
   twice in that sequence, at its CLIP and at its T5 positions; both count.
-  Pooled: both CLIP projections concatenated.
+  Pooled: both CLIP projections concatenated. Without T5
+  (``text_encoder_3=None``) its tokens are zeros and name no class.
 - FLUX.1 (``FluxPipeline``): T5 states only (512 tokens by default); CLIP
   gives the pooled vector alone. Class columns are T5 positions.
 
@@ -40,10 +41,16 @@ class DiTTextConditioning:
     def __init__(self, pipeline, max_sequence_length: Optional[int] = None):
         self.pipeline = pipeline
         self.t5_length = (
-            max_sequence_length or DEFAULT_T5_LENGTH[self.family])
+            DEFAULT_T5_LENGTH[self.family]
+            if max_sequence_length is None else max_sequence_length)
+        if self.t5_length < 0:
+            raise ValueError(
+                f'max_sequence_length must be >= 0, got {self.t5_length}')
         self.lengths = [t.model_max_length for t in self.clip_tokenizers]
-        self.lengths.append(self.t5_length)
-        self.tokenizers = list(self.clip_tokenizers) + [self.t5_tokenizer]
+        self.tokenizers = list(self.clip_tokenizers)
+        if self.t5_tokenizer is not None:  # SD3 without T5: zeros only
+            self.lengths.append(self.t5_length)
+            self.tokenizers.append(self.t5_tokenizer)
 
     def sample_prompts(self, caption: str, class_names: Sequence[str],
                        append: bool) -> List[SamplePrompt]:
@@ -146,16 +153,18 @@ class SD3TextConditioning(DiTTextConditioning):
 
     def columns(self, prompts: Sequence[SamplePrompt],
                 which: str) -> Dict[str, List[int]]:
-        clip, t5 = _field(prompts[0], which), _field(prompts[2], which)
+        clip = _field(prompts[0], which)
+        t5 = _field(prompts[2], which) if len(prompts) > 2 else {}
         return {
-            name: clip[name] + [self.clip_length + p for p in t5[name]]
+            name:
+            clip[name] + [self.clip_length + p for p in t5.get(name, [])]
             for name in clip
         }
 
     def meaningful_columns(
             self, prompts: Sequence[Sequence[SamplePrompt]]) -> List[int]:
         clip = max(_length(p[0], 'class') for p in prompts)
-        t5 = max(_length(p[2], 'class') for p in prompts)
+        t5 = max(_length(p[2], 'class') if len(p) > 2 else 0 for p in prompts)
         return list(range(clip)) + [self.clip_length + i for i in range(t5)]
 
 

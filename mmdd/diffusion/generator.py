@@ -48,6 +48,18 @@ def pipeline_class(model: str) -> type:
         '(SD 1.x/2.x, SDXL base, SD3 / SD3.5 or FLUX.1)')
 
 
+def _absent_parts(model: str) -> dict:
+    """The parts a ``model_index.json`` names as ``[null, null]`` (e.g.
+    an SD3 model saved without T5), passed as ``None``: diffusers loads
+    them only when a caller names them."""
+    index = DiffusionPipeline.load_config(model)
+    return {
+        name: None
+        for name, value in index.items()
+        if not name.startswith('_') and value in ([None, None], (None, None))
+    }
+
+
 def load_pipeline(model: str, torch_dtype: Union[torch.dtype,
                                                  str] = torch.float32,
                   device: Union[str, torch.device] = 'cpu',
@@ -66,7 +78,8 @@ def load_pipeline(model: str, torch_dtype: Union[torch.dtype,
     cls = pipeline_class(model)
     if os.path.isdir(os.path.expanduser(str(model))):
         check_model_folder(model)  # every part named when missing
-    pipeline = cls.from_pretrained(model, dtype=torch_dtype)
+    pipeline = cls.from_pretrained(model, dtype=torch_dtype,
+                                   **_absent_parts(model))
     if scheduler is not None:
         compatible = sorted(cls.__name__
                             for cls in pipeline.scheduler.compatibles)

@@ -102,6 +102,17 @@ def shapes_generation_config(**overrides) -> GenerationConfig:
     return GenerationConfig(**settings)
 
 
+def shapes_dit_generation_config(**overrides) -> GenerationConfig:
+    """The settings ``configs/_base_/generation/shapes_dit.py`` gives
+    ``mmdd::shapes-dit``: as :func:`shapes_generation_config`, with no T5
+    tokens (the model was trained without any), both attentions read on
+    its 16x16 token grid (latent / 2) and the paper's tau = 4."""
+    settings = dict(max_sequence_length=0, cross_attention_factor=2,
+                    self_attention_factor=2, tau=4)
+    settings.update(overrides)
+    return shapes_generation_config(**settings)
+
+
 def same_class_attention(self_attention: torch.Tensor,
                          truth: np.ndarray) -> Tuple[float, float]:
     """How semantic a self-attention map is, against the oracle ``truth``.

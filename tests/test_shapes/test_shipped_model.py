@@ -15,12 +15,18 @@ from mmdd.shapes.world import SHAPES_CLASSES
 
 MODEL = Path(DEFAULT_MODEL)
 SHIPPED = pytest.mark.parametrize('name', sorted(SHIPPED_MODELS))
+UNET_PARTS = {'unet', 'vae', 'text_encoder'}
+PARTS = {
+    'shapes-t2i': UNET_PARTS,
+    'shapes-t2i-sd': UNET_PARTS,
+    'shapes-dit': {'transformer', 'vae', 'text_encoder', 'text_encoder_2'}
+}
 
 
 @SHIPPED
 def test_weights_are_small_fp16_safetensors(name):
     files = list(shipped_model_path(name).rglob('*.safetensors'))
-    assert {f.parent.name for f in files} == {'unet', 'vae', 'text_encoder'}
+    assert {f.parent.name for f in files} == PARTS[name]
     assert sum(f.stat().st_size for f in files) < 5 * 2**20
 
 
@@ -32,21 +38,21 @@ def test_training_record_reproduces_the_settings(name):
         k: tuple(v) if isinstance(v, list) else v
         for k, v in recorded.items()
     })
-    unet = json.loads((model / 'unet' / 'config.json').read_text())
-    assert unet['sample_size'] == settings.latent_size
+    denoiser = 'transformer' if settings.architecture == 'sd3' else 'unet'
+    saved = json.loads((model / denoiser / 'config.json').read_text())
+    assert saved['sample_size'] == settings.latent_size
     # The record builds the shipped architecture (block types included).
-    built = build_pipeline(settings).unet.config
-    for key in ('down_block_types', 'up_block_types', 'block_out_channels',
-                'attention_head_dim', 'only_cross_attention',
-                'mid_block_type'):
-        expected = built[key]
+    built = getattr(build_pipeline(settings), denoiser).config
+    for key, expected in built.items():
+        if key.startswith('_'):
+            continue
         expected = list(expected) if isinstance(expected, tuple) else expected
-        assert unet[key] == expected, key
+        assert saved[key] == expected, key
     readme = (model.parent / 'README.md').read_text()
     assert f'--out mmdd/shapes/pretrained/{name}' in readme
     log = model.parent / f'{name}.train_log.jsonl'
     last = json.loads(log.read_text().splitlines()[-1])
-    assert last['stage'] == 'unet' and last['step'] == recorded['steps'] - 1
+    assert last['stage'] == denoiser and last['step'] == recorded['steps'] - 1
 
 
 @pytest.fixture(scope='module')

@@ -3,6 +3,9 @@
     python tools/shapes/train_t2i.py --out work_dirs/shapes-t2i
     python tools/shapes/train_t2i.py --preset sd-proportioned \\
         --out work_dirs/shapes-t2i-sd
+    python tools/shapes/train_t2i.py --preset dit --device cuda \\
+        --vae-from mmdd/shapes/pretrained/shapes-t2i-sd \\
+        --out work_dirs/shapes-dit
 
 writes a folder that ``StableDiffusionPipeline.from_pretrained`` loads
 (fp16 safetensors), with ``train_settings.json`` inside and
@@ -11,17 +14,15 @@ writes a folder that ``StableDiffusionPipeline.from_pretrained`` loads
 leaves a usable model. ``--init-from <model>`` continues a trained model
 (same settings, a new schedule): a long run in parts. The defaults made
 ``mmdd/shapes/pretrained/shapes-t2i``; ``--preset sd-proportioned`` made
-``shapes-t2i-sd`` (see the README there). Flags after the preset override
-single settings.
+``shapes-t2i-sd`` and ``--preset dit`` ``shapes-dit`` (see the README
+there). Flags after the preset override single settings.
 """
 import argparse
 import dataclasses
 
 import torch
 
-from mmdd.shapes.t2i import SD_PROPORTIONED, TrainSettings, train
-
-PRESETS = {'default': {}, 'sd-proportioned': SD_PROPORTIONED}
+from mmdd.shapes.t2i import PRESETS, TrainSettings, train
 
 
 def settings_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,10 @@ def settings_parser() -> argparse.ArgumentParser:
     parser.add_argument('--vae-from', help='reuse the vae of this model')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch CPU threads (default: torch decides)')
+    parser.add_argument(
+        '--device', default='cpu',
+        help='where to train, e.g. cuda (default: cpu); random numbers are '
+        'drawn on the CPU either way')
     for field in dataclasses.fields(TrainSettings):
         flag = '--' + field.name.replace('_', '-')
         if field.type in (tuple, 'tuple'):
@@ -68,7 +73,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     train(
         settings_from(args), args.out, save_every=args.save_every,
-        vae_from=args.vae_from)
+        vae_from=args.vae_from, device=args.device)
 
 
 if __name__ == '__main__':
