@@ -16,6 +16,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 SHIPPED_MODELS: Dict[str, str] = {
     'shapes-t2i': 'shapes/pretrained/shapes-t2i',
     'shapes-t2i-sd': 'shapes/pretrained/shapes-t2i-sd',
+    'shapes-dit': 'shapes/pretrained/shapes-dit',
 }
 
 
