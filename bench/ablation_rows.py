@@ -27,7 +27,7 @@ class Row:
     key: str
     step: str  # what the row adds, in the paper's order
     appended: bool  # class-prompt appending in the generation text
-    label_source: str  # 'text' or 'class_prompt' cross-attention
+    label_source: str  # 'text', 'class_prompt' or 'concept' attention
     tau: int
     band: bool
     # 'ignore', 'confidence', 'selftrain' or 'oracle' (c's images with
@@ -55,9 +55,12 @@ class Row:
                     uncertain_threshold=uncertain)
 
 
-def ablation_rows(best_tau: int, taus: Sequence[int] = (1, 2, 4)) -> List[Row]:
+def ablation_rows(best_tau: int, taus: Sequence[int] = (1, 2, 4),
+                  concept: bool = False) -> List[Row]:
     """Rows a-g; e-g at the paper's tau, and again at ``best_tau`` when
-    that differs; then the oracle reference row (downstream only)."""
+    that differs; ``concept`` (diffusion transformers): ConceptAttention
+    on the caption alone and with class names appended; then the oracle
+    reference row (downstream only)."""
     rows = [
         Row('a', 'caption class words only', False, 'text', 0, False),
         Row('b', '+ class-prompt appending', True, 'text', 0, False),
@@ -78,6 +81,13 @@ def ablation_rows(best_tau: int, taus: Sequence[int] = (1, 2, 4)) -> List[Row]:
                     step=f'+ confidence-weighted loss (tau={tau})'),
             replace(band, key=f'g{suffix}', training='selftrain',
                     step=f'+ one self-training round (tau={tau})'),
+        ]
+    if concept:
+        rows += [
+            Row('k_a', 'concept attention, caption only', False, 'concept', 0,
+                False),
+            Row('k', 'concept attention, class names appended', True,
+                'concept', 0, False),
         ]
     rows.append(
         Row('oracle', "(reference) c's images, colour-oracle labels", True,

@@ -9,8 +9,14 @@ Rows in the paper's order (docs/benchmarks.md, "The paper's ablation"):
     e  + the uncertainty band (0.6 / 0.5)
     f  + confidence-weighted loss (downstream only)
     g  + one self-training round (downstream only)
+    k_a, k  the diffusion transformer (mmdd::shapes-dit) only:
+       ConceptAttention on the caption alone and with class names appended
     oracle  c's images with their colour-oracle labels (downstream only):
        what the generated images allow with perfect labels
+
+On the transformer, "cross-attention" is its image -> text block (the
+class prompt as a one-way side stream for c) and S its image -> image
+block (mmdd.diffusion.dit_reader).
 
 e-g run at the paper's tau = 4 and again at the model's own (best
 measured) tau when that differs: its config's, or ``--best-tau``'s. For
@@ -63,7 +69,9 @@ from mmdd.shapes.confusion import LabelScore  # noqa: E402
 GENERATION_CONFIGS = {
     'mmdd::shapes-t2i': 'shapes_t2i.py',
     'mmdd::shapes-t2i-sd': 'shapes_t2i_sd.py',
+    'mmdd::shapes-dit': 'shapes_dit.py',
 }
+DIT_MODELS = ('mmdd::shapes-dit', )  # with ConceptAttention rows
 CONFIDENCE_CONFIG = SYNTH_CONFIG[:-3] + '_confidence.py'
 SELFTRAIN_CONFIG = SYNTH_CONFIG[:-3] + '_selftrain.py'
 
@@ -429,7 +437,7 @@ def main() -> None:
         model_work = osp.join(work, slug)
         best_tau = own_taus.get(model,
                                 model_settings(model)['generation']['tau'])
-        rows = ablation_rows(best_tau, args.taus)
+        rows = ablation_rows(best_tau, args.taus, model in DIT_MODELS)
         scores, pictures, caches = label_rows(args, model, model_work,
                                               labelling_rows(rows), prompts)
         if pictures:

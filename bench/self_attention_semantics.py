@@ -21,20 +21,22 @@ import numpy as np
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--models', nargs='+',
-                        default=['mmdd::shapes-t2i', 'mmdd::shapes-t2i-sd'],
-                        help='shipped names or model folders')
+    parser.add_argument(
+        '--models', nargs='+', default=[
+            'mmdd::shapes-t2i', 'mmdd::shapes-t2i-sd', 'mmdd::shapes-dit'
+        ], help='shipped names or model folders')
     parser.add_argument('--samples', type=int, default=8)
     parser.add_argument(
-        '--self-attention-factor', type=int, default=1,
+        '--self-attention-factor', type=int, default=None,
         help='read self-attention at latent size / this (2: the coarse '
-        'level)')
+        'level; default: the model\'s shapes config, 1 for the UNets, 2 '
+        'for the transformer\'s 16x16 tokens)')
     args = parser.parse_args()
 
     from mmdd.diffusion import LabelledImageGenerator, load_pipeline
-    from mmdd.shapes.fidelity import (attention_spread, same_class_attention,
-                                      shapes_generation_config,
-                                      shapes_requests)
+    from mmdd.shapes.fidelity import (attention_spread,
+                                      model_generation_config,
+                                      same_class_attention, shapes_requests)
     from mmdd.shapes.world import SHAPES_CLASSES, oracle_label
     lines = [
         '| model | self-attention grid | own-class attention | own-class '
@@ -43,10 +45,12 @@ def main() -> None:
     ]
     for model in args.models:
         start = time.time()
+        pipeline = load_pipeline(model, 'fp32')
+        factor = {} if args.self_attention_factor is None else dict(
+            self_attention_factor=args.self_attention_factor)
         generator = LabelledImageGenerator(
-            load_pipeline(model, 'fp32'), SHAPES_CLASSES,
-            shapes_generation_config(
-                self_attention_factor=args.self_attention_factor))
+            pipeline, SHAPES_CLASSES,
+            model_generation_config(pipeline, **factor))
         samples = generator.generate(
             shapes_requests(args.samples), keep_attention=True)
         scores = np.array([

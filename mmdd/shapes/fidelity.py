@@ -113,6 +113,15 @@ def shapes_dit_generation_config(**overrides) -> GenerationConfig:
     return shapes_generation_config(**settings)
 
 
+def model_generation_config(pipeline, **overrides) -> GenerationConfig:
+    """The shapes configs' settings for a loaded shapes model: the
+    transformer's (:func:`shapes_dit_generation_config`) for an SD3
+    pipeline, else the UNet models' (:func:`shapes_generation_config`)."""
+    if hasattr(pipeline, 'transformer'):
+        return shapes_dit_generation_config(**overrides)
+    return shapes_generation_config(**overrides)
+
+
 def same_class_attention(self_attention: torch.Tensor,
                          truth: np.ndarray) -> Tuple[float, float]:
     """How semantic a self-attention map is, against the oracle ``truth``.

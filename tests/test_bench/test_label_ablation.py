@@ -181,3 +181,31 @@ def test_picture_titles_stand_over_their_panels(tmp_path, monkeypatch):
     assert [x for x, _ in titles] == starts
     assert [name for _, name in titles
             ][:4] == ['caption only', 'oracle', 'a', 'appended']
+
+
+def test_transformer_rows_add_concept_attention():
+    rows = ablation_rows(best_tau=PAPER_TAU, concept=True)
+    concept = {r.key: r for r in rows if r.label_source == 'concept'}
+    assert list(concept) == ['k_a', 'k']
+    assert not concept['k_a'].appended and concept['k'].appended
+    assert rows[-1].key == 'oracle'
+    assert not any(r.label_source == 'concept'
+                   for r in ablation_rows(best_tau=PAPER_TAU))
+
+
+@pytest.mark.slow
+def test_transformer_labels_every_row_from_one_pass_each(tmp_path):
+    out = subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'bench' / 'label_ablation.py'), '--models',
+        'mmdd::shapes-dit', '--samples', '2', '--batch-size', '2',
+        '--skip-downstream', '--work-dir',
+        str(tmp_path / 'work')
+    ], capture_output=True, text=True, env=dict(os.environ, MMDD_PROGRESS='0'))
+    assert out.returncode == 0, out.stderr[-2000:]
+    table = out.stdout[out.stdout.rindex('**mmdd::shapes-dit**'):]
+    for key in ('a', 'c', 'd4', 'e', 'k_a', 'k'):
+        assert f'\n| {key} |' in table, key
+    scores = json.loads(
+        (tmp_path / 'work' / 'shapes-dit' / 'label_scores.json').read_text())
+    assert 0 <= scores['k']['miou'] <= 1
