@@ -353,6 +353,12 @@ def main() -> None:
     parser.add_argument('--test', type=int, default=200)
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--skip-downstream', action='store_true')
+    parser.add_argument(
+        '--train-rows', nargs='+', default=['paper',
+                                            'best'], choices=['paper', 'best'],
+        help='rows that train (the others, and the real baseline with '
+        '--skip-real, are read back from earlier runs when there)')
+    parser.add_argument('--skip-real', action='store_true')
     parser.add_argument('--work-dir', default='work_dirs/bench_beyond')
     args = parser.parse_args()
     # What label_ablation's helpers read from their own arguments.
@@ -368,16 +374,29 @@ def main() -> None:
         write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
     grid = Downstream(args, data_root)
     grid.add_real(osp.join(work, 'real'))
-    reports = {}
+    reports, done = {}, Downstream(args, data_root)
+    done.add_real(osp.join(work, 'real'))
     for model in args.models:
         model_work = osp.join(work, model.split('::')[-1])
         report, rows, caches = model_labels(args, model, model_work, prompts)
         grid.add_model(model, rows, caches, model_work)
+        done.add_model(model, rows, caches, model_work)
         reports[model] = report
+    # Runs left out by --train-rows / --skip-real: read back, never trained.
+    for key in list(grid.first):
+        row = 'real' if key[0] == 'real' else (
+            'best' if key[1] == 'best' else 'paper')
+        if (row == 'real'
+                and args.skip_real) or (row != 'real'
+                                        and row not in args.train_rows):
+            del grid.first[key]
     labels_min = (time.time() - begin) / 60
     start = time.time()
     results = {} if args.skip_downstream else grid.run()
     down_min = (time.time() - start) / 60
+    for key, run in done.first.items():
+        if key not in results and run.saved_miou() is not None:
+            results[key] = run.saved_miou()
     real = summarise(results, 'real').get(None)
     print(f'\nLabels {labels_min:.1f} min, downstream {down_min:.1f} min '
           f'({args.workers} workers, {args.iters} iterations, seeds '
