@@ -173,6 +173,8 @@ def label_rows(args, model: str, work: str, rows: List[Row],
     scores, pictures = {}, {}
     for appended in (False, True):
         mode_rows = [r for r in rows if r.appended == appended]
+        if not mode_rows:
+            continue
         generator = LabelledImageGenerator(
             pipeline, SHAPES_CLASSES,
             generator_config(mode_rows[0], settings['generation']))

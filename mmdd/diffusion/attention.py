@@ -17,11 +17,13 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention
+
+from .attention_store import AttentionStore  # noqa: F401 (re-exported)
 
 SELF, CROSS = 'self', 'cross'
 Size = Tuple[int, int]
@@ -110,39 +112,6 @@ def select_layers(
             f'attention layers exist at: {options}. Set '
             f'{kind}_attention_factor to one of those.')
     return chosen
-
-
-class AttentionStore:
-    """Running sums of recorded attention maps, one per kind, on the device.
-
-    Each recorded call adds a (batch, queries, keys) float32 map averaged over
-    heads; :meth:`average` divides by layers x calls, i.e. the mean over the
-    layers of a kind and the denoising steps (UNet evaluations).
-    """
-
-    def __init__(self, layers: Sequence[AttentionLayer]):
-        self.layers = {layer.name: layer for layer in layers}
-        self.calls: Dict[str, int] = {layer.name: 0 for layer in layers}
-        self.sums: Dict[str, torch.Tensor] = {}
-
-    def add(self, layer: AttentionLayer, probs: torch.Tensor) -> None:
-        if layer.kind in self.sums:
-            self.sums[layer.kind] += probs
-        else:
-            self.sums[layer.kind] = probs.float()
-        self.calls[layer.name] += 1
-
-    def average(self, kind: str) -> torch.Tensor:
-        calls = {
-            self.calls[name]
-            for name, layer in self.layers.items() if layer.kind == kind
-        }
-        if len(calls) != 1 or 0 in calls:
-            raise RuntimeError(
-                f'{kind}-attention layers were called unequal or zero times '
-                f'({self.calls}); was the UNet run inside record_attention?')
-        n_layers = sum(layer.kind == kind for layer in self.layers.values())
-        return self.sums[kind] / (n_layers * calls.pop())
 
 
 # sha256 of ``inspect.getsource(AttnProcessor2_0.__call__)`` in diffusers
@@ -315,8 +284,9 @@ def _heads(tensor: torch.Tensor, heads: int) -> torch.Tensor:
 @contextmanager
 def record_attention(
         unet: torch.nn.Module, layers: Sequence[AttentionLayer],
-        batch_size: int, class_embeds: Optional[ClassEmbeds] = None
-) -> Iterator[AttentionStore]:
+        batch_size: int, class_embeds: Optional[ClassEmbeds] = None,
+        step_weighting: str = 'mean',
+        layer_weighting: str = 'mean') -> Iterator[AttentionStore]:
     """Install recording processors on ``layers``; restore all on exit.
 
     ``class_embeds`` (batch, tokens, dim): the encoded class prompts whose
@@ -324,9 +294,10 @@ def record_attention(
     (e.g. the class prompts and the generation text, for ablations) is
     scored text by text, each with its own softmax, and recorded side by
     side along the token axis. The original processors come
-    back in a ``finally``, also when the pipeline raises.
+    back in a ``finally``, also when the pipeline raises. The weightings:
+    see :mod:`.attention_store`.
     """
-    store = AttentionStore(layers)
+    store = AttentionStore(layers, step_weighting, layer_weighting)
     original = unet.attn_processors
     processors = dict(original)
     for layer in layers:

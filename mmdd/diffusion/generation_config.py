@@ -6,6 +6,9 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 import torch
 
+from .attention_store import LAYER_WEIGHTINGS, STEP_WEIGHTINGS
+from .label_refinement import NORMALISATIONS
+
 DEFAULT_NEGATIVE_PROMPT = (
     'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '
     'out of frame, extra limbs, disfigured, deformed, body out of frame, bad '
@@ -54,6 +57,23 @@ class GenerationConfig:
     cross_attention_factor: int = 4
     self_attention_factor: int = 2
     progress_bar: bool = False  # diffusers' own bar over denoising steps
+    # Beyond the paper (docs/method.md, "Labels beyond the paper"); each
+    # default is the paper's step. How recorded maps are averaged: over
+    # denoising steps 'mean' or 'linear' (step t of T weighs t + 1: the
+    # later, less noisy steps more); over the layers of a grid 'mean' or
+    # 'sharpness' (each layer's step average weighted by 1 / the mean
+    # entropy of its queries' attention).
+    step_weighting: str = 'mean'
+    layer_weighting: str = 'mean'
+    # Per-class score normalisation: 'min_max' or 'max' (divide by max).
+    normalisation: str = 'min_max'
+    # Score = w * S^tau a + (1 - w) * a, both normalised (1: S^tau a only).
+    refined_weight: float = 1.0
+    # Guided filter of the upsampled scores with the generated image (He
+    # et al. 2010): window radius in image pixels (0: off) and eps (guide
+    # in [0, 1]).
+    guided_filter_radius: int = 0
+    guided_filter_eps: float = 0.01
 
     def __post_init__(self) -> None:
         if self.num_inference_steps < 1:
@@ -75,6 +95,20 @@ class GenerationConfig:
                 f'foreground_threshold <= 1, got uncertain_threshold='
                 f'{self.uncertain_threshold}, foreground_threshold='
                 f'{self.foreground_threshold}; swap or fix them')
+        for name, allowed in (('step_weighting', STEP_WEIGHTINGS),
+                              ('layer_weighting', LAYER_WEIGHTINGS),
+                              ('normalisation', NORMALISATIONS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f'{name} must be one of {allowed}, got '
+                                 f'{getattr(self, name)!r}')
+        if not 0 <= self.refined_weight <= 1:
+            raise ValueError('refined_weight must be in [0, 1], got '
+                             f'{self.refined_weight}')
+        if self.guided_filter_radius < 0 or self.guided_filter_eps <= 0:
+            raise ValueError(
+                'guided_filter_radius must be >= 0 and guided_filter_eps '
+                f'> 0, got {self.guided_filter_radius}, '
+                f'{self.guided_filter_eps}')
         if not 0 < self.ignore_index <= 255:
             raise ValueError(
                 f'ignore_index must be in 1..255, got {self.ignore_index}')
@@ -83,8 +117,9 @@ class GenerationConfig:
         """The settings that decide a sample's content, for a cache's
         manifest: without the progress bar and the self-attention chunk
         (display and memory only), and without the diffusion-transformer
-        settings while they keep their defaults (caches made before they
-        existed stay valid)."""
+        and beyond-the-paper label settings while they keep their
+        defaults (caches made before they existed stay valid; the guided
+        filter's eps stays while the filter is on)."""
         settings = vars(self).copy()
         for name in ('progress_bar', 'self_attention_chunk'):
             settings.pop(name)
@@ -93,6 +128,10 @@ class GenerationConfig:
             if (list(value) if isinstance(value,
                                           (list,
                                            tuple)) else value) == default:
+                settings.pop(name)
+        for name, default in LABEL_DEFAULTS.items():
+            kept = name == 'guided_filter_eps' and self.guided_filter_radius
+            if settings[name] == default and not kept:
                 settings.pop(name)
         return settings
 
@@ -148,3 +187,8 @@ class GeneratedSample:
 DIT_DEFAULTS = dict(dit_blocks=None, dit_self_blocks=None,
                     concept_background=['background'],
                     max_sequence_length=None)
+
+# The beyond-the-paper label settings at the paper's behaviour.
+LABEL_DEFAULTS = dict(step_weighting='mean', layer_weighting='mean',
+                      normalisation='min_max', refined_weight=1.0,
+                      guided_filter_radius=0, guided_filter_eps=0.01)

@@ -222,11 +222,15 @@ class LabelledImageGenerator:
             else:
                 scored = (classes, text.states) if record_text else classes
                 recording = record_attention(pipeline.unet, self.layers, batch,
-                                             scored)
+                                             scored, config.step_weighting,
+                                             config.layer_weighting)
         generators = [
             torch.Generator('cpu').manual_seed(r.seed) for r in requests
         ]
         with recording as store:
+            if self.dit is not None:  # the recorder's store, unused yet
+                store.store.step_weighting = config.step_weighting
+                store.store.layer_weighting = config.layer_weighting
             # A DiT recorder reads the first transformer call of each step.
             steps = {} if self.dit is None else dict(
                 callback_on_step_end=store.end_step)
@@ -259,7 +263,7 @@ class LabelledImageGenerator:
                 cross[i], self_attention[i], column.class_prompt,
                 [self.class_names.index(n)
                  for n in names[i]], column.text, column.concept)
-            label, confidence = self.label(attention)
+            label, confidence = self.label(attention, image=images[i])
             samples.append(
                 GeneratedSample(
                     image=images[i], label=label, confidence=confidence,
@@ -269,15 +273,18 @@ class LabelledImageGenerator:
         return samples
 
     def label(
-            self, attention: SampleAttention, tau: Optional[int] = None,
-            foreground_threshold: Optional[float] = None,
-            uncertain_threshold: Optional[float] = None,
-            label_source: Optional[str] = None
+        self, attention: SampleAttention, tau: Optional[int] = None,
+        foreground_threshold: Optional[float] = None,
+        uncertain_threshold: Optional[float] = None,
+        label_source: Optional[str] = None, image: Optional[np.ndarray] = None,
+        config: Optional[GenerationConfig] = None
     ) -> Tuple[np.ndarray, np.ndarray]:
         """Label and confidence from recorded attention; settings left as
-        None come from the generator's config (for ablations: one
-        denoising pass, many labellings)."""
-        config = self.config
+        None come from ``config`` or the generator's config (for
+        ablations: one denoising pass, many labellings; the step and layer
+        weightings are the recording's). ``image``: the sample's image,
+        for the guided filter."""
+        config = config or self.config
         columns = attention.columns(label_source or config.label_source)
         label, confidence = label_from_attention(
             attention.cross, attention.self_attention, columns,
@@ -285,8 +292,10 @@ class LabelledImageGenerator:
             (self.height, self.width), config.tau if tau is None else tau,
             (config.foreground_threshold
              if foreground_threshold is None else foreground_threshold),
-            (config.uncertain_threshold if uncertain_threshold is None else
-             uncertain_threshold), config.ignore_index)
+            (config.uncertain_threshold
+             if uncertain_threshold is None else uncertain_threshold),
+            config.ignore_index, config.normalisation, config.refined_weight,
+            image, config.guided_filter_radius, config.guided_filter_eps)
         return label.cpu().numpy(), confidence.cpu().numpy()
 
 

@@ -16,10 +16,13 @@ For one image, with ``K`` classes:
    uncertain <= m < foreground -> ignore index, m < uncertain -> 0
    (background). ``m`` is returned as the pixel's confidence.
 """
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .label_refinement import blend_refined, guided_filter, max_normalise
 
 Size = Tuple[int, int]
 
@@ -92,18 +95,32 @@ def label_from_attention(
         positions: Sequence[Sequence[int]], class_ids: Sequence[int],
         cross_size: Size, self_size: Size, image_size: Size, tau: int = 4,
         foreground: float = 0.6, uncertain: float = 0.5,
-        ignore_index: int = 255) -> Tuple[torch.Tensor, torch.Tensor]:
+        ignore_index: int = 255, normalisation: str = 'min_max',
+        refined_weight: float = 1.0, image: Optional[np.ndarray] = None,
+        guided_filter_radius: int = 0,
+        guided_filter_eps: float = 0.01) -> Tuple[torch.Tensor, torch.Tensor]:
     """One image's label and confidence (H, W) from its averaged attention.
 
     ``cross`` (h_c * w_c, tokens): class-prompt cross-attention;
     ``self_attention`` (h_s * w_s, h_s * w_s); ``positions[k]``: the class
-    prompt token positions of ``class_ids[k]``.
+    prompt token positions of ``class_ids[k]``. The settings after
+    ``ignore_index`` go beyond the paper (:mod:`.label_refinement`; their
+    defaults are the paper's steps); the guided filter needs ``image``,
+    the generated H x W x 3 uint8 RGB image.
     """
     device = self_attention.device
+    norm = max_normalise if normalisation == 'max' else min_max
     maps = resize(
         token_class_maps(_float64(cross), positions, cross_size), self_size)
-    maps = min_max(refine(_float64(self_attention), maps, tau))
-    scores = resize(maps.to(device, torch.float32), image_size)
+    refined = norm(refine(_float64(self_attention), maps, tau))
+    if tau > 0 and refined_weight != 1:
+        refined = blend_refined(refined, norm(maps), refined_weight)
+    scores = resize(refined.to(device, torch.float32), image_size)
+    if guided_filter_radius > 0:
+        if image is None:
+            raise ValueError('guided_filter_radius > 0 needs the image')
+        scores = guided_filter(scores, image, guided_filter_radius,
+                               guided_filter_eps)
     return threshold(scores, class_ids, foreground, uncertain, ignore_index)
 
 

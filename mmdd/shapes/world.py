@@ -176,6 +176,23 @@ def _size_word(obj: SceneObject, size: int) -> Optional[str]:
     return None
 
 
+def _phrase(rng: np.random.Generator, members: Sequence[SceneObject],
+            class_id: int, name: str, size: int) -> str:
+    """"a small red disc", "two blue boxes": at most three members."""
+    words = []
+    if len(members) == 1:
+        words.append(str(rng.choice(['a', 'one'], p=[0.85, 0.15])))
+        size_word = _size_word(members[0], size)
+        if size_word and rng.random() < 0.7:
+            words.append(size_word)
+    else:
+        words.append(NUMBER_WORDS[len(members)])
+        name = plural(name)
+    if rng.random() < 0.8:
+        words.append(COLOUR_WORDS[class_id - 1])
+    return ' '.join(words + [name])
+
+
 def _caption(rng: np.random.Generator, objects: Sequence[SceneObject],
              size: int, background: str) -> Tuple[str, List[int]]:
     groups: Dict[int, List[SceneObject]] = {}
@@ -185,19 +202,14 @@ def _caption(rng: np.random.Generator, objects: Sequence[SceneObject],
     phrases, names = [], []
     for class_id, members in groups.items():
         name = str(rng.choice(SYNONYMS[SHAPES_CLASSES[class_id]]))
-        words = []
-        if len(members) == 1:
-            words.append(str(rng.choice(['a', 'one'], p=[0.85, 0.15])))
-            size_word = _size_word(members[0], size)
-            if size_word and rng.random() < 0.7:
-                words.append(size_word)
-        else:
-            words.append(NUMBER_WORDS[len(members)])
-            name = plural(name)
-        if rng.random() < 0.8:
-            words.append(COLOUR_WORDS[class_id - 1])
-        phrases.append(' '.join(words + [name]))
-        names.append(name)
+        # A group larger than the largest number word is named in parts
+        # ("three red stars and a red star"): the shipped models'
+        # tokenizers hold only the vocabulary's words.
+        top = len(NUMBER_WORDS) - 1
+        for start in range(0, len(members), top):
+            part = members[start:start + top]
+            phrases.append(_phrase(rng, part, class_id, name, size))
+            names.append(name if len(part) == 1 else plural(name))
     joined = (
         phrases[0] if len(phrases) == 1 else ', '.join(phrases[:-1]) +
         ' and ' + phrases[-1])

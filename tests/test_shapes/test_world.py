@@ -50,3 +50,23 @@ def test_oracle_leaves_grey_and_unknown_colours_as_background():
     image[0] = [(128, 128, 128), (220, 30, 30), (30, 70, 225)]
     image[1] = [(0, 255, 255), (235, 200, 20), (150, 140, 130)]
     assert oracle_label(image).tolist() == [[0, 1, 2], [0, 4, 0]]
+
+
+def test_four_objects_of_one_class_are_named_in_parts():
+    # Seed 582 draws four triangles; NUMBER_WORDS stops at three, which
+    # raised IndexError before.
+    scene = render_scene(582, max_objects=4)
+    assert [o.class_id for o in scene.objects] == [3, 3, 3, 3]
+    assert scene.class_ids == [3]
+    words = scene.caption.replace(',', ' , ').split()
+    assert {'triangle', 'triangles'} <= set(words), scene.caption
+
+
+def test_up_to_four_objects_keep_captions_in_the_vocabulary():
+    vocab = set(vocabulary())
+    for seed in range(600):
+        scene = render_scene(seed, max_objects=4)
+        assert 1 <= len(scene.objects) <= 4
+        assert set(scene.caption.replace(',', ' , ').split()) <= vocab
+        present = set(np.unique(scene.label).tolist()) - {0}
+        assert present == set(scene.class_ids)
