@@ -375,6 +375,23 @@ def table(model: str, rows: List[Row], scores: Dict, down: Dict,
     return '\n'.join(lines)
 
 
+def prepare_work(args) -> tuple:
+    """What every shapes label bench starts from, under ``args.work_dir``:
+    mmdd's modules registered, the real splits, the prompts file and a
+    downstream grid holding the real baseline's runs. Returns (work dir,
+    real data root, prompts file, grid)."""
+    from mmdd.shapes.prompts import write_shapes_prompts
+    from mmdd.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    work = osp.abspath(args.work_dir)
+    data_root = write_real_splits(work, args.real_train, args.test)
+    prompts = str(
+        write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
+    grid = Downstream(args, data_root)
+    grid.add_real(osp.join(work, 'real'))
+    return work, data_root, prompts, grid
+
+
 def best_taus(pairs: List[str]) -> Dict[str, int]:
     """``--best-tau MODEL=TAU ...`` as a dict."""
     taus = {}
@@ -423,16 +440,8 @@ def main() -> None:
     args = parser.parse_args()
     own_taus = best_taus(args.best_tau)
 
-    from mmdd.shapes.prompts import write_shapes_prompts
-    from mmdd.utils import register_all_modules
-    register_all_modules(init_default_scope=True)
     begin = time.time()
-    work = osp.abspath(args.work_dir)
-    data_root = write_real_splits(work, args.real_train, args.test)
-    prompts = str(
-        write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
-    grid = Downstream(args, data_root)
-    grid.add_real(osp.join(work, 'real'))
+    work, data_root, prompts, grid = prepare_work(args)
     labelled = {}
     for model in args.models:
         slug = model.split('::')[-1]

@@ -42,8 +42,7 @@ sys.path.insert(0, ROOT)
 
 from ablation_rows import ablation_rows  # noqa: E402
 from label_ablation import label_rows  # noqa: E402
-from label_ablation import Downstream, model_settings, summarise
-from segmenter_runs import write_real_splits  # noqa: E402
+from label_ablation import Downstream, model_settings, prepare_work, summarise
 
 VAL_SEED = 800_000
 HELDOUT_SEED = 900_000
@@ -364,16 +363,8 @@ def main() -> None:
     # What label_ablation's helpers read from their own arguments.
     args.taus, args.pictures_rows, args.downstream_rows = [1, 2, 4], 0, None
 
-    from mmdd.shapes.prompts import write_shapes_prompts
-    from mmdd.utils import register_all_modules
-    register_all_modules(init_default_scope=True)
     begin = time.time()
-    work = osp.abspath(args.work_dir)
-    data_root = write_real_splits(work, args.real_train, args.test)
-    prompts = str(
-        write_shapes_prompts(osp.join(work, 'prompts.jsonl'), args.samples))
-    grid = Downstream(args, data_root)
-    grid.add_real(osp.join(work, 'real'))
+    work, data_root, prompts, grid = prepare_work(args)
     reports, done = {}, Downstream(args, data_root)
     done.add_real(osp.join(work, 'real'))
     for model in args.models:
