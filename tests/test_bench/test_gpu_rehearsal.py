@@ -40,6 +40,16 @@ def run_rehearsal(out: Path, args: list) -> dict:
     return json.loads((out / 'results.json').read_text())
 
 
+def assert_ratio_of_rounded_times(row):
+    """``time_ratio`` is taken before the times are rounded to 4 decimals
+    for the table, so it may differ from their quotient by that rounding
+    (1 % at the tiny models' 10 ms)."""
+    half_unit = 0.5e-4
+    rel = half_unit / row['labelled_s'] + half_unit / row['plain_s']
+    assert row['time_ratio'] == pytest.approx(
+        row['labelled_s'] / row['plain_s'], rel=rel + 1e-9)
+
+
 def test_tables_cover_every_section(rehearsal):
     out, results = rehearsal
     assert results['failed'] == []
@@ -50,8 +60,7 @@ def test_tables_cover_every_section(rehearsal):
         assert row[f'{variant}_s'] > 0 and row[f'{variant}_peak_mib'] > 0
         assert row[f'{variant}_cpu_s'] > 0  # CPU time beside wall time
         assert len(row['wall_runs'][variant]) == 1
-    assert row['time_ratio'] == pytest.approx(
-        row['labelled_s'] / row['plain_s'], rel=1e-3)
+    assert_ratio_of_rounded_times(row)
     (reference, ) = results['reference']
     assert reference['predicted_kept_mib'] > 0
     (flops, ) = results['flops']
@@ -100,6 +109,5 @@ def test_dit_rows_measure_each_label_source(tmp_path):
                          for s in ('class_prompt', 'concept')}
     for row in rows.values():
         assert row['size'] == 64 and row['steps'] == 2
-        assert row['time_ratio'] == pytest.approx(
-            row['labelled_s'] / row['plain_s'], rel=1e-3)
+        assert_ratio_of_rounded_times(row)
     assert 'flux-tiny' in (out / 'results.md').read_text()
