@@ -1,8 +1,10 @@
-"""Labels beyond the paper on the shapes UNet models (CPU).
+"""Labels beyond the paper on the shapes models (CPU).
 
 docs/benchmarks.md, "Labels beyond the paper". For each model, starting
 from its config's labelling (the "paper" row: ``shapes-t2i`` tau = 1,
-``shapes-t2i-sd`` tau = 4, both with the 0.6 / 0.5 band):
+``shapes-t2i-sd`` and ``shapes-dit`` tau = 4, all with the 0.6 / 0.5
+band; a diffusion transformer's class prompt is a side stream, and it has
+one more candidate, ConceptAttention's columns):
 
 1. **Validation** (captions of scenes 800 000 onwards, generation seeds
    800 000 onwards: neither the test rows nor any config uses them): one
@@ -42,7 +44,8 @@ sys.path.insert(0, ROOT)
 
 from ablation_rows import ablation_rows  # noqa: E402
 from label_ablation import label_rows  # noqa: E402
-from label_ablation import Downstream, model_settings, prepare_work, summarise
+from label_ablation import (DIT_MODELS, Downstream, model_settings,
+                            prepare_work, summarise)
 
 VAL_SEED = 800_000
 HELDOUT_SEED = 900_000
@@ -55,6 +58,14 @@ POSTHOC = {
         for r in (2, 3, 4, 6, 8) for e in (1e-3, 1e-2, 1e-1)
     ],
 }
+# A diffusion transformer's: ConceptAttention (the output-space image ->
+# concept scores, class names appended as the paper row's prompts).
+DIT_POSTHOC = dict(POSTHOC, label_source=[dict(label_source='concept')])
+
+
+def posthoc(model: str) -> Dict[str, list]:
+    """The label-time candidates of ``model``, by family."""
+    return DIT_POSTHOC if model in DIT_MODELS else POSTHOC
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,8 @@ def requests_from_scenes(count: int, first: int, max_objects: int = 3):
     ]
 
 
-def choose(passes: Dict[str, Pass], rec: Dict[str, Dict]) -> tuple:
+def choose(passes: Dict[str, Pass], rec: Dict[str, Dict],
+           candidates: Dict[str, list]) -> tuple:
     """Validation scores of every single change, and the greedy best."""
     scores = {'paper': passes['record_mean'].score({})}
     family_best = {}  # family -> (gain, changes)
@@ -160,7 +172,7 @@ def choose(passes: Dict[str, Pass], rec: Dict[str, Dict]) -> tuple:
             scores[describe(changes)] = passes[name].score({})
             family_best.setdefault('recording', []).append(
                 (scores[describe(changes)].miou - paper, changes))
-    for family, options in POSTHOC.items():
+    for family, options in candidates.items():
         for changes in options:
             key = describe(changes)
             scores[key] = passes['record_mean'].score(changes)
@@ -244,8 +256,9 @@ def model_labels(args, model: str, model_work: str, prompts: str) -> tuple:
     ablation_scores, _, caches = label_rows(args, model, model_work, [paper],
                                             prompts)
     saved_path = osp.join(model_work, 'beyond_scores.json')
+    candidates = posthoc(model)
     run_settings = dict(val=args.val_samples, samples=args.samples,
-                        heldout=args.heldout, posthoc=POSTHOC)
+                        heldout=args.heldout, posthoc=candidates)
     if osp.isfile(saved_path):
         with open(saved_path) as file:
             saved = json.load(file)
@@ -267,7 +280,7 @@ def model_labels(args, model: str, model_work: str, prompts: str) -> tuple:
         name: Pass(pipeline, base, changes, val_requests, args.batch_size)
         for name, changes in rec.items()
     }
-    scores, best, best_miou = choose(passes, rec)
+    scores, best, best_miou = choose(passes, rec, candidates)
     scores['best'] = passes[_pass_name(rec, best)].score(best)
     del passes
     times = dict(validation=time.time() - start)
@@ -287,7 +300,7 @@ def model_labels(args, model: str, model_work: str, prompts: str) -> tuple:
     caches.open([paper, best_row])
     mean_pass = Pass(pipeline, base, {}, test_requests, args.batch_size)
     test = {'paper': mean_pass.score({})}
-    for family in POSTHOC.values():
+    for family in candidates.values():
         for changes in family:
             test[describe(changes)] = mean_pass.score(changes)
     best_pass = (

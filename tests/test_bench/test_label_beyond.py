@@ -2,7 +2,7 @@
 from types import SimpleNamespace
 
 from label_beyond import (POSTHOC, BeyondRow, _pass_name, choose, describe,
-                          recordings)
+                          posthoc, recordings)
 
 
 def test_recording_candidates_and_their_passes():
@@ -38,6 +38,7 @@ class FakePass:
         miou += 0.01 * (changes.get('guided_filter_eps') == 0.01)
         miou -= 0.2 * (changes.get('normalisation') == 'max')
         miou += 0.02 * (changes.get('refined_weight') == 0.75)
+        miou += 0.05 * (changes.get('label_source') == 'concept')
         return SimpleNamespace(miou=miou)
 
 
@@ -46,10 +47,25 @@ def test_greedy_choice_keeps_only_what_raises_validation():
                layers_sharpness=dict(layer_weighting='sharpness'))
     passes = dict(record_mean=FakePass(), steps_linear=FakePass(0.03),
                   layers_sharpness=FakePass(-0.01))
-    scores, best, miou = choose(passes, rec)
+    scores, best, miou = choose(passes, rec, POSTHOC)
     assert best == dict(guided_filter_radius=4, guided_filter_eps=0.01,
                         step_weighting='linear', refined_weight=0.75)
     assert abs(miou - (0.5 + 0.1 + 0.01 + 0.03 + 0.02)) < 1e-9
     n_posthoc = sum(len(options) for options in POSTHOC.values())
     assert len(scores) == 1 + 2 + n_posthoc
     assert scores['normalisation=max'].miou < scores['paper'].miou
+
+
+def test_a_transformer_also_tries_concept_attention():
+    assert 'label_source' not in posthoc('mmdd::shapes-t2i')
+    candidates = posthoc('mmdd::shapes-dit')
+    assert candidates['label_source'] == [dict(label_source='concept')]
+    assert {
+        k: v
+        for k, v in candidates.items() if k != 'label_source'
+    } == POSTHOC  # the UNets' candidates, unchanged
+    rec = dict(record_mean={})
+    scores, best, miou = choose(dict(record_mean=FakePass()), rec, candidates)
+    assert best == dict(guided_filter_radius=4, guided_filter_eps=0.01,
+                        label_source='concept', refined_weight=0.75)
+    assert scores['label_source=concept'].miou > scores['paper'].miou
