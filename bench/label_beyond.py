@@ -10,7 +10,8 @@ one more candidate, ConceptAttention's columns):
    800 000 onwards: neither the test rows nor any config uses them): one
    generation pass per recording setting (plain mean; steps weighted
    linearly; layers weighted by sharpness; cross-attention read at the
-   self-attention's grid), attention kept, and every label-time setting
+   self-attention's grid; a transformer's first half of joint blocks),
+   attention kept, and every label-time setting
    (:mod:`mmdd.diffusion.label_refinement`) applied to the same recorded
    attention. Each candidate changes one setting of the paper row; the
    best row is then built greedily: families in order of their best
@@ -60,7 +61,9 @@ POSTHOC = {
 }
 # A diffusion transformer's: ConceptAttention (the output-space image ->
 # concept scores, class names appended as the paper row's prompts).
-DIT_POSTHOC = dict(POSTHOC, label_source=[dict(label_source='concept')])
+# Its tau too: the paper's 4 was set on UNets, never on a transformer.
+DIT_POSTHOC = dict(POSTHOC, label_source=[dict(label_source='concept')],
+                   tau=[dict(tau=1), dict(tau=2)])
 
 
 def posthoc(model: str) -> Dict[str, list]:
@@ -94,8 +97,10 @@ def describe(changes: Dict) -> str:
     return ', '.join(f'{k}={v}' for k, v in changes.items())
 
 
-def recordings(settings: Dict) -> Dict[str, Dict]:
-    """Recording-time candidates (each needs its own generation pass)."""
+def recordings(settings: Dict, dit_layers: int = 0) -> Dict[str, Dict]:
+    """Recording-time candidates (each needs its own generation pass).
+    ``dit_layers``: a diffusion transformer's joint blocks, whose first
+    half is one more candidate (the default reads the second half)."""
     found = {
         'record_mean': {},
         'steps_linear': dict(step_weighting='linear'),
@@ -104,11 +109,15 @@ def recordings(settings: Dict) -> Dict[str, Dict]:
     fine = settings.get('self_attention_factor', 2)
     if settings.get('cross_attention_factor', 4) != fine:
         found['cross_fine'] = dict(cross_attention_factor=fine)
+    if dit_layers:
+        found['blocks_first_half'] = dict(
+            dit_blocks=list(range(dit_layers // 2)))
     return found
 
 
 def recording_part(changes: Dict) -> Dict:
-    keys = ('step_weighting', 'layer_weighting', 'cross_attention_factor')
+    keys = ('step_weighting', 'layer_weighting', 'cross_attention_factor',
+            'dit_blocks')
     return {k: v for k, v in changes.items() if k in keys}
 
 
@@ -274,7 +283,8 @@ def model_labels(args, model: str, model_work: str, prompts: str) -> tuple:
                      saved['times']), [paper, best_row], caches)
     start = time.time()
     pipeline = load_pipeline(model, settings['torch_dtype'], 'cpu')
-    rec = recordings(base)
+    transformer = getattr(pipeline, 'transformer', None)
+    rec = recordings(base, transformer.config.num_layers if transformer else 0)
     val_requests = requests_from_scenes(args.val_samples, VAL_SEED)
     passes = {
         name: Pass(pipeline, base, changes, val_requests, args.batch_size)

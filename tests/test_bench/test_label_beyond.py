@@ -15,6 +15,12 @@ def test_recording_candidates_and_their_passes():
                                 refined_weight=0.5)) == 'steps_linear'
     both = dict(step_weighting='linear', layer_weighting='sharpness')
     assert _pass_name(rec, both) is None  # no pass records both
+    assert 'blocks_first_half' not in rec  # a UNet's
+    dit = recordings(
+        dict(cross_attention_factor=2, self_attention_factor=2), dit_layers=6)
+    assert dit['blocks_first_half'] == dict(dit_blocks=[0, 1, 2])
+    assert _pass_name(dit, dict(dit_blocks=[0, 1, 2],
+                                tau=1)) == 'blocks_first_half'
 
 
 def test_best_row_writes_its_changes_over_the_papers_settings():
@@ -60,9 +66,10 @@ def test_a_transformer_also_tries_concept_attention():
     assert 'label_source' not in posthoc('mmdd::shapes-t2i')
     candidates = posthoc('mmdd::shapes-dit')
     assert candidates['label_source'] == [dict(label_source='concept')]
+    assert candidates['tau'] == [dict(tau=1), dict(tau=2)]
     assert {
         k: v
-        for k, v in candidates.items() if k != 'label_source'
+        for k, v in candidates.items() if k not in ('label_source', 'tau')
     } == POSTHOC  # the UNets' candidates, unchanged
     rec = dict(record_mean={})
     scores, best, miou = choose(dict(record_mean=FakePass()), rec, candidates)
