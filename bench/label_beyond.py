@@ -4,7 +4,8 @@ docs/benchmarks.md, "Labels beyond the paper". For each model, starting
 from its config's labelling (the "paper" row: ``shapes-t2i`` tau = 1,
 ``shapes-t2i-sd`` and ``shapes-dit`` tau = 4, all with the 0.6 / 0.5
 band; a diffusion transformer's class prompt is a side stream, and it has
-one more candidate, ConceptAttention's columns):
+more candidates: ConceptAttention's columns, tau 1 and 2, and the first
+half of its joint blocks):
 
 1. **Validation** (captions of scenes 800 000 onwards, generation seeds
    800 000 onwards: neither the test rows nor any config uses them): one
