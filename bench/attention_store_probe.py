@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List, Tuple
 import torch
 from diffusers.models.attention_processor import Attention, AttnProcessor
 
-from mmdd.diffusion.attention import SELF, attention_layers
+from mmdd.diffusion.unet.processors import SELF, attention_layers
 
 
 class StepAttentionStore:

@@ -129,7 +129,7 @@ class SynthDataset(BaseSegDataset):
 
     def _model_identity(self, online: bool = True) -> Dict:
         if self._identity is None:
-            from mmdd.diffusion.model_fingerprint import model_identity
+            from mmdd.diffusion.models.fingerprint import model_identity
             self._identity = model_identity(self.model, online)
         return self._identity
 

@@ -38,9 +38,10 @@ def read_prompt_records(prompts_file: str, classes: Sequence[str]) -> list:
 def check_model(model: str, generation: Dict) -> None:
     """For a local model folder: every part there, and an image size the
     model can make (JSON files only; nothing is loaded)."""
-    from mmdd.diffusion.model_check import (check_image_size,
-                                            check_model_folder, is_local_model)
-    from mmdd.diffusion.model_names import resolve_model_name
+    from mmdd.diffusion.models.check import (check_image_size,
+                                             check_model_folder,
+                                             is_local_model)
+    from mmdd.diffusion.models.names import resolve_model_name
     model = resolve_model_name(model)
     if is_local_model(model):
         check_model_folder(model)

@@ -9,19 +9,20 @@ imported on first use.
 from mmdd.utils.lazy import lazy_exports
 
 _EXPORTS = {
-    'attention': ('AttentionLayer', 'AttentionStore', 'RecordingAttnProcessor',
-                  'attention_layers', 'record_attention', 'select_layers'),
+    'unet.processors':
+    ('AttentionLayer', 'AttentionStore', 'RecordingAttnProcessor',
+     'attention_layers', 'record_attention', 'select_layers'),
     'class_tokens': ('PromptTruncatedWarning', 'SamplePrompt',
                      'build_sample_prompt', 'class_token_positions'),
     'clip_tokenizer': ('clip_tokenizer', ),
-    'dit_processors': ('record_dit_attention', ),
-    'dit_recorder': ('DiTRecorder', ),
+    'dit.processors': ('record_dit_attention', ),
+    'dit.recorder': ('DiTRecorder', ),
     'generator':
     ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample', 'GenerationConfig',
      'LabelledImageGenerator', 'SampleAttention', 'SampleRequest',
      'load_pipeline', 'pipeline_class'),
-    'labels': ('label_from_attention', ),
-    'model_names': ('resolve_model_name', ),
+    'labelling.labels': ('label_from_attention', ),
+    'models.names': ('resolve_model_name', ),
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -6,8 +6,8 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .attention_store import LAYER_WEIGHTINGS, STEP_WEIGHTINGS
-from .label_refinement import NORMALISATIONS
+from .labelling.attention_store import LAYER_WEIGHTINGS, STEP_WEIGHTINGS
+from .labelling.refinement import NORMALISATIONS
 
 DEFAULT_NEGATIVE_PROMPT = (
     'ugly, tiling, poorly drawn hands, poorly drawn feet, poorly drawn face, '

@@ -2,12 +2,12 @@
 
 ``LabelledImageGenerator.generate`` runs an unmodified diffusers
 ``StableDiffusionPipeline`` or ``StableDiffusionXLPipeline`` inside
-:func:`~mmdd.diffusion.attention.record_attention`, or a
+:func:`~mmdd.diffusion.unet.processors.record_attention`, or a
 ``StableDiffusion3Pipeline`` or ``FluxPipeline`` inside
-:func:`~mmdd.diffusion.dit_processors.record_dit_attention`
-(:mod:`mmdd.diffusion.dit_reader`), and turns the recorded
-attention into labels (:mod:`mmdd.diffusion.labels`). Text is encoded as the
-pipeline itself would (:mod:`mmdd.diffusion.conditioning`). Each sample has
+:func:`~mmdd.diffusion.dit.processors.record_dit_attention`
+(:mod:`mmdd.diffusion.dit.reader`), and turns the recorded attention
+into labels (:mod:`mmdd.diffusion.labelling.labels`). Text is encoded as
+the pipeline itself would (:mod:`mmdd.diffusion.conditioning`). Each sample has
 its own ``torch.Generator`` (CPU, seeded with its seed), so a sample is the
 same alone or in any batch.
 """
@@ -22,15 +22,15 @@ from diffusers import (DiffusionPipeline, FluxPipeline,
                        StableDiffusionXLPipeline)
 
 from mmdd.utils.precision import parse_dtype
-from .attention import CROSS, SELF, record_attention, select_layers
 from .conditioning import text_conditioning
-from .dit_reader import DiTReader, RecordedColumns, joined_maps
+from .dit.reader import DiTReader, RecordedColumns, joined_maps
 from .generation_config import DEFAULT_NEGATIVE_PROMPT  # noqa: F401
 from .generation_config import (GeneratedSample, GenerationConfig,
                                 SampleAttention, SampleRequest)
-from .labels import label_from_attention
-from .model_check import check_model_folder
-from .model_names import resolve_model_name
+from .labelling.labels import label_from_attention
+from .models.check import check_model_folder
+from .models.names import resolve_model_name
+from .unet.processors import CROSS, SELF, record_attention, select_layers
 
 PIPELINE_CLASSES = (StableDiffusionPipeline, StableDiffusionXLPipeline,
                     StableDiffusion3Pipeline, FluxPipeline)

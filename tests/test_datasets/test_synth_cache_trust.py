@@ -10,7 +10,7 @@ import pytest
 
 from mmdd.datasets import CacheMismatchError, SynthCache
 from mmdd.datasets.cache_lock import CacheBusyError, CacheLock
-from mmdd.diffusion.model_check import ModelFolderError
+from mmdd.diffusion.models.check import ModelFolderError
 from mmdd.utils.atomic import temporary_path
 from tests.conftest import logged_messages
 

@@ -16,11 +16,11 @@ from diffusers.models.transformers.transformer_flux import FluxAttnProcessor
 
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             SampleRequest, load_pipeline)
-from mmdd.diffusion.dit_layers import select_blocks
-from mmdd.diffusion.dit_processors import UPSTREAM_SHA256, record_dit_attention
-from mmdd.diffusion.dit_recorder import DiTRecorder
+from mmdd.diffusion.dit.layers import select_blocks
+from mmdd.diffusion.dit.processors import UPSTREAM_SHA256, record_dit_attention
+from mmdd.diffusion.dit.recorder import DiTRecorder
 from mmdd.diffusion.generator import pipeline_class
-from mmdd.diffusion.labels import label_from_attention
+from mmdd.diffusion.labelling.labels import label_from_attention
 from mmdd.testing import build_random_dit_pipeline
 
 CLASSES = ['background', 'cat', 'dog', 'potted plant']
@@ -247,7 +247,7 @@ def test_recording_processors_follow_the_installed_diffusers(cls):
     digest = hashlib.sha256(source.encode()).hexdigest()
     assert digest == UPSTREAM_SHA256[cls.__name__], (
         f'diffusers changed {cls.__name__}.__call__: compare it with '
-        'mmdd/diffusion/dit_processors.py and update UPSTREAM_SHA256')
+        'mmdd/diffusion/dit/processors.py and update UPSTREAM_SHA256')
 
 
 def test_sd3_class_prompt_must_split_alike_in_both_clips():

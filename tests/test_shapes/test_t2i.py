@@ -6,7 +6,7 @@ import torch
 from safetensors.torch import load_file
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
-from mmdd.diffusion.attention import attention_layers
+from mmdd.diffusion.unet.processors import attention_layers
 from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
 from mmdd.shapes.t2i import (SD_PROPORTIONED, TrainSettings, build_pipeline,
                              train)

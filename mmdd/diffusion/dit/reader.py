@@ -5,7 +5,7 @@ One recorded pass gives, per sample, a ``cross`` matrix whose columns are
 (in this order, each group present when recorded):
 
 1. the class prompt's tokens (the paper's class-prompt cross-attention,
-   through the side stream, :mod:`mmdd.diffusion.dit_side_stream`);
+   through the side stream, :mod:`mmdd.diffusion.dit.side_stream`);
 2. the generation text's tokens (the image -> text block);
 3. one column per concept (ConceptAttention): the sample's classes, then
    the background concepts.
@@ -20,12 +20,12 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch
 
-from .attention import CROSS
-from .class_tokens import SamplePrompt
-from .dit_layers import pooling, select_blocks
-from .dit_processors import record_dit_attention
-from .dit_recorder import CLASS_GROUP, CONCEPT, CONCEPT_GROUP, DiTRecorder
-from .dit_side_stream import SideStream
+from ..class_tokens import SamplePrompt
+from ..unet.processors import CROSS
+from .layers import pooling, select_blocks
+from .processors import record_dit_attention
+from .recorder import CLASS_GROUP, CONCEPT, CONCEPT_GROUP, DiTRecorder
+from .side_stream import SideStream
 
 SELF_BLOCKS = 2  # default image -> image blocks: the last read ones
 

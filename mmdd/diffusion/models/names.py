@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Dict
 
 PREFIX = 'mmdd::'
-_PACKAGE = Path(__file__).resolve().parents[1]
+_PACKAGE = Path(__file__).resolve().parents[2]
 
 # name -> folder relative to the mmdd package
 SHIPPED_MODELS: Dict[str, str] = {

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .label_refinement import blend_refined, guided_filter, max_normalise
+from .refinement import blend_refined, guided_filter, max_normalise
 
 Size = Tuple[int, int]
 

@@ -1,5 +1,5 @@
 """Label-making beyond the paper: optional steps between the recorded
-attention and the thresholds of :mod:`mmdd.diffusion.labels`.
+attention and the thresholds of :mod:`mmdd.diffusion.labelling.labels`.
 
 Each is a :class:`~mmdd.diffusion.generation_config.GenerationConfig`
 setting whose default is the paper's behaviour (and leaves the paper's

@@ -1,6 +1,6 @@
 """What a recording DiT processor does with the tensors it is shown.
 
-The processors (:mod:`mmdd.diffusion.dit_processors`) hand over the image
+The processors (:mod:`mmdd.diffusion.dit.processors`) hand over the image
 queries, keys and values and the text keys of a block (after QK-norm and,
 for FLUX, RoPE: what the model really multiplies), and later the image's
 attention output before its projection. From these, for the conditional
@@ -25,9 +25,9 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-from .attention import CROSS, SELF, AttentionLayer, AttentionStore
-from .dit_layers import DiTBlock, Size, joint_index, pool_keys, pool_queries
-from .dit_side_stream import SideStream
+from ..unet.processors import CROSS, SELF, AttentionLayer, AttentionStore
+from .layers import DiTBlock, Size, joint_index, pool_keys, pool_queries
+from .side_stream import SideStream
 
 CONCEPT = 'concept'
 CLASS_GROUP, CONCEPT_GROUP = 'class_prompt', 'concept'

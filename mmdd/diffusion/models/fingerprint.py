@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from mmdd.utils.atomic import atomic_write_text
-from .model_check import ModelFolderError, pipeline_parts
+from .check import ModelFolderError, pipeline_parts
 
 PathLike = Union[str, Path]
 MODEL_FILE_SUFFIXES = ('.json', '.txt', '.model', '.safetensors', '.bin',
@@ -140,7 +140,7 @@ def model_identity(model: PathLike, online: bool = True) -> Dict:
     ``{'fingerprint': 'hub:<id>@<commit>'}``. A shipped ``mmdd::`` name
     is its folder.
     """
-    from .model_names import resolve_model_name
+    from .names import resolve_model_name
     path = os.path.expanduser(resolve_model_name(str(model)))
     if os.path.isdir(path):
         return folder_fingerprint(path)

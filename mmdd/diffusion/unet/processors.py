@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention
 
-from .attention_store import AttentionStore  # noqa: F401 (re-exported)
+from ..labelling.attention_store import \
+    AttentionStore  # noqa: F401 (re-exported)
 
 SELF, CROSS = 'self', 'cross'
 Size = Tuple[int, int]

@@ -1,7 +1,7 @@
 """SD3's and FLUX's attention processors, plus a look for the recorder.
 
 Each ``__call__`` is diffusers' own (0.42.1) with calls to a
-:class:`~mmdd.diffusion.dit_recorder.DiTRecorder` added; the output path
+:class:`~mmdd.diffusion.dit.recorder.DiTRecorder` added; the output path
 (the fused SDPA / ``dispatch_attention_fn`` call) is untouched, so the image
 is bit-identical. As for the UNet processor, two tests keep them honest:
 outputs equal the upstream processors', and the sha256 of the upstream
@@ -17,8 +17,8 @@ from diffusers.models.attention_dispatch import dispatch_attention_fn
 from diffusers.models.embeddings import apply_rotary_emb
 from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
-from .dit_layers import dit_blocks, joint_index
-from .dit_recorder import DiTRecorder
+from .layers import dit_blocks, joint_index
+from .recorder import DiTRecorder
 
 # sha256 of ``inspect.getsource(P.__call__)`` in diffusers 0.42.1.
 UPSTREAM_SHA256 = {
