@@ -9,20 +9,24 @@ imported on first use.
 from mmdd.utils.lazy import lazy_exports
 
 _EXPORTS = {
-    'unet.processors':
-    ('AttentionLayer', 'AttentionStore', 'RecordingAttnProcessor',
-     'attention_layers', 'record_attention', 'select_layers'),
+    'architectures': ('ARCHITECTURES', 'Architecture', 'architecture_of'),
     'class_tokens': ('PromptTruncatedWarning', 'SamplePrompt',
                      'build_sample_prompt', 'class_token_positions'),
     'clip_tokenizer': ('clip_tokenizer', ),
     'dit.processors': ('record_dit_attention', ),
     'dit.recorder': ('DiTRecorder', ),
-    'generator':
+    'generation_config':
     ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample', 'GenerationConfig',
-     'LabelledImageGenerator', 'SampleAttention', 'SampleRequest',
-     'load_pipeline', 'pipeline_class'),
+     'SampleAttention', 'SampleRequest'),
+    'generator': ('LabelledImageGenerator', ),
+    'labelling.attention_store': ('AttentionStore', ),
     'labelling.labels': ('label_from_attention', ),
+    'models.loading': ('load_pipeline', 'pipeline_class'),
     'models.names': ('resolve_model_name', ),
+    'recording':
+    ('AttentionLayer', 'AttentionReader', 'ReadRequest', 'RecordedColumns'),
+    'unet.layers': ('attention_layers', 'select_layers'),
+    'unet.processors': ('RecordingAttnProcessor', 'record_attention'),
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -65,7 +65,7 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
 @pytest.mark.slow
 def test_rerun_reads_the_cache_without_loading_a_model(build, monkeypatch):
     build()
-    import mmdd.diffusion.generator as generator
+    import mmdd.diffusion.models.loading as generator
     monkeypatch.setattr(generator, 'load_pipeline', _refuse)
     assert len(build()) == 5
 

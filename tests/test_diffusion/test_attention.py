@@ -3,11 +3,11 @@ import torch
 from diffusers import UNet2DConditionModel
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 
-from mmdd.diffusion.unet.processors import (CROSS, SELF, AttentionLayer,
-                                            AttentionStore,
-                                            RecordingAttnProcessor,
-                                            attention_layers, record_attention,
-                                            select_layers)
+from mmdd.diffusion.labelling.attention_store import AttentionStore
+from mmdd.diffusion.recording import CROSS, SELF, AttentionLayer
+from mmdd.diffusion.unet.layers import attention_layers, select_layers
+from mmdd.diffusion.unet.processors import (RecordingAttnProcessor,
+                                            record_attention)
 from mmdd.testing.random_pipeline import SIZES
 
 

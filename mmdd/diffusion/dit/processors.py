@@ -30,7 +30,12 @@ UPSTREAM_SHA256 = {
 
 
 class _Recording:
-    """A processor bound to one block and the generation's recorder."""
+    """A processor bound to one block and the generation's recorder.
+
+    ``latent_packing``: latent pixels per token side beyond the patch size
+    (FLUX packs 2x2 latent pixels into a token before its patching).
+    """
+    latent_packing = 1
 
     def __init__(self, recorder: DiTRecorder, block_name: str,
                  block: torch.nn.Module, original: object):
@@ -100,6 +105,7 @@ class FluxRecordingProcessor(_Recording):
     sequence). A single-stream block sees [text; image] with no
     ``encoder_hidden_states``: the text length comes from the double
     blocks of the same forward pass."""
+    latent_packing = 2
 
     def __call__(self, attn, hidden_states: torch.Tensor,
                  encoder_hidden_states: Optional[torch.Tensor] = None,
@@ -171,8 +177,8 @@ class FluxRecordingProcessor(_Recording):
 
 
 @contextmanager
-def record_dit_attention(transformer: torch.nn.Module,
-                         recorder: DiTRecorder) -> Iterator[DiTRecorder]:
+def record_dit_attention(transformer: torch.nn.Module, recorder: DiTRecorder,
+                         processor: type) -> Iterator[DiTRecorder]:
     """Install recording processors and hooks; restore all on exit.
 
     Processors go on the blocks the recorder reads and, when it carries a
@@ -183,12 +189,10 @@ def record_dit_attention(transformer: torch.nn.Module,
     ``time_text_embed`` (the conditioning vector the side stream is
     modulated with) and its ``context_embedder`` (the side tokens are
     embedded as the text is). The original processors come back in a
-    ``finally``, also when the pipeline raises.
+    ``finally``, also when the pipeline raises. ``processor``: the
+    recording processor class of the architecture (its row in
+    :mod:`mmdd.diffusion.architectures`).
     """
-    cls = (
-        FluxRecordingProcessor
-        if hasattr(transformer, 'single_transformer_blocks') else
-        SD3RecordingProcessor)
     original = transformer.attn_processors
     processors = dict(original)
     modules = dict(transformer.named_modules())
@@ -199,9 +203,9 @@ def record_dit_attention(transformer: torch.nn.Module,
         side = block.joint and joint_index(
             block.name) < recorder.side_blocks_until
         if read or side:
-            processors[block.processor] = cls(recorder, block.name,
-                                              modules[block.name],
-                                              original[block.processor])
+            processors[block.processor] = processor(recorder, block.name,
+                                                    modules[block.name],
+                                                    original[block.processor])
     state = {}
 
     def gate(module, args, kwargs):

@@ -14,14 +14,13 @@ and an image -> image ``self`` matrix. A concept token is the text
 encoders' states of the class name encoded alone, averaged over the name's
 token columns (all of them: SD3 writes a name in its CLIP and T5 parts).
 """
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence
+from contextlib import ExitStack
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from ..class_tokens import SamplePrompt
-from ..unet.processors import CROSS
+from ..conditioning import SamplePrompt
+from ..recording import CROSS, SELF, ReadRequest, RecordedColumns
 from .layers import pooling, select_blocks
 from .processors import record_dit_attention
 from .recorder import CLASS_GROUP, CONCEPT, CONCEPT_GROUP, DiTRecorder
@@ -30,24 +29,22 @@ from .side_stream import SideStream
 SELF_BLOCKS = 2  # default image -> image blocks: the last read ones
 
 
-@dataclass
-class RecordedColumns:
-    """One sample's column lists per source (None: not recorded)."""
-    class_prompt: Optional[List[List[int]]]
-    text: Optional[List[List[int]]]
-    concept: Optional[List[List[int]]]
-
-
 class DiTReader:
-    """Block choice, grids and side tokens for one pipeline and config."""
+    """Image size, block choice, grids and side tokens for one pipeline and
+    config (an :class:`~mmdd.diffusion.recording.AttentionReader`)."""
 
-    def __init__(self, pipeline, text, config, height: int, width: int):
+    def __init__(self, pipeline, architecture, config):
         transformer = pipeline.transformer
-        self.transformer, self.text, self.config = transformer, text, config
-        patch = transformer.config.patch_size
-        if hasattr(transformer, 'single_transformer_blocks'):
-            patch *= 2  # FLUX packs 2x2 latent pixels into a token
+        self.transformer, self.config = transformer, config
+        self.processor = architecture.processor
+        self.text = architecture.conditioning(pipeline,
+                                              config.max_sequence_length)
         scale = pipeline.vae_scale_factor
+        native = (getattr(transformer.config, 'sample_size', None)
+                  or pipeline.default_sample_size) * scale
+        self.height = height = config.height or native
+        self.width = width = config.width or native
+        patch = transformer.config.patch_size * self.processor.latent_packing
         if height % (scale * patch) or width % (scale * patch):
             raise ValueError(
                 f'height and width must be multiples of {scale * patch} '
@@ -107,15 +104,22 @@ class DiTReader:
                  for names in concept_names])
         return SideStream(tokens, masks) if tokens else None
 
-    @contextmanager
-    def record(self, batch: int, side: Optional[SideStream],
-               record_text: bool) -> Iterator[DiTRecorder]:
-        recorder = DiTRecorder(batch, self.grid, self.cross_pool,
-                               self.self_pool, self.cross_blocks,
-                               self.self_blocks, record_text, side,
-                               self.config.self_attention_chunk)
-        with record_dit_attention(self.transformer, recorder):
-            yield recorder
+    def needs_class_states(self, keep_attention: bool) -> bool:
+        """Only when the class prompt's attention is read (the side
+        stream carries it)."""
+        return keep_attention or self.config.label_source == 'class_prompt'
+
+    def record(self, request: ReadRequest) -> 'DiTRecording':
+        """The side stream is built here (its concept tokens encoded), the
+        processors only when the recording is entered."""
+        concepts = ([
+            names + list(self.config.concept_background)
+            for names in request.names
+        ] if request.keep_attention or self.config.label_source == 'concept'
+                    else None)
+        side = self.side_stream(request.prompts, request.class_states,
+                                concepts)
+        return DiTRecording(self, request, side)
 
     def columns(
             self, prompts: Sequence[SamplePrompt], names: Sequence[str],
@@ -138,6 +142,49 @@ class DiTReader:
         if side is not None and CONCEPT_GROUP in side.tokens:
             concept_cols = [[width + k] for k in range(len(names))]
         return RecordedColumns(class_cols, text_cols, concept_cols)
+
+
+class DiTRecording:
+    """A :class:`DiTRecorder` and its processors while entered; only the
+    first transformer call of each step is read (the pipeline's
+    ``callback_on_step_end`` ends a step)."""
+
+    def __init__(self, reader: DiTReader, request: ReadRequest,
+                 side: Optional[SideStream]):
+        self.reader, self.request, self.side = reader, request, side
+        self._stack = ExitStack()
+        self.recorder: Optional[DiTRecorder] = None
+
+    def __enter__(self) -> 'DiTRecording':
+        reader, config = self.reader, self.reader.config
+        recorder = DiTRecorder(
+            len(self.request.prompts), reader.grid, reader.cross_pool,
+            reader.self_pool, reader.cross_blocks, reader.self_blocks,
+            self.request.record_text, self.side, config.self_attention_chunk)
+        recorder.store.step_weighting = config.step_weighting
+        recorder.store.layer_weighting = config.layer_weighting
+        self.recorder = self._stack.enter_context(
+            record_dit_attention(reader.transformer, recorder,
+                                 reader.processor))
+        return self
+
+    def __exit__(self, *exc) -> Optional[bool]:
+        return self._stack.__exit__(*exc)
+
+    def pipeline_kwargs(self) -> dict:
+        return dict(callback_on_step_end=self.recorder.end_step)
+
+    def maps(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        averages = self.recorder.averages()
+        return joined_maps(averages), averages[SELF]
+
+    def columns(self) -> List[RecordedColumns]:
+        request = self.request
+        return [
+            self.reader.columns(prompts, names, self.side, request.record_text,
+                                request.prompts)
+            for prompts, names in zip(request.prompts, request.names)
+        ]
 
 
 def joined_maps(averages: Dict[str, torch.Tensor]) -> torch.Tensor:

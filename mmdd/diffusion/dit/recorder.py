@@ -25,7 +25,8 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-from ..unet.processors import CROSS, SELF, AttentionLayer, AttentionStore
+from ..labelling.attention_store import AttentionStore
+from ..recording import CROSS, SELF, AttentionLayer
 from .layers import DiTBlock, Size, joint_index, pool_keys, pool_queries
 from .side_stream import SideStream
 
