@@ -27,7 +27,7 @@ DEMO_CONFIG = (
 @pytest.fixture(scope='session', autouse=True)
 def registered_modules() -> None:
     """mmseg's and mmdd's modules registered, as the tools do first."""
-    from mmdd.utils.version_check import mmseg_stack_installed
+    from mmdd.compat.version_check import mmseg_stack_installed
     if mmseg_stack_installed():
         from mmdd.utils import register_all_modules
         register_all_modules(init_default_scope=False)

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from mmdd.utils.site_shims import install
+from mmdd.compat.site_shims import install
 from tests.conftest import REPO_ROOT
 
 FINDERS = textwrap.dedent('''

@@ -13,9 +13,9 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmdd.datasets.synth_type import is_synth_dataset
 from mmdd.registry import DATASETS, MODELS
-from mmdd.utils.dataset_cfgs import (is_synth_dataset, is_wrapper,
-                                     iter_dataset_cfgs, type_name)
+from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs, type_name
 from tests.conftest import CONFIG_DIR
 
 CONFIGS = sorted(
