@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from mmdd.compat.version_check import mmseg_stack_installed
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 OPENMMLAB = ('mmcv', 'mmengine', 'mmseg')
 

@@ -10,7 +10,7 @@ import pytest
 from mmdd.compat import mmcv_ops_stub
 from mmdd.compat.mmcv_ops_stub import CompiledOpsMissing, StubExtFinder
 from mmdd.engine.compiled_ops import ops_compiled
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 
 def _stub_module():

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from mmdd.compat.site_shims import install
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 FINDERS = textwrap.dedent('''
     import site, sys

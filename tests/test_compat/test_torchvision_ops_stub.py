@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 TORCHVISION = textwrap.dedent('''
     import torch
