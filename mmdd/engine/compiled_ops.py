@@ -13,7 +13,7 @@ import inspect
 import sys
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from mmdd.utils.mmcv_ops_stub import FULL_MMCV_HINT
+from mmdd.compat.mmcv_ops_stub import FULL_MMCV_HINT
 
 
 def ops_compiled() -> bool:

@@ -28,8 +28,8 @@ def split_stream_cfgs(cfg) -> List[dict]:
     from mmengine.registry import DefaultScope
 
     from mmdd.datasets.stream_config import StreamConfig
-    from mmdd.utils.dataset_cfgs import (is_synth_dataset,
-                                         iter_loader_dataset_cfgs)
+    from mmdd.datasets.synth_type import is_synth_dataset
+    from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs
     found = []
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmdd')):

@@ -12,7 +12,7 @@ from mmdd.datasets import CacheMismatchError, SynthCache
 from mmdd.datasets.cache_lock import CacheBusyError, CacheLock
 from mmdd.diffusion.models.check import ModelFolderError
 from mmdd.utils.atomic import temporary_path
-from tests.conftest import logged_messages
+from tests.utils import logged_messages
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from mmdd.datasets import CacheMismatchError, SynthDataset
-from tests.conftest import TOY_CLASSES, logged_messages
+from tests.utils import TOY_CLASSES, logged_messages
 
 
 def cache_bytes(root, folders=('image', 'mask', 'confidence')) -> dict:

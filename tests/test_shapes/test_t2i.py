@@ -11,8 +11,8 @@ from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
 from mmdd.shapes.t2i import (SD_PROPORTIONED, TrainSettings, build_pipeline,
                              train)
 from mmdd.shapes.world import SHAPES_CLASSES
-from tests.conftest import REPO_ROOT, load_script
 from tests.test_shapes.conftest import QUICK
+from tests.utils import REPO_ROOT, load_script
 
 
 @pytest.mark.slow
@@ -141,7 +141,7 @@ def test_train_script_flags_reach_the_settings(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO_ROOT
+    from tests.utils import REPO_ROOT
     flags = [
         f'--{k.replace("_", "-")}={v}'
         for k, v in dict(QUICK, steps=1).items()

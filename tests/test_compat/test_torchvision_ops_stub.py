@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 TORCHVISION = textwrap.dedent('''
     import torch
@@ -34,7 +34,7 @@ def test_torchvision_imports_and_its_transforms_run():
 
 DECLARE = textwrap.dedent('''
     import sys, torch
-    from mmdd.utils.torchvision_ops_stub import declare_missing_ops
+    from mmdd.compat.torchvision_ops_stub import declare_missing_ops
     print(declare_missing_ops(sys.argv[1]))
     print(hasattr(torch.ops.torchvision, 'nms'))
 ''')
@@ -50,5 +50,5 @@ def test_an_extension_that_cannot_load_gets_the_operators(tmp_path):
 
 
 def test_no_extension_changes_nothing(tmp_path):
-    from mmdd.utils.torchvision_ops_stub import declare_missing_ops
+    from mmdd.compat.torchvision_ops_stub import declare_missing_ops
     assert declare_missing_ops(str(tmp_path)) is False

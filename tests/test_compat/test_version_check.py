@@ -1,8 +1,8 @@
 import pytest
 from packaging.version import Version
 
-from mmdd.utils.version_check import (SUPPORTED_RANGES, check_mm_versions,
-                                      installed_version)
+from mmdd.compat.version_check import (SUPPORTED_RANGES, check_mm_versions,
+                                       installed_version)
 
 
 def test_installed_stack_is_accepted():
@@ -17,7 +17,7 @@ def test_installed_stack_is_accepted():
 
 
 def test_registration_runs_the_check(monkeypatch):
-    from mmdd.utils.register import prepare_openmmlab
+    from mmdd.compat.prepare import prepare_openmmlab
     monkeypatch.setitem(SUPPORTED_RANGES, 'mmengine', ('99.0', '100.0'))
     with pytest.raises(AssertionError, match='pip install "mmengine>=99.0'):
         prepare_openmmlab()
@@ -38,7 +38,7 @@ def test_missing_packages_are_skipped():
 
 def test_an_alternative_distribution_serves(monkeypatch):
     """mmcv-lite counts as mmcv; the message names the one installed."""
-    from mmdd.utils import version_check
+    from mmdd.compat import version_check
     monkeypatch.setitem(version_check.ALTERNATIVES, 'surely-not-installed',
                         ('mmengine', ))
     found = installed_version('mmengine')
@@ -49,7 +49,7 @@ def test_an_alternative_distribution_serves(monkeypatch):
 
 
 def test_mmseg_without_any_mmcv_is_named(monkeypatch):
-    from mmdd.utils import version_check
+    from mmdd.compat import version_check
     real = version_check.installed_version
 
     def without_mmcv(dist):

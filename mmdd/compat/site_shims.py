@@ -1,13 +1,13 @@
 """Install mmdd's two import-time stand-ins into an environment.
 
-``python -m mmdd.utils.site_shims lite`` (what ``tools/install.sh`` runs
+``python -m mmdd.compat.site_shims lite`` (what ``tools/install.sh`` runs
 under ``MMDD_MMCV=lite``) writes, into the environment's site-packages:
 
 - ``mmdd_mmcv_ops_stub.py`` + ``.pth``: a stand-in for mmcv's compiled
   extension, so that mmseg imports under mmcv-lite
-  (:mod:`mmdd.utils.mmcv_ops_stub`);
+  (:mod:`mmdd.compat.mmcv_ops_stub`);
 - ``mmdd_torchvision_ops_stub.py`` + ``.pth``: lets PyPI's torchvision import
-  beside a CPU-only torch (:mod:`mmdd.utils.torchvision_ops_stub`).
+  beside a CPU-only torch (:mod:`mmdd.compat.torchvision_ops_stub`).
 
 ``full`` writes the second only and removes the first. Each ``.pth`` holds
 one line that Python's ``site`` module runs at start; deleting the two

@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
+from mmdd.compat import mmcv_ops_stub
+from mmdd.compat.mmcv_ops_stub import CompiledOpsMissing, StubExtFinder
 from mmdd.engine.compiled_ops import ops_compiled
-from mmdd.utils import mmcv_ops_stub
-from mmdd.utils.mmcv_ops_stub import CompiledOpsMissing, StubExtFinder
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 
 def _stub_module():
@@ -48,7 +48,7 @@ def test_the_finder_answers_only_for_the_extension():
 STUB_OR_REAL = textwrap.dedent('''
     import sys
     sys.path.insert(0, sys.argv[1])
-    from mmdd.utils.mmcv_ops_stub import install_finder
+    from mmdd.compat.mmcv_ops_stub import install_finder
     install_finder()
     install_finder()  # once only
     import mmcv._ext

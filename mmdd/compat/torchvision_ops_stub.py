@@ -10,7 +10,7 @@ it ``import mmpretrain``) fails with ``operator torchvision::nms does not
 exist``.
 
 This file, copied into site-packages as ``mmdd_torchvision_ops_stub.py``
-beside a one-line ``.pth`` (:mod:`mmdd.utils.site_shims`; run by
+beside a one-line ``.pth`` (:mod:`mmdd.compat.site_shims`; run by
 ``tools/install.sh``), waits for the first ``import torchvision``. Only if
 the extension cannot load does it declare those two operators' schemas
 (no kernels), so the registration succeeds. torchvision's transforms and

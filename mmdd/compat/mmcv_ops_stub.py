@@ -8,7 +8,7 @@ mmdd's models use no compiled op.
 
 This file, copied into site-packages as ``mmdd_mmcv_ops_stub.py`` beside a
 one-line ``.pth`` that calls :func:`install_finder` at interpreter start
-(:mod:`mmdd.utils.site_shims`; ``tools/install.sh`` runs it under
+(:mod:`mmdd.compat.site_shims`; ``tools/install.sh`` runs it under
 ``MMDD_MMCV=lite``), puts a finder at the *end* of ``sys.meta_path``. It
 answers only for ``mmcv._ext``, and only after Python's own finders found
 no real one, so a compiled mmcv installed later wins without any change.
@@ -73,7 +73,7 @@ class StubExtFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = _stub_getattr
         module.IS_MMDD_STUB = True
         module.__doc__ = ('Stand-in for mmcv\'s compiled ops (mmcv-lite); '
-                          'see mmdd/utils/mmcv_ops_stub.py.')
+                          'see mmdd/compat/mmcv_ops_stub.py.')
 
 
 def install_finder() -> None:

@@ -4,7 +4,7 @@ Versions are read from the installed distributions' metadata, so the check
 imports none of them (``mmdd.diffusion`` must work where mm* is absent).
 mmcv is either distribution: ``mmcv`` (compiled ops) or ``mmcv-lite`` (pure
 Python; ``tools/install.sh`` adds a stand-in for the ops,
-:mod:`mmdd.utils.mmcv_ops_stub`).
+:mod:`mmdd.compat.mmcv_ops_stub`).
 """
 from importlib import metadata
 from typing import Dict, Optional, Tuple
@@ -24,7 +24,7 @@ ALTERNATIVES: Dict[str, Tuple[str, ...]] = {'mmcv': ('mmcv-lite', )}
 # would build a missing mmcv from source), so its absence is named here.
 MMCV_MISSING = ('mmsegmentation is installed but mmcv is not: pip install '
                 '"mmcv-lite==2.1.0" (pure Python, no compiled ops), then '
-                '`python -m mmdd.utils.site_shims lite`; or the compiled '
+                '`python -m mmdd.compat.site_shims lite`; or the compiled '
                 'mmcv: `mim install "mmcv==2.1.0"`')
 
 

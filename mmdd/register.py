@@ -1,22 +1,10 @@
-"""``register_all_modules``: mmseg's modules and mmdd's, in one call."""
+"""``register_all_modules``: mmseg's modules and mmdd's, in one call.
+
+Above every mmdd package that registers something (it imports them all);
+``from mmdd.utils import register_all_modules`` still finds it.
+"""
 import datetime
 import warnings
-
-
-def prepare_openmmlab() -> None:
-    """Check the OpenMMLab versions and apply mmdd's compatibility patches
-    (mmengine checkpoints under torch >= 2.6, CPU distributed init).
-
-    Idempotent; :mod:`mmdd.registry` calls it, so every path that builds an
-    mmdd module (tools, ``custom_imports``, ``default_scope='mmdd'``) has
-    them.
-    """
-    from .dist_compat import allow_cpu_distributed_init
-    from .torch_compat import allow_mmengine_checkpoint_globals
-    from .version_check import check_mm_versions
-    check_mm_versions()
-    allow_mmengine_checkpoint_globals()
-    allow_cpu_distributed_init()
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -25,13 +13,12 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     A child registry falls back to what is already registered in its parent
     but never imports the parent's ``locations``, so mmseg's modules are
     imported here explicitly. Importing :mod:`mmdd.registry` also runs
-    :func:`prepare_openmmlab`.
+    :func:`mmdd.compat.prepare_openmmlab`.
 
     Args:
         init_default_scope: set the global default scope to ``mmdd``.
     """
-    # Imported here, not at module level: mmdd.utils must import without
-    # mmengine.
+    # Imported at the call, so that importing this module loads nothing.
     import mmseg.datasets  # noqa: F401
     import mmseg.engine  # noqa: F401
     import mmseg.evaluation  # noqa: F401

@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from mmdd.utils.site_shims import install
-from tests.conftest import REPO_ROOT
+from mmdd.compat.site_shims import install
+from tests.utils import REPO_ROOT
 
 FINDERS = textwrap.dedent('''
     import site, sys
