@@ -16,7 +16,7 @@ import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
-from mmdd.engine.long_barrier import _default_store
+from mmdd.distributed.long_barrier import _default_store
 from mmdd.registry import DATA_SAMPLERS
 
 _INSTANCES = itertools.count()

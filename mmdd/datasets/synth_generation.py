@@ -12,7 +12,7 @@ from mmengine.dist import get_dist_info
 from mmengine.logging import MMLogger, print_log
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from mmdd.engine.long_barrier import announce_failure, long_barrier
+from mmdd.distributed.long_barrier import announce_failure, long_barrier
 from mmdd.utils.precision import warn_if_slow_on_cpu
 from mmdd.utils.progress import progress_bar
 from .cache_lock import CacheLock

@@ -19,10 +19,10 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import torch.distributed as dist
 from mmengine.logging import print_log
 
-from mmdd.engine.long_barrier import (announce_failure, announced_failure,
-                                      long_barrier)
+from mmdd.distributed.long_barrier import (announce_failure, announced_failure,
+                                           long_barrier)
+from mmdd.distributed.stream_config import StreamConfig
 from .cache_lock import CacheLock
-from .stream_config import StreamConfig
 from .synth_generation import BlockWriter, all_blocks, prepare_cache
 
 
@@ -38,7 +38,7 @@ class CacheStream:
 
     Args:
         dataset: the :class:`~mmdd.datasets.SynthDataset`.
-        config: its :class:`~mmdd.datasets.stream_config.StreamConfig`.
+        config: its :class:`~mmdd.distributed.stream_config.StreamConfig`.
         prompts: the prompt records.
         count: the number of samples.
         rescan_every: seconds during which a listing of the finished
@@ -87,13 +87,13 @@ class CacheStream:
                 f'{self.world_size} process(es) leaves no rank to train: '
                 'launch more processes (bash tools/dist_train.sh CONFIG N '
                 'with N > generate_ranks) or lower generate_ranks.')
-        from mmdd.engine.split_ranks import split_ranks_ready
+        from mmdd.distributed.split_ranks import split_ranks_ready
         if not split_ranks_ready(self.config.generate_ranks):
             raise RuntimeError(
                 'stream mode=split: the training ranks have no process '
                 'group of their own. Train with tools/train.py (or '
                 'tools/dist_train.sh), which sets it up before the Runner; '
-                'in a script of your own call mmdd.engine.split_ranks.'
+                'in a script of your own call mmdd.distributed.split_ranks.'
                 'setup_split_ranks(cfg) first.')
 
     def my_blocks(self) -> List[range]:

@@ -15,7 +15,7 @@ def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
     import torch
     import torch.distributed as dist
 
-    from mmdd.engine.long_barrier import announce_failure, long_barrier
+    from mmdd.distributed.long_barrier import announce_failure, long_barrier
 
     # A patient rendezvous (a loaded machine starts processes slowly), then
     # collectives that time out after PG_TIMEOUT_S.

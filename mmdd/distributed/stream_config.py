@@ -9,7 +9,7 @@ fields below. Two ways to share the devices, both in one job:
   (:class:`mmdd.engine.SynthStreamHook`).
 - ``mode='split'``: the last ``generate_ranks`` ranks only generate, the
   others only train, in a process group of their own
-  (:mod:`mmdd.engine.split_ranks`).
+  (:mod:`mmdd.distributed.split_ranks`).
 
 Training starts once ``start_after`` samples exist (at least the first
 block); the sampler (:class:`mmdd.datasets.StreamSampler`) draws only from

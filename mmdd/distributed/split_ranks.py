@@ -12,7 +12,7 @@ DDP and SyncBN (``MMDistributedDataParallelAnyDevice`` passes the group),
 the samplers' shares, validation's gathering; rank 0 trains, so logs and
 checkpoints are written as usual. The generating ranks talk to the others
 only through the cache folder and the job's key-value store
-(:mod:`mmdd.engine.long_barrier`).
+(:mod:`mmdd.distributed.long_barrier`).
 """
 import copy
 from typing import List
@@ -27,7 +27,7 @@ def split_stream_cfgs(cfg) -> List[dict]:
     """The train dataset configs that stream in split mode."""
     from mmengine.registry import DefaultScope
 
-    from mmdd.datasets.stream_config import StreamConfig
+    from mmdd.distributed.stream_config import StreamConfig
     from mmdd.utils.dataset_cfgs import (is_synth_dataset,
                                          iter_loader_dataset_cfgs)
     found = []
@@ -50,7 +50,7 @@ def setup_split_ranks(cfg) -> bool:
     found = split_stream_cfgs(cfg)
     if not found:
         return False
-    from mmdd.datasets.stream_config import StreamConfig
+    from mmdd.distributed.stream_config import StreamConfig
     generate_ranks = {
         StreamConfig.parse(c['stream']).generate_ranks
         for c in found
@@ -102,8 +102,8 @@ def training_group():
 
 def _check_wrapper(cfg) -> None:
     """DDP must be given the training group: mmdd's wrapper does that."""
+    from mmdd.engine.model_wrappers import MMDistributedDataParallelAnyDevice
     from mmdd.registry import MODEL_WRAPPERS
-    from .model_wrappers import MMDistributedDataParallelAnyDevice
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None:
         cfg.model_wrapper_cfg = dict(
