@@ -16,21 +16,15 @@ import os
 import time
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-import torch.distributed as dist
 from mmengine.logging import print_log
 
-from mmdd.distributed.long_barrier import (announce_failure, announced_failure,
-                                           long_barrier)
+from mmdd.distributed.failures import announce_failure, announced_failure
+from mmdd.distributed.job_store import job_rank_and_size
+from mmdd.distributed.long_barrier import long_barrier
+from mmdd.distributed.split_ranks import split_ranks_ready
 from mmdd.distributed.stream_config import StreamConfig
 from .cache_lock import CacheLock
 from .synth_generation import BlockWriter, all_blocks, prepare_cache
-
-
-def job_rank_and_size() -> Tuple[int, int]:
-    """This process's rank and the number of processes of the whole job."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 class CacheStream:
@@ -87,7 +81,6 @@ class CacheStream:
                 f'{self.world_size} process(es) leaves no rank to train: '
                 'launch more processes (bash tools/dist_train.sh CONFIG N '
                 'with N > generate_ranks) or lower generate_ranks.')
-        from mmdd.distributed.split_ranks import split_ranks_ready
         if not split_ranks_ready(self.config.generate_ranks):
             raise RuntimeError(
                 'stream mode=split: the training ranks have no process '

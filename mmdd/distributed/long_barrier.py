@@ -11,44 +11,20 @@ still waiting for every ``log_every`` seconds.
 """
 import itertools
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import torch.distributed as dist
 from mmengine.logging import print_log
 
+from .failures import FAILED_KEY
+from .job_store import default_store
+
 _BARRIER_COUNT = itertools.count()
-_FAILED_KEY = 'mmdd/long_barrier/failed'
-
-
-def _default_store():
-    try:
-        from torch.distributed import distributed_c10d
-        return distributed_c10d._get_default_store()
-    except Exception:  # private API: fall back to a plain barrier
-        return None
-
-
-def announce_failure(message: str) -> None:
-    """Tell ranks waiting in :func:`long_barrier` that this one failed, so
-    they stop instead of waiting for it forever."""
-    store = _default_store() if dist.is_available() and \
-        dist.is_initialized() else None
-    if store is not None:
-        store.set(_FAILED_KEY, message)
-
-
-def announced_failure() -> Optional[str]:
-    """What a failed rank announced, or None (also outside a job); for
-    waits of one rank on others' work that are not barriers."""
-    store = _default_store() if dist.is_available() and \
-        dist.is_initialized() else None
-    if store is None or not store.check([_FAILED_KEY]):
-        return None
-    return store.get(_FAILED_KEY).decode()
 
 
 def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
-                 log_every: float = 60.0, poll: float = 0.5) -> None:
+                 log_every: float = 60.0, poll: float = 0.5,
+                 watch: Optional[Callable[[], None]] = None) -> None:
     """Wait until every rank has called this (the n-th call of each rank
     meets the n-th of the others). No-op outside a distributed job.
 
@@ -58,13 +34,15 @@ def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
             as long as it takes).
         log_every: seconds between progress lines (rank 0).
         poll: seconds between looks at the counter.
+        watch: called at each look; raises to stop waiting (e.g. a
+            :class:`~mmdd.distributed.heartbeat.RankWatch`'s ``check``).
     """
     if not (dist.is_available() and dist.is_initialized()):
         return
     world_size = dist.get_world_size()
     if world_size == 1:
         return
-    store = _default_store()
+    store = default_store()
     if store is None:
         dist.barrier()
         return
@@ -76,9 +54,11 @@ def long_barrier(desc: str = 'barrier', timeout: Optional[float] = None,
         arrived = store.add(key, 0)
         if arrived >= world_size:
             return
-        if store.check([_FAILED_KEY]):
+        if store.check([FAILED_KEY]):
             raise RuntimeError(f'[rank {rank}] {desc}: another rank failed '
-                               f'({store.get(_FAILED_KEY).decode()})')
+                               f'({store.get(FAILED_KEY).decode()})')
+        if watch is not None:
+            watch()
         now = time.monotonic()
         if timeout is not None and now - start > timeout:
             raise TimeoutError(

@@ -18,18 +18,22 @@ import copy
 from typing import List
 
 import torch.distributed as dist
+from mmengine.dist import barrier
+from mmengine.dist import dist as dist_ops
+from mmengine.dist import get_dist_info, init_dist
+from mmengine.dist import utils as dist_utils
 from mmengine.logging import MMLogger, print_log
+from mmengine.registry import DefaultScope, init_default_scope
+
+from mmdd.registry import DATASETS, MODEL_WRAPPERS
+from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_loader_dataset_cfgs
+from .stream_config import StreamConfig
 
 _STATE = dict(generate_ranks=None, group=None)
 
 
 def split_stream_cfgs(cfg) -> List[dict]:
     """The train dataset configs that stream in split mode."""
-    from mmengine.registry import DefaultScope
-
-    from mmdd.distributed.stream_config import StreamConfig
-    from mmdd.utils.dataset_cfgs import (is_synth_dataset,
-                                         iter_loader_dataset_cfgs)
     found = []
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmdd')):
@@ -50,7 +54,6 @@ def setup_split_ranks(cfg) -> bool:
     found = split_stream_cfgs(cfg)
     if not found:
         return False
-    from mmdd.distributed.stream_config import StreamConfig
     generate_ranks = {
         StreamConfig.parse(c['stream']).generate_ranks
         for c in found
@@ -67,7 +70,6 @@ def setup_split_ranks(cfg) -> bool:
             "generate_ranks, or mode='interleaved' for one process.")
     _check_wrapper(cfg)
     if not dist.is_initialized():
-        from mmengine.dist import init_dist
         init_dist(cfg.launcher, **cfg.get('env_cfg', {}).get('dist_cfg', {}))
     world_size, rank = dist.get_world_size(), dist.get_rank()
     trainers = world_size - generate_ranks
@@ -101,17 +103,16 @@ def training_group():
 
 
 def _check_wrapper(cfg) -> None:
-    """DDP must be given the training group: mmdd's wrapper does that."""
-    from mmdd.engine.model_wrappers import MMDistributedDataParallelAnyDevice
-    from mmdd.registry import MODEL_WRAPPERS
+    """DDP must be given the training group: mmdd's wrapper does that
+    (found by its registered name; the registry imports mmdd.engine)."""
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None:
         cfg.model_wrapper_cfg = dict(
             type='mmdd.MMDistributedDataParallelAnyDevice')
         return
+    ours = MODEL_WRAPPERS.get('MMDistributedDataParallelAnyDevice')
     cls = MODEL_WRAPPERS.get(wrapper.get('type', ''))
-    if not (isinstance(cls, type)
-            and issubclass(cls, MMDistributedDataParallelAnyDevice)):
+    if not (isinstance(cls, type) and issubclass(cls, ours)):
         raise ValueError(
             f'stream mode=split trains DDP in the training ranks\' own '
             f'group, which model_wrapper_cfg type={wrapper.get("type")!r} '
@@ -122,8 +123,6 @@ def _check_wrapper(cfg) -> None:
 def _route_mmengine_to(group) -> None:
     """Make ``group`` the group mmengine's collectives and rank queries use
     when given none (this process only)."""
-    from mmengine.dist import dist as dist_ops
-    from mmengine.dist import utils as dist_utils
 
     def get_default_group():
         return group
@@ -139,7 +138,7 @@ def _http_loads_in_group() -> None:
     the whole job, which the generating ranks never join. This one does
     the same (rank 0 downloads first) with mmengine's barrier, now the
     training ranks'."""
-    from mmengine.dist import barrier, get_dist_info
+    # mmengine.runner is heavy; only a training rank of a split job needs it
     from mmengine.runner import checkpoint
     from mmengine.utils.dl_utils import load_url
 
@@ -163,9 +162,6 @@ def _http_loads_in_group() -> None:
 def _generate(cfg, dataset_cfgs: List[dict]) -> None:
     """A generating rank: build each streaming dataset (its full_init
     makes this rank's blocks)."""
-    from mmengine.registry import init_default_scope
-
-    from mmdd.registry import DATASETS
     MMLogger.get_instance('mmdd-stream-generate', log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmdd'))
     for dataset_cfg in dataset_cfgs:
