@@ -12,7 +12,9 @@ DDP and SyncBN (``MMDistributedDataParallelAnyDevice`` passes the group),
 the samplers' shares, validation's gathering; rank 0 trains, so logs and
 checkpoints are written as usual. The generating ranks talk to the others
 only through the cache folder and the job's key-value store
-(:mod:`mmdd.distributed.long_barrier`).
+(:mod:`mmdd.distributed.long_barrier`), where they also beat
+(:mod:`mmdd.distributed.heartbeat`) so that a generating rank killed
+outright is noticed whatever the launcher.
 """
 import copy
 from typing import List
@@ -27,6 +29,7 @@ from mmengine.registry import DefaultScope, init_default_scope
 
 from mmdd.registry import DATASETS, MODEL_WRAPPERS
 from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_loader_dataset_cfgs
+from .heartbeat import Heartbeat, beat_interval
 from .stream_config import StreamConfig
 
 _STATE = dict(generate_ranks=None, group=None)
@@ -161,10 +164,15 @@ def _http_loads_in_group() -> None:
 
 def _generate(cfg, dataset_cfgs: List[dict]) -> None:
     """A generating rank: build each streaming dataset (its full_init
-    makes this rank's blocks)."""
+    makes this rank's blocks), beating all along so that the training ranks
+    can tell a slow generator from a dead one."""
     MMLogger.get_instance('mmdd-stream-generate', log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmdd'))
-    for dataset_cfg in dataset_cfgs:
-        DATASETS.build(copy.deepcopy(dataset_cfg))
+    timeout = min(
+        StreamConfig.parse(c['stream']).heartbeat_timeout
+        for c in dataset_cfgs)
+    with Heartbeat(beat_interval(timeout)):
+        for dataset_cfg in dataset_cfgs:
+            DATASETS.build(copy.deepcopy(dataset_cfg))
     print_log(f'[rank {dist.get_rank()}] generated its blocks; leaving.',
               logger='current')

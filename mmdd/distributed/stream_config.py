@@ -34,12 +34,17 @@ class StreamConfig:
         blocks: interleaved mode: blocks each rank generates per step.
         start_after: the first training iteration waits until this many
             samples exist (a warm-up; 1 waits for the first block only).
+        heartbeat_timeout: split mode: seconds without a sign of life from
+            a generating rank after which the training ranks stop, naming
+            it (:mod:`mmdd.distributed.heartbeat`); long generation is not
+            capped, a rank killed outright is found within this time.
     """
     mode: str = 'interleaved'
     generate_ranks: int = 0
     interval: int = 1
     blocks: int = 1
     start_after: int = 1
+    heartbeat_timeout: float = 300.0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -58,6 +63,11 @@ class StreamConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f'stream {name}={getattr(self, name)}; it '
                                  'must be >= 1.')
+        if not self.heartbeat_timeout > 0:
+            raise ValueError(
+                f'stream heartbeat_timeout={self.heartbeat_timeout}; give the '
+                'seconds without a sign of life after which a generating '
+                'rank counts as dead (> 0, e.g. 300).')
 
     @classmethod
     def parse(
