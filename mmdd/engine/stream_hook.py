@@ -73,7 +73,8 @@ class SynthStreamHook(Hook):
         if runner.rank == 0:
             print_log(
                 f'stream: the cache is complete, {self.stream.count} '
-                'samples.', logger='current')
+                'samples, every file checked '
+                f'(verify={self.stream.dataset.verify!r}).', logger='current')
 
     def _log(self, runner, iteration: int) -> None:
         loader = runner.train_dataloader
