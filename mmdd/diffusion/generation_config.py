@@ -16,6 +16,7 @@ DEFAULT_NEGATIVE_PROMPT = (
     'overexposed, bad art, beginner, amateur, distorted face')
 
 LABEL_SOURCES = ('class_prompt', 'text', 'concept')
+CONCEPT_MODULATIONS = ('zero_pooled', 'prompt')
 
 
 @dataclass
@@ -44,6 +45,13 @@ class GenerationConfig:
     # ConceptAttention's background concepts (each sample's class names
     # come first); a pixel goes to the concept of highest score.
     concept_background: Sequence[str] = ('background', )
+    # The vector that modulates the concept tokens (the text stream's
+    # AdaLN): 'zero_pooled', the time (and FLUX-dev's guidance) embedding
+    # with a zero pooled text vector, as ConceptAttention's FLUX code does,
+    # so a concept reads alike whatever the caption; 'prompt', the prompt's
+    # own conditioning vector, pooled CLIP included (mmdd before this
+    # setting; the authors' SD3 code).
+    concept_modulation: str = 'zero_pooled'
     # T5's length for SD3 / FLUX (None: the pipeline's, 256 / 512).
     max_sequence_length: Optional[int] = None
     self_attention_chunk: int = 1024  # DiT image queries per slice
@@ -95,7 +103,8 @@ class GenerationConfig:
                 f'foreground_threshold <= 1, got uncertain_threshold='
                 f'{self.uncertain_threshold}, foreground_threshold='
                 f'{self.foreground_threshold}; swap or fix them')
-        for name, allowed in (('step_weighting', STEP_WEIGHTINGS),
+        for name, allowed in (('concept_modulation', CONCEPT_MODULATIONS),
+                              ('step_weighting', STEP_WEIGHTINGS),
                               ('layer_weighting', LAYER_WEIGHTINGS),
                               ('normalisation', NORMALISATIONS)):
             if getattr(self, name) not in allowed:
@@ -119,7 +128,9 @@ class GenerationConfig:
         (display and memory only), and without the diffusion-transformer
         and beyond-the-paper label settings while they keep their
         defaults (caches made before they existed stay valid; the guided
-        filter's eps stays while the filter is on)."""
+        filter's eps stays while the filter is on, and the concept
+        modulation while concepts label: its default changed their
+        labels)."""
         settings = vars(self).copy()
         for name in ('progress_bar', 'self_attention_chunk'):
             settings.pop(name)
@@ -129,6 +140,8 @@ class GenerationConfig:
                                           (list,
                                            tuple)) else value) == default:
                 settings.pop(name)
+        if self.label_source == 'concept':
+            settings['concept_modulation'] = self.concept_modulation
         for name, default in LABEL_DEFAULTS.items():
             kept = name == 'guided_filter_eps' and self.guided_filter_radius
             if settings[name] == default and not kept:
@@ -186,7 +199,7 @@ class GeneratedSample:
 
 DIT_DEFAULTS = dict(dit_blocks=None, dit_self_blocks=None,
                     concept_background=['background'],
-                    max_sequence_length=None)
+                    concept_modulation='zero_pooled', max_sequence_length=None)
 
 # The beyond-the-paper label settings at the paper's behaviour.
 LABEL_DEFAULTS = dict(step_weighting='mean', layer_weighting='mean',
