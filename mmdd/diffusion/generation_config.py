@@ -16,6 +16,7 @@ DEFAULT_NEGATIVE_PROMPT = (
     'overexposed, bad art, beginner, amateur, distorted face')
 
 LABEL_SOURCES = ('class_prompt', 'text', 'concept')
+CONCEPT_MODULATIONS = ('zero_pooled', 'prompt')
 
 
 @dataclass
@@ -59,6 +60,12 @@ class GenerationConfig:
         concept_background: ConceptAttention's background concepts (each
             sample's class names come first); a pixel goes to the concept
             of highest score.
+        concept_modulation: the vector that modulates the concept tokens
+            (the text stream's AdaLN): 'zero_pooled', the time (and
+            guidance) embedding with a zero pooled text vector, as
+            ConceptAttention's FLUX code does; 'prompt', the prompt's own
+            conditioning vector, pooled CLIP included (mmdd before this
+            setting; the authors' SD3 code).
         tau: the power of the self-attention refinement S^tau.
         foreground_threshold: a pixel whose best normalised score is at
             least this is labelled with that class.
@@ -100,6 +107,7 @@ class GenerationConfig:
     # Labelling: the paper's maps -> labels.
     label_source: str = 'class_prompt'
     concept_background: Sequence[str] = ('background', )
+    concept_modulation: str = 'zero_pooled'
     tau: int = 4
     foreground_threshold: float = 0.6
     uncertain_threshold: float = 0.5
@@ -132,7 +140,8 @@ class GenerationConfig:
                 f'foreground_threshold <= 1, got uncertain_threshold='
                 f'{self.uncertain_threshold}, foreground_threshold='
                 f'{self.foreground_threshold}; swap or fix them')
-        for name, allowed in (('step_weighting', STEP_WEIGHTINGS),
+        for name, allowed in (('concept_modulation', CONCEPT_MODULATIONS),
+                              ('step_weighting', STEP_WEIGHTINGS),
                               ('layer_weighting', LAYER_WEIGHTINGS),
                               ('normalisation', NORMALISATIONS)):
             if getattr(self, name) not in allowed:
@@ -156,7 +165,9 @@ class GenerationConfig:
         (display and memory only), and without the diffusion-transformer
         and beyond-the-paper label settings while they keep their
         defaults (caches made before they existed stay valid; the guided
-        filter's eps stays while the filter is on)."""
+        filter's eps stays while the filter is on, and the concept
+        modulation while concepts label: its default changed their
+        labels)."""
         settings = {name: getattr(self, name) for name in MANIFEST_ORDER}
         for name in ('progress_bar', 'self_attention_chunk'):
             settings.pop(name)
@@ -166,6 +177,8 @@ class GenerationConfig:
                                           (list,
                                            tuple)) else value) == default:
                 settings.pop(name)
+        if self.label_source == 'concept':
+            settings['concept_modulation'] = self.concept_modulation
         for name, default in LABEL_DEFAULTS.items():
             kept = name == 'guided_filter_eps' and self.guided_filter_radius
             if settings[name] == default and not kept:
@@ -226,12 +239,13 @@ class GeneratedSample:
 MANIFEST_ORDER = ('num_inference_steps', 'guidance_scale', 'negative_prompt',
                   'height', 'width', 'append_class_prompt', 'label_source',
                   'dit_blocks', 'dit_self_blocks', 'concept_background',
-                  'max_sequence_length', 'self_attention_chunk', 'tau',
-                  'foreground_threshold', 'uncertain_threshold',
-                  'ignore_index', 'cross_attention_factor',
-                  'self_attention_factor', 'progress_bar', 'step_weighting',
-                  'layer_weighting', 'normalisation', 'refined_weight',
-                  'guided_filter_radius', 'guided_filter_eps')
+                  'concept_modulation', 'max_sequence_length',
+                  'self_attention_chunk', 'tau', 'foreground_threshold',
+                  'uncertain_threshold', 'ignore_index',
+                  'cross_attention_factor', 'self_attention_factor',
+                  'progress_bar', 'step_weighting', 'layer_weighting',
+                  'normalisation', 'refined_weight', 'guided_filter_radius',
+                  'guided_filter_eps')
 
 
 def _defaults(*names: str) -> dict:
@@ -249,7 +263,7 @@ def _defaults(*names: str) -> dict:
 # Settings that leave a manifest while at their defaults, so that caches
 # made before they existed stay valid: the diffusion-transformer ones...
 DIT_DEFAULTS = _defaults('dit_blocks', 'dit_self_blocks', 'concept_background',
-                         'max_sequence_length')
+                         'concept_modulation', 'max_sequence_length')
 # ...and the beyond-the-paper label settings (at the paper's behaviour).
 LABEL_DEFAULTS = _defaults('step_weighting', 'layer_weighting',
                            'normalisation', 'refined_weight',

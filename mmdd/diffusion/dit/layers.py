@@ -51,8 +51,10 @@ def joint_index(block_name: str) -> float:
 
 
 def default_blocks(transformer: torch.nn.Module) -> List[DiTBlock]:
-    """The second half of the joint blocks: later layers segment better
-    (ConceptAttention's Fig. 7; its FLUX default is blocks 10-18)."""
+    """The second half of the joint blocks: FLUX.1's double-stream blocks
+    9-18 (of 0-18), SD3.5-Medium's 12-23. Later layers segment better
+    (ConceptAttention's Fig. 7); its code reads FLUX.1's 15-18, a preset
+    in configs/_base_/generation/flux_conceptattention_blocks.py."""
     joint = [block for block in dit_blocks(transformer) if block.joint]
     return joint[len(joint) // 2:]
 

@@ -19,6 +19,7 @@ from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
 from .layers import dit_blocks, joint_index
 from .recorder import DiTRecorder
+from .side_stream import zero_pooled_conditioning
 
 # sha256 of ``inspect.getsource(P.__call__)`` in diffusers 0.42.1.
 UPSTREAM_SHA256 = {
@@ -187,11 +188,11 @@ def record_dit_attention(transformer: torch.nn.Module, recorder: DiTRecorder,
     ``callback_on_step_end``: without it every transformer call is read.
     Three hooks: the transformer's forward (is this call read?), its
     ``time_text_embed`` (the conditioning vector the side stream is
-    modulated with) and its ``context_embedder`` (the side tokens are
-    embedded as the text is). The original processors come back in a
-    ``finally``, also when the pipeline raises. ``processor``: the
-    recording processor class of the architecture (its row in
-    :mod:`mmdd.diffusion.architectures`).
+    modulated with, and the zero-pooled one for the groups that need it)
+    and its ``context_embedder`` (the side tokens are embedded as the text
+    is). The original processors come back in a ``finally``, also when the
+    pipeline raises. ``processor``: the recording processor class of the
+    architecture (its row in :mod:`mmdd.diffusion.architectures`).
     """
     original = transformer.attn_processors
     processors = dict(original)
@@ -212,22 +213,31 @@ def record_dit_attention(transformer: torch.nn.Module, recorder: DiTRecorder,
         hidden = kwargs.get('hidden_states', args[0] if args else None)
         recorder.begin_call(hidden.shape[0])
 
-    def keep_temb(module, args, output):
+    def keep_temb(module, args, kwargs, output):
         state['temb'] = output
+        side = recorder.side
+        wanted = recorder.active and side is not None and side.zero_pooled
+        state['zero_pooled'] = (
+            zero_pooled_conditioning(module, args, kwargs) if wanted else None)
 
     def embed_side(module, args, output):
         if (recorder.active and recorder.side is not None
                 and not state.get('embedding')):
             state['embedding'] = True  # the side tokens re-enter this hook
+            zero_pooled = state['zero_pooled']
+            if zero_pooled is not None:
+                zero_pooled = recorder.conditional(zero_pooled)
             try:
                 recorder.side.start(module,
-                                    recorder.conditional(state['temb']))
+                                    recorder.conditional(state['temb']),
+                                    zero_pooled)
             finally:
                 state['embedding'] = False
 
     hooks = [
         transformer.register_forward_pre_hook(gate, with_kwargs=True),
-        transformer.time_text_embed.register_forward_hook(keep_temb),
+        transformer.time_text_embed.register_forward_hook(
+            keep_temb, with_kwargs=True),
         transformer.context_embedder.register_forward_hook(embed_side)
     ]
     transformer.set_attn_processor(processors)  # pops from its argument

@@ -12,7 +12,8 @@ One recorded pass gives, per sample, a ``cross`` matrix whose columns are
 
 and an image -> image ``self`` matrix. A concept token is the text
 encoders' states of the class name encoded alone, averaged over the name's
-token columns (all of them: SD3 writes a name in its CLIP and T5 parts).
+token columns (all of them: SD3 writes a name in its CLIP and T5 parts;
+ConceptAttention keeps a name's first T5 piece, see dit_side_stream).
 """
 from contextlib import ExitStack
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -102,7 +103,9 @@ class DiTReader:
             masks[CONCEPT_GROUP] = torch.tensor(
                 [[k < len(names) for k in range(width)]
                  for names in concept_names])
-        return SideStream(tokens, masks) if tokens else None
+        zero_pooled = ((CONCEPT_GROUP, ) if self.config.concept_modulation
+                       == 'zero_pooled' else ())
+        return SideStream(tokens, masks, zero_pooled) if tokens else None
 
     def needs_class_states(self, keep_attention: bool) -> bool:
         """Only when the class prompt's attention is read (the side

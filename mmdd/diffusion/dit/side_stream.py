@@ -14,8 +14,20 @@ other: each group attends to [its own tokens; the image]. A group's mask
 (batch, tokens) marks the real tokens of each sample: a batch pads its
 groups to the longest sample, and padding is never attended to, so a
 sample's maps do not depend on the batch it is in.
+
+The AdaLN vector: the class prompt is modulated as the text is, by the
+prompt's conditioning vector (time, guidance and pooled CLIP). The
+``zero_pooled`` groups (the concepts, by default) are modulated by the time
+(and guidance) embedding with a zero pooled vector, as the authors' FLUX
+code modulates its concepts (helblazer811/ConceptAttention,
+``flux/dit.py``): the concept stream then carries nothing of the caption.
+``GenerationConfig.concept_modulation='prompt'`` modulates the concepts by
+the prompt's vector instead (as the authors' SD3 code does). One other
+difference from the authors is deliberate: a concept's token is the mean
+of its name's text-encoder states (mmdd.diffusion.dit_reader), where the
+authors keep the first piece, so that "skyscraper" does not read as "sky".
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,24 +37,34 @@ class SideStream:
     """Side-token states of the conditional samples, advanced block by
     block. ``tokens``: group -> (batch, tokens, joint_attention_dim) text
     encoder states (before the transformer's ``context_embedder``);
-    ``masks``: group -> (batch, tokens) bool, True for real tokens."""
+    ``masks``: group -> (batch, tokens) bool, True for real tokens;
+    ``zero_pooled``: the groups modulated with a zero pooled vector."""
 
     def __init__(self, tokens: Dict[str, torch.Tensor],
-                 masks: Optional[Dict[str, torch.Tensor]] = None):
+                 masks: Optional[Dict[str, torch.Tensor]] = None,
+                 zero_pooled: Sequence[str] = ()):
         self.tokens = tokens
+        self.zero_pooled = frozenset(zero_pooled) & set(tokens)
         self.masks = {
             group: (masks or {}).get(group, torch.ones(t.shape[:2],
                                                        dtype=bool))
             for group, t in tokens.items()
         }
         self.states: Dict[str, torch.Tensor] = {}
-        self.temb: Optional[torch.Tensor] = None
+        self.temb: Dict[str, torch.Tensor] = {}
         self._key_masks: Dict[str, torch.Tensor] = {}
 
-    def start(self, context_embedder: torch.nn.Module,
-              temb: torch.Tensor) -> None:
+    def start(self, context_embedder: torch.nn.Module, temb: torch.Tensor,
+              zero_pooled_temb: Optional[torch.Tensor] = None) -> None:
         """A new transformer call: embed the tokens as the text is (and
-        move the masks to the device once, not at every block)."""
+        move the masks to the device once, not at every block).
+        ``temb``: the prompt's conditioning vector; ``zero_pooled_temb``:
+        the one with a zero pooled vector (needed by the ``zero_pooled``
+        groups)."""
+        if self.zero_pooled and zero_pooled_temb is None:
+            raise RuntimeError(
+                f'side groups {sorted(self.zero_pooled)} are modulated with '
+                'a zero pooled vector, but none was computed')
         weight = next(context_embedder.parameters())
         self.states = {
             group: context_embedder(tokens.to(weight.device, weight.dtype))
@@ -52,7 +74,10 @@ class SideStream:
             group: mask.to(weight.device)
             for group, mask in self.masks.items()
         }
-        self.temb = temb
+        self.temb = {
+            group: zero_pooled_temb if group in self.zero_pooled else temb
+            for group in self.tokens
+        }
         self._key_masks: Dict[str, torch.Tensor] = {}
 
     def step(self, block: torch.nn.Module, attn: torch.nn.Module,
@@ -63,7 +88,7 @@ class SideStream:
         the states move on to the block's output."""
         results = {}
         for group, states in self.states.items():
-            normed, gates = _modulate(block, states, self.temb)
+            normed, gates = _modulate(block, states, self.temb[group])
             query, key, value = (
                 _heads(proj(normed), image_key.shape[-1])
                 for proj in (attn.add_q_proj, attn.add_k_proj,
@@ -90,6 +115,19 @@ class SideStream:
             self._key_masks[group] = torch.cat([mask, image], dim=1)[:, None,
                                                                      None]
         return self._key_masks[group]
+
+
+def zero_pooled_conditioning(time_text_embed: torch.nn.Module, args: tuple,
+                             kwargs: dict) -> torch.Tensor:
+    """``time_text_embed`` run again on the inputs it was called with, its
+    pooled text vector (the last argument, ``pooled_projection``) zeroed:
+    time (+ guidance) + the embedding of a zero pooled vector."""
+    if 'pooled_projection' in kwargs:
+        pooled = kwargs['pooled_projection']
+        kwargs = dict(kwargs, pooled_projection=torch.zeros_like(pooled))
+    else:
+        args = (*args[:-1], torch.zeros_like(args[-1]))
+    return time_text_embed.forward(*args, **kwargs)  # not its hooks again
 
 
 def _heads(tensor: torch.Tensor, head_dim: int) -> torch.Tensor:
