@@ -6,9 +6,9 @@ import torch
 from diffusers import FluxTransformer2DModel, SD3Transformer2DModel
 from mmengine.config import Config
 
-from mmdd.diffusion.dit_layers import select_blocks
+from mmdd.diffusion.dit.layers import select_blocks
 from mmdd.testing.random_dit import DIT_SIZES
-from tests.conftest import CONFIG_DIR
+from tests.utils import CONFIG_DIR
 
 PRESETS = CONFIG_DIR / '_base_' / 'generation'
 FLUX_SCHNELL = (

@@ -7,8 +7,8 @@ import pytest
 from mmengine.dataset import InfiniteSampler
 
 from mmdd.datasets import StreamConfig, StreamSampler
-from tests.conftest import logged_messages
 from tests.test_datasets.test_synth_dataset import cache_bytes
+from tests.utils import logged_messages
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 import torch
 from diffusers import FluxTransformer2DModel, SD3Transformer2DModel
 
-from mmdd.diffusion.dit_layers import default_blocks, select_blocks
+from mmdd.diffusion.dit.layers import default_blocks, select_blocks
 from mmdd.testing import build_random_dit_pipeline
 from mmdd.testing.random_dit import DIT_SIZES
 

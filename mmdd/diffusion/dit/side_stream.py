@@ -24,7 +24,7 @@ code modulates its concepts (helblazer811/ConceptAttention,
 ``GenerationConfig.concept_modulation='prompt'`` modulates the concepts by
 the prompt's vector instead (as the authors' SD3 code does). One other
 difference from the authors is deliberate: a concept's token is the mean
-of its name's text-encoder states (mmdd.diffusion.dit_reader), where the
+of its name's text-encoder states (mmdd.diffusion.dit.reader), where the
 authors keep the first piece, so that "skyscraper" does not read as "sky".
 """
 from typing import Dict, Optional, Sequence
