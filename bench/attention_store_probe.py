@@ -16,7 +16,8 @@ from typing import Dict, Iterator, List, Tuple
 import torch
 from diffusers.models.attention_processor import Attention, AttnProcessor
 
-from mmdd.diffusion.attention import SELF, attention_layers
+from mmdd.diffusion.recording import SELF
+from mmdd.diffusion.unet.layers import attention_layers
 
 
 class StepAttentionStore:

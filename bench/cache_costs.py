@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mmdd.datasets.synth_cache import SynthCache  # noqa: E402
-from mmdd.diffusion.model_fingerprint import FileDigests  # noqa: E402
+from mmdd.diffusion.models.fingerprint import FileDigests  # noqa: E402
 
 PALETTE = [[i * 12 % 256, i * 37 % 256, i * 91 % 256] for i in range(21)]
 

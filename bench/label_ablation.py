@@ -16,7 +16,7 @@ Rows in the paper's order (docs/benchmarks.md, "The paper's ablation"):
 
 On the transformer, "cross-attention" is its image -> text block (the
 class prompt as a one-way side stream for c) and S its image -> image
-block (mmdd.diffusion.dit_reader).
+block (mmdd.diffusion.dit.reader).
 
 e-g run at the paper's tau = 4 and again at the model's own (best
 measured) tau when that differs: its config's, or ``--best-tau``'s. For

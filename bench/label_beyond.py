@@ -13,7 +13,7 @@ half of its joint blocks):
    linearly; layers weighted by sharpness; cross-attention read at the
    self-attention's grid; a transformer's first half of joint blocks),
    attention kept, and every label-time setting
-   (:mod:`mmdd.diffusion.label_refinement`) applied to the same recorded
+   (:mod:`mmdd.diffusion.labelling.refinement`) applied to the same recorded
    attention. Each candidate changes one setting of the paper row; the
    best row is then built greedily: families in order of their best
    single gain, a family's best value kept when it raises validation

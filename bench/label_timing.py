@@ -13,8 +13,9 @@ from typing import Dict, List
 import torch
 from measure import alternate, medians
 
-from mmdd.diffusion.labels import (label_from_attention, min_max, refine,
-                                   resize, threshold, token_class_maps)
+from mmdd.diffusion.labelling.labels import (label_from_attention, min_max,
+                                             refine, resize, threshold,
+                                             token_class_maps)
 
 POSITIONS, CLASS_IDS, TAU = [[5], [6, 7], [9]], [3, 8, 15], 4
 

@@ -3,7 +3,7 @@
 ``import mmdd`` is cheap: it loads no OpenMMLab package, so
 :mod:`mmdd.diffusion` and :mod:`mmdd.prompts` work (and import fast) on
 their own. Registration happens where mmseg is used: the tools call
-:func:`mmdd.utils.register_all_modules`, and when mmengine is already
+:func:`mmdd.register_all_modules`, and when mmengine is already
 running, as under ``custom_imports=dict(imports=['mmdd'])`` or a config
 with ``default_scope='mmdd'``, importing mmdd registers mmseg's and mmdd's
 modules and applies mmdd's compatibility patches.
@@ -16,9 +16,9 @@ from .version import __version__, version_info
 def _register_under_mmengine() -> None:
     if 'mmengine' not in sys.modules:
         return
-    from .utils.version_check import mmseg_stack_installed
+    from .compat.version_check import mmseg_stack_installed
     if mmseg_stack_installed():
-        from .utils.register import register_all_modules
+        from .register import register_all_modules
         register_all_modules(init_default_scope=False)
 
 

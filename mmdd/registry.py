@@ -28,7 +28,7 @@ from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 
-from mmdd.utils.register import prepare_openmmlab
+from mmdd.compat.prepare import prepare_openmmlab
 
 # Every path that builds an mmdd module passes here (tools, custom_imports,
 # default_scope='mmdd'), so the version check and patches always apply.

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from mmdd.utils.version_check import mmseg_stack_installed
-from tests.conftest import REPO_ROOT
+from mmdd.compat.version_check import mmseg_stack_installed
+from tests.utils import REPO_ROOT
 
 OPENMMLAB = ('mmcv', 'mmengine', 'mmseg')
 
@@ -19,10 +19,20 @@ for name in sys.argv[1:]:
     importlib.import_module(name)
 print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))
 '''
+LOADED_MMDD = LOADED.replace(
+    "m.split('.')[0] for m in sys.modules",
+    "m for m in sys.modules if m == 'mmdd' or m.startswith('mmdd.')")
 
 
 def _roots_loaded_by(*modules: str) -> set:
     out = subprocess.run([sys.executable, '-c', LOADED, *modules],
+                         cwd=REPO_ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return set(out.stdout.split())
+
+
+def _mmdd_modules_loaded_by(*modules: str) -> set:
+    out = subprocess.run([sys.executable, '-c', LOADED_MMDD, *modules],
                          cwd=REPO_ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return set(out.stdout.split())
@@ -102,3 +112,24 @@ def test_prompt_tool_help_loads_neither_nltk_nor_openmmlab():
         if line.startswith('import time:') and '|' in line
     }
     assert not names & {*OPENMMLAB, 'nltk', 'torch'}
+
+
+def test_utils_and_compat_load_no_other_mmdd_package():
+    loaded = _mmdd_modules_loaded_by('mmdd.utils', 'mmdd.utils.atomic',
+                                     'mmdd.utils.dataset_cfgs',
+                                     'mmdd.utils.lazy', 'mmdd.utils.progress',
+                                     'mmdd.compat', 'mmdd.compat.site_shims',
+                                     'mmdd.compat.version_check')
+    packages = {'.'.join(m.split('.')[:2]) for m in loaded}
+    assert packages == {'mmdd', 'mmdd.utils', 'mmdd.compat', 'mmdd.version'}
+
+
+def test_register_all_modules_keeps_its_old_path():
+    code = ('from mmdd.utils import register_all_modules as old\n'
+            'from mmdd.register import register_all_modules as new\n'
+            'import sys\n'
+            "print(old is new, 'mmdd.datasets' in sys.modules)")
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ['True', 'False']

@@ -16,11 +16,12 @@ from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger, print_log
 from mmengine.registry import init_default_scope
 
+from mmdd.datasets.synth_type import is_synth_dataset
 from mmdd.engine.preflight import preflight_problems
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_loader_dataset_cfgs
+from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 #   lite  mmcv-lite 2.1.0 from PyPI: pure Python, installs in seconds.
 #         mmseg imports mmcv.ops at module level, so a stand-in for mmcv's
 #         compiled extension goes into site-packages
-#         (mmdd/utils/mmcv_ops_stub.py): the imports succeed, and a compiled
+#         (mmdd/compat/mmcv_ops_stub.py): the imports succeed, and a compiled
 #         op, if one is ever called, fails naming MMDD_MMCV=full. mmdd's own
 #         models, configs and tests use no compiled op.
 #   full  mmcv 2.1.0 with its compiled ops (PSANet, deformable convolutions,
@@ -59,7 +59,7 @@ EOF
 # Skip everything when nothing that decides the environment has changed.
 STAMP="$VENV/.mmdd-install-stamp"
 fingerprint=$(cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$0" \
-  "$ROOT/mmdd/utils/site_shims.py" "$ROOT"/mmdd/utils/*_ops_stub.py | sha256sum | cut -d' ' -f1)
+  "$ROOT/mmdd/compat/site_shims.py" "$ROOT"/mmdd/compat/*_ops_stub.py | sha256sum | cut -d' ' -f1)
 fingerprint="$fingerprint $TORCH_SPEC mmcv-$MMDD_MMCV"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$fingerprint" ] && \
    [ "$(mmcv_flavour)" = "$MMDD_MMCV" ] && "$VENV/bin/python" -c 'import mmdd' 2>/dev/null; then
@@ -129,8 +129,8 @@ log "byte-compiling site-packages"
 # Exit status 1 only means some file did not compile (test data, Python 2 code).
 "$PY" -m compileall -q -j 0 "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
 
-# The stand-ins mmdd puts into site-packages (mmdd/utils/site_shims.py says why).
-"$PY" -m mmdd.utils.site_shims "$MMDD_MMCV"
+# The stand-ins mmdd puts into site-packages (mmdd/compat/site_shims.py says why).
+"$PY" -m mmdd.compat.site_shims "$MMDD_MMCV"
 
 "$PY" -c 'import mmdd, mmseg.models, mmpretrain.models; print("mmdd", mmdd.__version__, "ready")'
 [ "$(mmcv_flavour)" = "$MMDD_MMCV" ] || { log "expected mmcv $MMDD_MMCV, found $(mmcv_flavour)"; exit 1; }

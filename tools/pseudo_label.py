@@ -21,10 +21,11 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmdd.datasets.synth_type import is_synth_dataset
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, load_config
-from mmdd.utils.dataset_cfgs import is_synth_dataset, iter_dataset_cfgs
+from mmdd.utils.dataset_cfgs import iter_dataset_cfgs
 from mmdd.utils.progress import progress_bar
 
 

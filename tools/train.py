@@ -7,8 +7,8 @@ import logging
 
 from mmengine.logging import print_log
 
+from mmdd.distributed.split_ranks import setup_split_ranks
 from mmdd.engine.preflight import check_before_generation
-from mmdd.engine.split_ranks import setup_split_ranks
 from mmdd.utils import register_all_modules
 from mmdd.utils.cli import add_runner_args, build_runner, load_config
 

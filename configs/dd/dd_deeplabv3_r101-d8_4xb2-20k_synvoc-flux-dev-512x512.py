@@ -1,9 +1,10 @@
 # The VOC headline setting (dd_voc.py) with FLUX.1-dev generating the 40k
 # images at 1024x1024 (28 steps, distilled guidance 3.5, no CFG batch),
 # labelled as the paper labels: class-prompt attention of the
-# double-stream blocks 10-18 (the class prompt travels one way beside the
-# text, through the text stream's own weights), S^tau with the same blocks'
-# image->image attention, thresholds and band. bf16. See docs/method.md.
+# double-stream blocks 9-18 (mmdd's default, the second half; the class
+# prompt travels one way beside the text, through the text stream's own
+# weights), S^tau with the image->image attention of the last two of those
+# blocks, thresholds and band. bf16. See docs/method.md.
 _base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
 train_dataloader = dict(
     dataset=dict(

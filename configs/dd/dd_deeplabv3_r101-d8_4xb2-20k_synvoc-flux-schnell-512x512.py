@@ -2,9 +2,11 @@
 # 40k images at 1024x1024 in 4 steps (guidance-distilled: no CFG batch,
 # guidance 0), labelled by concept attention (ConceptAttention: each
 # sample's class names and 'background' as one-way concept tokens through
-# the double-stream blocks 10-18, scores in attention-output space), so the
-# image follows the caption alone. S^tau reads the same blocks' image->image
-# attention on the 64x64 token grid; thresholds and band as the paper's.
+# the double-stream blocks 9-18 (mmdd's default, the second half; the
+# authors' code reads 15-18: _base_/generation/flux_conceptattention_blocks
+# .py), scores in attention-output space), so the image follows the caption
+# alone. S^tau reads the image->image attention of the last two of those
+# blocks on the 64x64 token grid; thresholds and band as the paper's.
 # bf16, T5 at 256 tokens (schnell's usual length). See docs/method.md.
 _base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
 train_dataloader = dict(

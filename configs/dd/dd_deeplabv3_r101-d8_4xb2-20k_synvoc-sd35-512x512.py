@@ -2,8 +2,8 @@
 # images at 1024x1024 (28 steps, guidance 7.5 with a CFG batch whose
 # conditional half is read), labelled as the paper labels: class-prompt
 # attention of the joint blocks 12-23 (SD3 writes each class name twice,
-# in its CLIP and its T5 part; both count), S^tau with the same blocks'
-# image->image attention. fp16. See docs/method.md.
+# in its CLIP and its T5 part; both count), S^tau with the image->image
+# attention of the last two of those blocks. fp16. See docs/method.md.
 _base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
 train_dataloader = dict(
     dataset=dict(

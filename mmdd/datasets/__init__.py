@@ -1,6 +1,6 @@
+from mmdd.distributed.stream_config import StreamConfig
 from .coco_object import CocoObjectDataset
 from .shapes_dataset import ShapesDataset, write_shapes_split
-from .stream_config import StreamConfig
 from .stream_sampler import StreamSampler
 from .synth_cache import CacheMismatchError, SynthCache
 from .synth_dataset import SynthDataset

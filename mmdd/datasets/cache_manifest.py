@@ -2,7 +2,7 @@
 
 ``settings`` is compared key by key with what a config asks for; any
 difference stops the run (one folder, one dataset). The model is compared by
-content (:mod:`mmdd.diffusion.model_fingerprint`), not by path. ``sources``
+content (:mod:`mmdd.diffusion.models.fingerprint`), not by path. ``sources``
 says where things came from (the model as the config spelled it, the digest
 of each model file) and is never compared; it lets a refusal name the model
 files that changed.
@@ -44,7 +44,7 @@ def differences(old: Dict, new: Dict, prefix: str = '') -> List[str]:
 
 
 def _model_note(found: Dict, sources: Dict) -> str:
-    from mmdd.diffusion.model_fingerprint import changed_files
+    from mmdd.diffusion.models.fingerprint import changed_files
     old = found.get('sources', {})
     note = (f'\n  (the cache was made from {old.get("model")!r}; the config '
             f'names {sources.get("model")!r}')

@@ -16,7 +16,7 @@ import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
-from mmdd.engine.long_barrier import _default_store
+from mmdd.distributed.job_store import default_store
 from mmdd.registry import DATA_SAMPLERS
 
 _INSTANCES = itertools.count()
@@ -78,7 +78,7 @@ class StreamSampler(Sampler):
         if previous == _ALL:
             return _ALL  # nothing changes any more: no store traffic
         mine = _encode(self.stream.complete_blocks(), len(self.stream.blocks))
-        store = _default_store() if self.world_size > 1 else None
+        store = default_store() if self.world_size > 1 else None
         if store is None:
             return mine
         agreed = store.compare_set(f'{self._key}/{round_}', '', mine)

@@ -27,7 +27,7 @@ import numpy as np
 from mmengine.logging import print_log
 from PIL import Image
 
-from mmdd.diffusion.model_fingerprint import sha256_of
+from mmdd.diffusion.models.fingerprint import sha256_of
 from mmdd.utils.atomic import atomic_write, atomic_write_text, writer_alive
 from .cache_manifest import CacheMismatchError, check_manifest, write_manifest
 

@@ -9,8 +9,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
+from mmdd.distributed.stream_config import StreamConfig
 from mmdd.registry import DATASETS
-from .stream_config import StreamConfig
 from .synth_cache import SynthCache, check_verify, sha256_of
 from .synth_generation import check_model, fill_cache, read_prompt_records
 
@@ -68,7 +68,7 @@ class SynthDataset(BaseSegDataset):
             training; ``dict(mode='interleaved' | 'split', ...)`` (or True
             for interleaved) starts training once the first blocks exist
             and generates the rest while it runs, the same bytes
-            (:mod:`mmdd.datasets.stream_config`; it needs
+            (:mod:`mmdd.distributed.stream_config`; it needs
             ``StreamSampler`` and ``SynthStreamHook``).
         metainfo: ``classes`` (index 0 the background; the names are written
             into the prompts) and ``palette``.
@@ -129,7 +129,7 @@ class SynthDataset(BaseSegDataset):
 
     def _model_identity(self, online: bool = True) -> Dict:
         if self._identity is None:
-            from mmdd.diffusion.model_fingerprint import model_identity
+            from mmdd.diffusion.models.fingerprint import model_identity
             self._identity = model_identity(self.model, online)
         return self._identity
 

@@ -5,14 +5,15 @@ import platform
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.logging import MMLogger, print_log
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from mmdd.engine.long_barrier import announce_failure, long_barrier
+from mmdd.distributed.failures import announce_failure
+from mmdd.distributed.long_barrier import long_barrier
 from mmdd.utils.precision import warn_if_slow_on_cpu
 from mmdd.utils.progress import progress_bar
 from .cache_lock import CacheLock
@@ -38,9 +39,10 @@ def read_prompt_records(prompts_file: str, classes: Sequence[str]) -> list:
 def check_model(model: str, generation: Dict) -> None:
     """For a local model folder: every part there, and an image size the
     model can make (JSON files only; nothing is loaded)."""
-    from mmdd.diffusion.model_check import (check_image_size,
-                                            check_model_folder, is_local_model)
-    from mmdd.diffusion.model_names import resolve_model_name
+    from mmdd.diffusion.models.check import (check_image_size,
+                                             check_model_folder,
+                                             is_local_model)
+    from mmdd.diffusion.models.names import resolve_model_name
     model = resolve_model_name(model)
     if is_local_model(model):
         check_model_folder(model)
@@ -88,9 +90,11 @@ def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
                  dataset.barrier_timeout)
 
 
-def prepare_cache(dataset, rank: int, lock: CacheLock) -> None:
+def prepare_cache(dataset, rank: int, lock: CacheLock,
+                  watch: Optional[Callable[[], None]] = None) -> None:
     """Rank 0 locks the folder, checks or replaces its manifest and removes
-    dead writers' temporaries; then the other ranks check the manifest."""
+    dead writers' temporaries; then the other ranks check the manifest
+    (``watch``: see :func:`long_barrier`)."""
     cache = dataset.cache
     if rank == 0:
         settings, sources = dataset.settings()  # hashes the model once
@@ -104,7 +108,7 @@ def prepare_cache(dataset, rank: int, lock: CacheLock) -> None:
                 f'Removed {removed} temporary files of an '
                 'interrupted run.', logger='current')
     long_barrier('waiting for rank 0 to check the cache',
-                 dataset.barrier_timeout)
+                 dataset.barrier_timeout, watch=watch)
     if rank != 0:
         cache.check_manifest(*dataset.settings())
 

@@ -16,21 +16,17 @@ import os
 import time
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-import torch.distributed as dist
 from mmengine.logging import print_log
 
-from mmdd.engine.long_barrier import (announce_failure, announced_failure,
-                                      long_barrier)
+from mmdd.distributed.failures import announce_failure
+from mmdd.distributed.heartbeat import RankWatch
+from mmdd.distributed.job_store import job_rank_and_size
+from mmdd.distributed.long_barrier import long_barrier
+from mmdd.distributed.split_ranks import split_ranks_ready
+from mmdd.distributed.stream_config import StreamConfig
 from .cache_lock import CacheLock
-from .stream_config import StreamConfig
+from .stream_wait import generator_watch, wait_for_samples
 from .synth_generation import BlockWriter, all_blocks, prepare_cache
-
-
-def job_rank_and_size() -> Tuple[int, int]:
-    """This process's rank and the number of processes of the whole job."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 class CacheStream:
@@ -38,7 +34,7 @@ class CacheStream:
 
     Args:
         dataset: the :class:`~mmdd.datasets.SynthDataset`.
-        config: its :class:`~mmdd.datasets.stream_config.StreamConfig`.
+        config: its :class:`~mmdd.distributed.stream_config.StreamConfig`.
         prompts: the prompt records.
         count: the number of samples.
         rescan_every: seconds during which a listing of the finished
@@ -62,6 +58,7 @@ class CacheStream:
         self._complete: Set[int] = set()  # blocks known to be finished
         self._scanned_at = -float('inf')
         self._finished_count = 0
+        self._watch: Optional[RankWatch] = None
         self._check_ranks()
 
     # -- roles --------------------------------------------------------------
@@ -87,13 +84,12 @@ class CacheStream:
                 f'{self.world_size} process(es) leaves no rank to train: '
                 'launch more processes (bash tools/dist_train.sh CONFIG N '
                 'with N > generate_ranks) or lower generate_ranks.')
-        from mmdd.engine.split_ranks import split_ranks_ready
         if not split_ranks_ready(self.config.generate_ranks):
             raise RuntimeError(
                 'stream mode=split: the training ranks have no process '
                 'group of their own. Train with tools/train.py (or '
                 'tools/dist_train.sh), which sets it up before the Runner; '
-                'in a script of your own call mmdd.engine.split_ranks.'
+                'in a script of your own call mmdd.distributed.split_ranks.'
                 'setup_split_ranks(cfg) first.')
 
     def my_blocks(self) -> List[range]:
@@ -110,10 +106,12 @@ class CacheStream:
         generating rank, or wait on a training rank until ``start_after``
         samples exist."""
         try:
-            prepare_cache(self.dataset, self.rank, self.lock)
+            self._watch = generator_watch(self)
+            watch = None if self._watch is None else self._watch.check
+            prepare_cache(self.dataset, self.rank, self.lock, watch)
             self._verify_share()
             long_barrier('waiting for every rank to verify its share',
-                         self.dataset.barrier_timeout)
+                         self.dataset.barrier_timeout, watch=watch)
             finished = self.finished_ids()
             self._todo = self._missing_of(self.my_blocks(), finished)
             if self.config.mode == 'interleaved':
@@ -233,6 +231,11 @@ class CacheStream:
             self._scanned_at = now
         return self._complete
 
+    def rescan(self) -> None:
+        """List the cache again at the next look, however recent the last
+        listing."""
+        self._scanned_at = -float('inf')
+
     @property
     def complete(self) -> bool:
         return len(self.complete_blocks()) == len(self.blocks)
@@ -246,37 +249,24 @@ class CacheStream:
     def ready_count(self) -> int:
         return sum(len(self.blocks[k]) for k in self.complete_blocks())
 
-    def wait_for(self, samples: int, log_every: float = 60.0,
-                 poll: float = 0.5) -> None:
+    def wait_for(self, samples: int, after_training: bool = False) -> None:
         """Wait (a training rank in split mode) until ``samples`` samples
-        are in complete blocks; stop if a generating rank failed."""
-        samples = min(samples, self.count)
-        start = last_log = time.monotonic()
-        while self.ready_count() < samples:
-            failure = announced_failure()
-            if failure is not None:
-                raise RuntimeError(f'[rank {self.rank}] waiting for '
-                                   f'generated samples: {failure}')
-            now = time.monotonic()
-            timeout = self.dataset.barrier_timeout
-            if timeout is not None and now - start > timeout:
-                raise TimeoutError(
-                    f'[rank {self.rank}] {self.ready_count()} of {samples} '
-                    f'samples were generated within {timeout:.0f} s; raise '
-                    'barrier_timeout (or set it to None).')
-            if now - last_log >= log_every:
-                print_log(
-                    f'waiting for the generating ranks: {self.ready_count()}'
-                    f' of {samples} samples to start training from '
-                    f'({now - start:.0f} s).', logger='current')
-                last_log = now
-            time.sleep(poll)
+        are in complete blocks (:func:`wait_for_samples`)."""
+        wait_for_samples(self, samples, self._watch, after_training)
 
     # -- end ------------------------------------------------------------------
     def finish(self) -> None:
         """After training: an interleaved rank makes what it has left (the
         cache ends complete, as a generate-first run's); rank 0 waits until
-        every sample exists, then unlocks the folder."""
+        every sample exists and checks them all, then unlocks the folder."""
+        try:
+            self._finish()
+            if self.rank == 0:
+                self._check_every_sample()
+        finally:
+            self.lock.release()
+
+    def _finish(self) -> None:
         if self.config.mode == 'interleaved':
             left = sum(len(m) for _, m in self._todo)
             if left:
@@ -290,8 +280,24 @@ class CacheStream:
             long_barrier('waiting for every rank to finish generating',
                          self.dataset.barrier_timeout)
         elif self.rank == 0:
-            self.wait_for(self.count)
-        self.lock.release()
+            self.wait_for(self.count, after_training=True)
+
+    def _check_every_sample(self) -> None:
+        """Verify every file of every sample (as ``verify`` says), so that
+        a complete cache is a checked one: a file damaged while the job ran
+        (by a disk, another process) is reported and its sample made again
+        here, as at the start of a run."""
+        damaged = set(
+            self.dataset.cache.unfinished(
+                range(self.count), self.dataset.verify))
+        if damaged:
+            print_log(
+                f'[rank {self.rank}] the final check found {len(damaged)} '
+                'damaged samples; making them again.', logger='current',
+                level=logging.WARNING)
+            self._todo = [(block, damaged & set(block))
+                          for block in self.blocks if damaged & set(block)]
+            self.generate(len(self._todo))
 
     def progress(self) -> Dict[str, int]:
         """Samples finished (counted by file) and in complete blocks."""

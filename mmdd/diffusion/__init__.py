@@ -9,19 +9,24 @@ imported on first use.
 from mmdd.utils.lazy import lazy_exports
 
 _EXPORTS = {
-    'attention': ('AttentionLayer', 'AttentionStore', 'RecordingAttnProcessor',
-                  'attention_layers', 'record_attention', 'select_layers'),
+    'architectures': ('ARCHITECTURES', 'Architecture', 'architecture_of'),
     'class_tokens': ('PromptTruncatedWarning', 'SamplePrompt',
                      'build_sample_prompt', 'class_token_positions'),
     'clip_tokenizer': ('clip_tokenizer', ),
-    'dit_processors': ('record_dit_attention', ),
-    'dit_recorder': ('DiTRecorder', ),
-    'generator':
+    'dit.processors': ('record_dit_attention', ),
+    'dit.recorder': ('DiTRecorder', ),
+    'generation_config':
     ('DEFAULT_NEGATIVE_PROMPT', 'GeneratedSample', 'GenerationConfig',
-     'LabelledImageGenerator', 'SampleAttention', 'SampleRequest',
-     'load_pipeline', 'pipeline_class'),
-    'labels': ('label_from_attention', ),
-    'model_names': ('resolve_model_name', ),
+     'SampleAttention', 'SampleRequest'),
+    'generator': ('LabelledImageGenerator', ),
+    'labelling.attention_store': ('AttentionStore', ),
+    'labelling.labels': ('label_from_attention', ),
+    'models.loading': ('load_pipeline', 'pipeline_class'),
+    'models.names': ('resolve_model_name', ),
+    'recording':
+    ('AttentionLayer', 'AttentionReader', 'ReadRequest', 'RecordedColumns'),
+    'unet.layers': ('attention_layers', 'select_layers'),
+    'unet.processors': ('RecordingAttnProcessor', 'record_attention'),
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -1,5 +1,5 @@
+from mmdd.distributed.split_ranks import setup_split_ranks
 from .model_wrappers import MMDistributedDataParallelAnyDevice
-from .split_ranks import setup_split_ranks
 from .stream_hook import SynthStreamHook
 
 __all__ = [

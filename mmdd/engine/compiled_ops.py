@@ -14,7 +14,7 @@ import inspect
 import sys
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from mmdd.utils.mmcv_ops_stub import FULL_MMCV_HINT
+from mmdd.compat.mmcv_ops_stub import FULL_MMCV_HINT
 
 LITE = 'this environment has mmcv-lite (no compiled ops)'
 

@@ -3,8 +3,8 @@ and in the training ranks' own group of a split-ranks job."""
 from mmengine.model import MMDistributedDataParallel
 from torch.nn import SyncBatchNorm
 
+from mmdd.distributed.split_ranks import training_group
 from mmdd.registry import MODEL_WRAPPERS
-from .split_ranks import training_group
 
 
 @MODEL_WRAPPERS.register_module()
@@ -12,7 +12,7 @@ class MMDistributedDataParallelAnyDevice(MMDistributedDataParallel):
     """The Runner passes ``device_ids=[LOCAL_RANK]``, which DDP refuses for a
     module on the CPU; drop it there. On GPUs this is
     MMDistributedDataParallel. In a split-ranks job
-    (:mod:`mmdd.engine.split_ranks`) DDP and SyncBN reduce over the
+    (:mod:`mmdd.distributed.split_ranks`) DDP and SyncBN reduce over the
     training ranks only.
     """
 

@@ -14,9 +14,9 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
+from mmdd.datasets.synth_type import is_synth_dataset
 from mmdd.engine.compiled_ops import compiled_op_problems
-from mmdd.utils.dataset_cfgs import (is_synth_dataset, iter_dataset_cfgs,
-                                     type_name)
+from mmdd.utils.dataset_cfgs import iter_dataset_cfgs, type_name
 
 FETCH_HINT = 'python tools/fetch_weights.py CONFIG'
 

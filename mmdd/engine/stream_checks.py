@@ -2,8 +2,8 @@
 ``tools/train.py`` before anything is generated)."""
 from typing import List
 
-from mmdd.utils.dataset_cfgs import (is_synth_dataset,
-                                     iter_loader_dataset_cfgs, type_name)
+from mmdd.datasets.synth_type import is_synth_dataset
+from mmdd.utils.dataset_cfgs import iter_loader_dataset_cfgs, type_name
 
 
 def streams(cfg) -> bool:

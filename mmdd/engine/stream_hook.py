@@ -6,6 +6,7 @@ from typing import Optional
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mmdd.datasets.stream_sampler import StreamSampler
 from mmdd.registry import HOOKS
 
 
@@ -47,7 +48,6 @@ class SynthStreamHook(Hook):
                 'SynthStreamHook needs a SynthDataset built with stream=... '
                 'in train_dataloader; set its stream, or remove the hook '
                 'from custom_hooks.')
-        from mmdd.datasets.stream_sampler import StreamSampler
         sampler = loader.sampler
         sampler = getattr(loader.batch_sampler, 'sampler', sampler)
         if not isinstance(sampler, StreamSampler):
@@ -73,7 +73,8 @@ class SynthStreamHook(Hook):
         if runner.rank == 0:
             print_log(
                 f'stream: the cache is complete, {self.stream.count} '
-                'samples.', logger='current')
+                'samples, every file checked '
+                f'(verify={self.stream.dataset.verify!r}).', logger='current')
 
     def _log(self, runner, iteration: int) -> None:
         loader = runner.train_dataloader

@@ -17,6 +17,7 @@ from PIL import Image
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
 from mmdd.utils.progress import progress_bar
+from .config_settings import generation_settings
 from .confusion import ConfusionCounter, LabelScore
 from .world import SHAPES_CLASSES, oracle_label, render_scene
 
@@ -85,7 +86,8 @@ def label_fidelity(
 
 
 def shapes_generation_config(**overrides) -> GenerationConfig:
-    """The generation settings the shapes configs use.
+    """The generation settings of ``mmdd::shapes-t2i``, as its config
+    ``configs/_base_/generation/shapes_t2i.py`` gives them.
 
     No negative prompt: the model was trained with the empty caption as its
     unconditional input. Cross-attention is read at 8x8 and self-attention
@@ -95,11 +97,8 @@ def shapes_generation_config(**overrides) -> GenerationConfig:
     per product than SD's 32x32 one. Chosen on captions from seeds
     800 000+ (held out from the benchmark's); see docs/shapes_world.md.
     """
-    settings = dict(num_inference_steps=25, guidance_scale=4.0,
-                    negative_prompt='', cross_attention_factor=2,
-                    self_attention_factor=1, tau=1)
-    settings.update(overrides)
-    return GenerationConfig(**settings)
+    return GenerationConfig(
+        **dict(generation_settings('shapes_t2i'), **overrides))
 
 
 def shapes_dit_generation_config(**overrides) -> GenerationConfig:
@@ -107,10 +106,8 @@ def shapes_dit_generation_config(**overrides) -> GenerationConfig:
     ``mmdd::shapes-dit``: as :func:`shapes_generation_config`, with no T5
     tokens (the model was trained without any), both attentions read on
     its 16x16 token grid (latent / 2) and the paper's tau = 4."""
-    settings = dict(max_sequence_length=0, cross_attention_factor=2,
-                    self_attention_factor=2, tau=4)
-    settings.update(overrides)
-    return shapes_generation_config(**settings)
+    return GenerationConfig(
+        **dict(generation_settings('shapes_dit'), **overrides))
 
 
 def model_generation_config(pipeline, **overrides) -> GenerationConfig:

@@ -12,7 +12,8 @@ with ``save_pretrained``, each loads through ``DiffusionPipeline.
 from_pretrained`` exactly like an SD or SD3 checkpoint.
 
 - :mod:`.t2i_settings`: what determines a model, and the presets;
-- :mod:`.t2i_models`: building the parts, per architecture;
+- :mod:`.t2i_models`: building a model, per architecture (shared parts in
+  :mod:`.t2i_parts`);
 - :mod:`.t2i_train`: the two training stages (:func:`train`);
 - :mod:`.t2i_save`: saving atomically, continuing a saved model.
 """

@@ -18,8 +18,9 @@ the words, as in SD3 they must for anything a pooled vector cannot hold.
 
 The pipeline sees no T5: it fills T5's part of the sequence with
 ``max_sequence_length`` zero tokens, and the model was trained with none,
-so generate with ``max_sequence_length=0``
-(:data:`GENERATION`, :func:`mmdd.shapes.fidelity.shapes_generation_config`).
+so generate with ``max_sequence_length=0``, as
+``configs/_base_/generation/shapes_dit.py`` does
+(:func:`mmdd.shapes.fidelity.shapes_dit_generation_config` reads it).
 """
 from typing import Optional, Tuple
 
@@ -29,14 +30,12 @@ from diffusers import (AutoencoderKL, FlowMatchEulerDiscreteScheduler,
                        SD3Transformer2DModel, StableDiffusion3Pipeline)
 
 from mmdd.diffusion.assemble import sd3_pipeline
-from .t2i_models import new_autoencoder, shapes_tokenizer, text_encoder
+from .t2i_parts import new_autoencoder, shapes_tokenizer, text_encoder
 from .t2i_settings import TrainSettings
 
 HEAD_WIDTH = 32
 PATCH = 2
 TRAINED = ('transformer', 'text_encoder', 'text_encoder_2')
-# How the model is sampled: no T5 tokens, as it was trained.
-GENERATION = dict(max_sequence_length=0)
 
 
 def build(settings: TrainSettings,

@@ -8,7 +8,7 @@ from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler,
                        StableDiffusionPipeline, UNet2DConditionModel)
 
 from mmdd.diffusion.assemble import sd_pipeline
-from .t2i_models import new_autoencoder, shapes_tokenizer, text_encoder
+from .t2i_parts import new_autoencoder, shapes_tokenizer, text_encoder
 from .t2i_settings import TrainSettings
 
 # SD 1.x's noise schedule, so the pipeline samples as with a real checkpoint.

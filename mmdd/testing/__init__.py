@@ -19,8 +19,8 @@ _EXPORTS = {
     'random_sdxl':
     ('SDXL_SIZES', 'build_random_sdxl_pipeline', 'save_random_sdxl_pipeline'),
     't5_tokenizer': ('t5_tokenizer', ),
-    'toy_dataset':
-    ('TOY_CLASSES', 'TOY_PALETTE', 'ToyShapesDataset', 'make_toy_dataset'),
+    'toy_classes': ('TOY_CLASSES', 'TOY_PALETTE'),
+    'toy_dataset': ('ToyShapesDataset', 'make_toy_dataset'),
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

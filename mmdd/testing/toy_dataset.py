@@ -11,9 +11,7 @@ import numpy as np
 
 from mmdd.datasets.shapes_dataset import ShapesDataset, write_split
 from mmdd.registry import DATASETS
-
-TOY_CLASSES = ('background', 'square', 'disc')
-TOY_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 0, 230]]
+from .toy_classes import TOY_CLASSES, TOY_PALETTE
 
 
 @DATASETS.register_module()

@@ -3,9 +3,14 @@
 ``ConcatDataset`` keeps its parts under ``datasets``; ``RepeatDataset``,
 ``ClassBalancedDataset`` and friends keep theirs under ``dataset``. Tools that
 change every dataset of a kind (point it at other data, never generate, read
-its cache) walk them all with :func:`iter_dataset_cfgs`.
+its cache) walk them all with :func:`iter_dataset_cfgs`. Whether a config
+builds a SynthDataset asks the registry:
+:func:`mmdd.datasets.synth_type.is_synth_dataset` (the old name here is kept
+for users' code, imported on first use).
 """
 from typing import Iterator, MutableMapping, Optional, Sequence
+
+from .lazy import lazy_exports
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -52,13 +57,5 @@ def iter_loader_dataset_cfgs(
             yield from iter_dataset_cfgs(loader_cfg['dataset'], types)
 
 
-def is_synth_dataset(dataset_cfg: MutableMapping) -> bool:
-    """Whether ``dataset_cfg`` builds a SynthDataset or a subclass of it
-    (``SynthVOCDataset``, a user's own), as the registry of the current
-    default scope resolves its type."""
-    from mmdd.datasets import SynthDataset
-    from mmdd.registry import DATASETS
-    dataset_type = dataset_cfg.get('type')
-    cls = DATASETS.get(dataset_type) if isinstance(dataset_type,
-                                                   str) else dataset_type
-    return isinstance(cls, type) and issubclass(cls, SynthDataset)
+__getattr__, _ = lazy_exports(
+    __name__, {'..datasets.synth_type': ('is_synth_dataset', )})

@@ -12,6 +12,9 @@ def lazy_exports(
     provides the names ``exports[m]``::
 
         __getattr__, __all__ = lazy_exports(__name__, {'labels': ('f', )})
+
+    A module name is relative to ``package``: ``'.register'`` (one more dot)
+    names a sibling of the package, for names kept at an old path.
     """
     module_of = {
         name: module

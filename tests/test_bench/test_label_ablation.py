@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from ablation_rows import BAND, NO_BAND, PAPER_TAU, ablation_rows
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 
 def test_rows_follow_the_papers_order():

@@ -8,7 +8,7 @@ import pytest
 from segmenter_predictions import (describe, parse_runs, scenes_first_with,
                                    where_classes_go)
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 
 def test_shares_are_per_true_class():

@@ -13,10 +13,10 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmdd.datasets.synth_type import is_synth_dataset
 from mmdd.registry import DATASETS, MODELS
-from mmdd.utils.dataset_cfgs import (is_synth_dataset, is_wrapper,
-                                     iter_dataset_cfgs, type_name)
-from tests.conftest import CONFIG_DIR
+from mmdd.utils.dataset_cfgs import is_wrapper, iter_dataset_cfgs, type_name
+from tests.utils import CONFIG_DIR
 
 CONFIGS = sorted(
     p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)

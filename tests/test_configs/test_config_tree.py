@@ -8,7 +8,7 @@ import pytest
 import yaml
 from mmengine.config import Config
 
-from tests.conftest import CONFIG_DIR, REPO_ROOT
+from tests.utils import CONFIG_DIR, REPO_ROOT
 
 LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 # Full mmseg-style names live in folders; configs/*.py are short aliases.

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 PROJECT_CONFIG = '''
 _base_ = ['mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py']

@@ -11,8 +11,8 @@ from mmengine.registry import init_default_scope
 
 from mmdd.registry import MODELS
 from mmdd.utils.cli import build_runner, set_max_iters
-from tests.conftest import (CONFIG_DIR, isolate_runner, mmseg_config,
-                            point_dataloaders_at)
+from tests.utils import (CONFIG_DIR, isolate_runner, mmseg_config,
+                         point_dataloaders_at)
 
 SHAPES = (
     CONFIG_DIR / 'shapes' /

@@ -11,10 +11,10 @@ from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS, MODELS
 from mmdd.utils.cli import enable_tta
-from tests.conftest import DEMO_CONFIG, REPO_ROOT
 from tests.test_configs.test_build_configs import (CONFIGS, DATA_FIXTURES,
                                                    _without_pretrained_weights,
                                                    config_params)
+from tests.utils import DEMO_CONFIG, REPO_ROOT
 
 
 @pytest.mark.parametrize('path', config_params(CONFIGS))

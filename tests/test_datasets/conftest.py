@@ -2,7 +2,7 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS
-from tests.conftest import synth_dataset_cfg
+from tests.utils import synth_dataset_cfg
 
 
 @pytest.fixture(autouse=True)

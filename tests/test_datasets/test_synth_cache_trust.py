@@ -10,9 +10,9 @@ import pytest
 
 from mmdd.datasets import CacheMismatchError, SynthCache
 from mmdd.datasets.cache_lock import CacheBusyError, CacheLock
-from mmdd.diffusion.model_check import ModelFolderError
+from mmdd.diffusion.models.check import ModelFolderError
 from mmdd.utils.atomic import temporary_path
-from tests.conftest import logged_messages
+from tests.utils import logged_messages
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_weights_changed_in_place_are_refused(build, model, tmp_path):
 def test_the_same_weights_under_any_spelling_are_accepted(
         build, model, tmp_path, monkeypatch):
     build(num_samples=2)
-    import mmdd.diffusion.generator as generator
+    import mmdd.diffusion.models.loading as generator
     monkeypatch.setattr(generator, 'load_pipeline', _refuse)
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'link').symlink_to(model)
@@ -174,7 +174,7 @@ def test_one_slash_path_that_does_not_exist_mentions_the_folder(
 def test_a_manifest_without_samples_is_replaced(build, monkeypatch):
     """A start that fails after the manifest (here: loading the model)
     does not bind the folder to its settings."""
-    import mmdd.diffusion.generator as generator
+    import mmdd.diffusion.models.loading as generator
     with monkeypatch.context() as patch:
         patch.setattr(generator, 'load_pipeline', _crash)
         with pytest.raises(RuntimeError, match='out of memory'):

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from mmdd.datasets import CacheMismatchError, SynthDataset
-from tests.conftest import TOY_CLASSES, logged_messages
+from tests.utils import TOY_CLASSES, logged_messages
 
 
 def cache_bytes(root, folders=('image', 'mask', 'confidence')) -> dict:
@@ -65,7 +65,7 @@ def test_generates_then_reads_like_an_mmseg_dataset(build, tmp_path):
 @pytest.mark.slow
 def test_rerun_reads_the_cache_without_loading_a_model(build, monkeypatch):
     build()
-    import mmdd.diffusion.generator as generator
+    import mmdd.diffusion.models.loading as generator
     monkeypatch.setattr(generator, 'load_pipeline', _refuse)
     assert len(build()) == 5
 

@@ -8,8 +8,8 @@ import pytest
 from mmengine.config import Config
 
 from mmdd.utils.cli import build_runner
-from tests.conftest import CONFIG_DIR
 from tests.test_engine.test_train_runner import logged, tiny_synth_cfg
+from tests.utils import CONFIG_DIR
 
 DIT_VOC = {
     'flux-schnell': 'black-forest-labs/FLUX.1-schnell',

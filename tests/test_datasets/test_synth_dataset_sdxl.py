@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmdd.registry import DATASETS
-from tests.conftest import CONFIG_DIR, synth_dataset_cfg
+from tests.utils import CONFIG_DIR, synth_dataset_cfg
 
 SDXL_VOC = (
     CONFIG_DIR / 'dd' / 'dd_deeplabv3_r101-d8_4xb2-20k_synvoc-sdxl-512x512.py')

@@ -7,6 +7,7 @@ import pytest
 from mmengine.dataset import InfiniteSampler
 
 from mmdd.datasets import StreamConfig, StreamSampler
+from tests.conftest import logged_messages
 from tests.test_datasets.test_synth_dataset import cache_bytes
 
 
@@ -110,3 +111,16 @@ def test_split_mode_in_one_process_names_the_launch(stream_build):
 def test_true_streams_interleaved_and_reads_never_stream():
     assert StreamConfig.parse(True) == StreamConfig()
     assert StreamConfig.parse(None) is None
+
+
+@pytest.mark.slow
+def test_a_file_damaged_while_streaming_is_found_and_made_again(
+        build, stream_build, tmp_path):
+    """Issue 36 finding 9: "complete" means every file was checked."""
+    build()  # generate first, into tmp_path / 'cache'
+    dataset = stream_build()  # makes block [0, 1]
+    confidence = dataset.cache.path('confidence', '000001')
+    confidence.write_bytes(confidence.read_bytes()[:-20])  # a truncation
+    messages = logged_messages(dataset.stream.finish)
+    assert any('is damaged' in m and str(confidence) in m for m in messages)
+    assert cache_bytes(tmp_path / 'stream') == cache_bytes(tmp_path / 'cache')

@@ -3,10 +3,11 @@ import torch
 from diffusers import UNet2DConditionModel
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 
-from mmdd.diffusion.attention import (CROSS, SELF, AttentionLayer,
-                                      AttentionStore, RecordingAttnProcessor,
-                                      attention_layers, record_attention,
-                                      select_layers)
+from mmdd.diffusion.labelling.attention_store import AttentionStore
+from mmdd.diffusion.recording import CROSS, SELF, AttentionLayer
+from mmdd.diffusion.unet.layers import attention_layers, select_layers
+from mmdd.diffusion.unet.processors import (RecordingAttnProcessor,
+                                            record_attention)
 from mmdd.testing.random_pipeline import SIZES
 
 
@@ -245,7 +246,7 @@ def test_upstream_processor_unchanged_since_last_compared():
 
     import diffusers
 
-    from mmdd.diffusion.attention import UPSTREAM_PROCESSOR_SHA256
+    from mmdd.diffusion.unet.processors import UPSTREAM_PROCESSOR_SHA256
     source = inspect.getsource(AttnProcessor2_0.__call__)
     assert hashlib.sha256(source.encode()).hexdigest() == \
         UPSTREAM_PROCESSOR_SHA256, (

@@ -16,11 +16,13 @@ from diffusers.models.transformers.transformer_flux import FluxAttnProcessor
 
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             SampleRequest, load_pipeline)
-from mmdd.diffusion.dit_layers import select_blocks
-from mmdd.diffusion.dit_processors import UPSTREAM_SHA256, record_dit_attention
-from mmdd.diffusion.dit_recorder import DiTRecorder
-from mmdd.diffusion.generator import pipeline_class
-from mmdd.diffusion.labels import label_from_attention
+from mmdd.diffusion.dit.layers import select_blocks
+from mmdd.diffusion.dit.processors import (UPSTREAM_SHA256,
+                                           SD3RecordingProcessor,
+                                           record_dit_attention)
+from mmdd.diffusion.dit.recorder import DiTRecorder
+from mmdd.diffusion.labelling.labels import label_from_attention
+from mmdd.diffusion.models.loading import pipeline_class
 from mmdd.testing import build_random_dit_pipeline
 
 CLASSES = ['background', 'cat', 'dog', 'potted plant']
@@ -159,7 +161,8 @@ def test_only_the_first_call_of_a_step_is_read():
     pipeline.set_progress_bar_config(disable=True)
     blocks = select_blocks(pipeline.transformer, None, 'dit_blocks', True)
     recorder = DiTRecorder(1, (16, 16), 1, 1, blocks, blocks, True)
-    with record_dit_attention(pipeline.transformer, recorder):
+    with record_dit_attention(pipeline.transformer, recorder,
+                              SD3RecordingProcessor):
         pipeline('a cat', height=64, width=64, num_inference_steps=3,
                  guidance_scale=4.0, skip_guidance_layers=[1],
                  skip_layer_guidance_start=0.0, max_sequence_length=32,
@@ -215,8 +218,8 @@ def test_block_and_grid_settings_fail_clearly():
         generator(flux, cross_attention_factor=3)
     gen = generator(flux, dit_blocks=[1],
                     dit_self_blocks=['single_transformer_blocks.1'])
-    assert [b.name
-            for b in gen.dit.self_blocks] == ['single_transformer_blocks.1']
+    assert [b.name for b in gen.reader.self_blocks
+            ] == ['single_transformer_blocks.1']
     sample, = gen.generate(REQUESTS[:1])  # single-stream self-attention
     assert sample.label.shape == (64, 64)
 
@@ -247,7 +250,7 @@ def test_recording_processors_follow_the_installed_diffusers(cls):
     digest = hashlib.sha256(source.encode()).hexdigest()
     assert digest == UPSTREAM_SHA256[cls.__name__], (
         f'diffusers changed {cls.__name__}.__call__: compare it with '
-        'mmdd/diffusion/dit_processors.py and update UPSTREAM_SHA256')
+        'mmdd/diffusion/dit/processors.py and update UPSTREAM_SHA256')
 
 
 def test_sd3_class_prompt_must_split_alike_in_both_clips():

@@ -1,4 +1,4 @@
-"""Label-making beyond the paper (mmdd/diffusion/label_refinement.py and
+"""Label-making beyond the paper (mmdd/diffusion/labelling/refinement.py and
 the store's weightings): each setting changes what it claims, and its
 default is the paper's step exactly."""
 from types import SimpleNamespace
@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from mmdd.diffusion.attention_store import AttentionStore, row_entropy
 from mmdd.diffusion.generation_config import LABEL_DEFAULTS, GenerationConfig
-from mmdd.diffusion.label_refinement import box, guided_filter, max_normalise
-from mmdd.diffusion.labels import label_from_attention, min_max, refine
+from mmdd.diffusion.labelling.attention_store import (AttentionStore,
+                                                      row_entropy)
+from mmdd.diffusion.labelling.labels import (label_from_attention, min_max,
+                                             refine)
+from mmdd.diffusion.labelling.refinement import (box, guided_filter,
+                                                 max_normalise)
 from .test_labels import block_self_attention
 
 

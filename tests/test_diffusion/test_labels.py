@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmdd.diffusion.labels import (label_from_attention, min_max, refine,
-                                   resize, threshold, token_class_maps)
+from mmdd.diffusion.labelling.labels import (label_from_attention, min_max,
+                                             refine, resize, threshold,
+                                             token_class_maps)
 
 
 def block_self_attention(size: int, blocks: int, leak: float = 0.0):

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-import mmdd.diffusion.model_fingerprint as fingerprint
-from mmdd.diffusion.model_check import (ModelFolderError, check_image_size,
-                                        check_model_folder, size_multiple)
-from mmdd.diffusion.model_fingerprint import (FileDigests, changed_files,
-                                              folder_fingerprint,
-                                              model_identity)
+import mmdd.diffusion.models.fingerprint as fingerprint
+from mmdd.diffusion.models.check import (ModelFolderError, check_image_size,
+                                         check_model_folder, size_multiple)
+from mmdd.diffusion.models.fingerprint import (FileDigests, changed_files,
+                                               folder_fingerprint,
+                                               model_identity)
 from mmdd.shapes import DEFAULT_MODEL
 
 SDXL_PARTS = {

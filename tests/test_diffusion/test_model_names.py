@@ -5,7 +5,7 @@ import pytest
 
 import mmdd
 from mmdd.diffusion import load_pipeline
-from mmdd.diffusion.model_names import resolve_model_name
+from mmdd.diffusion.models.names import resolve_model_name
 
 
 def test_shipped_name_resolves_inside_the_package(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from diffusers.models.attention_processor import AttnProcessor2_0
 
 from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
                             SampleRequest, load_pipeline)
-from mmdd.diffusion.generator import pipeline_class
+from mmdd.diffusion.models.loading import pipeline_class
 from mmdd.prompts import VOC_CLASSES
 from mmdd.testing import SDXL_SIZES, build_random_sdxl_pipeline
 
@@ -116,7 +116,7 @@ def test_layers_sit_on_the_image_relative_grid(sdxl):
         assert gen.self_size == (side // 16, side // 16)
         assert gen.cross_size == (side // 32, side // 32)
     blocks = {(layer.kind, layer.name.split('.attentions')[0])
-              for layer in gen.layers}
+              for layer in gen.reader.layers}
     assert blocks == {('self', 'down_blocks.1'), ('self', 'up_blocks.1'),
                       ('cross', 'down_blocks.2'), ('cross', 'mid_block'),
                       ('cross', 'up_blocks.0')}
@@ -196,7 +196,7 @@ def test_planted_attention_gives_the_expected_labels(tiny_sdxl_dir):
         positions.append([(list(range(1, split)), 0),
                           (list(range(split,
                                       len(ids) - 1)), 1)])
-    for layer in gen.layers:
+    for layer in gen.reader.layers:
         if layer.kind != 'cross':
             continue
         attn = sdxl.unet.get_submodule(layer.name[:-len('.processor')])

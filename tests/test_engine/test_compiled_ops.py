@@ -5,7 +5,7 @@ from mmengine.config import Config
 
 from mmdd.engine import compiled_ops, preflight
 from mmdd.engine.compiled_ops import compiled_op_problems, compiled_ops_of
-from tests.conftest import CONFIG_DIR, mmseg_config
+from tests.utils import CONFIG_DIR, mmseg_config
 
 LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 PSANET = 'psanet/psanet_r50-d8_4xb4-20k_voc12aug-512x512.py'

@@ -15,7 +15,8 @@ def _worker(rank: int, port: int, late_s: float, use_long_barrier: bool,
     import torch
     import torch.distributed as dist
 
-    from mmdd.engine.long_barrier import announce_failure, long_barrier
+    from mmdd.distributed.failures import announce_failure
+    from mmdd.distributed.long_barrier import long_barrier
 
     # A patient rendezvous (a loaded machine starts processes slowly), then
     # collectives that time out after PG_TIMEOUT_S.

@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmdd.engine import compiled_ops, preflight
 from mmdd.engine.compiled_ops import compiled_op_problems
-from tests.conftest import CONFIG_DIR, REPO_ROOT, load_script
+from tests.utils import CONFIG_DIR, REPO_ROOT, load_script
 
 DD_DEMO = (
     CONFIG_DIR / 'demo' / 'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py')

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmdd.engine.preflight import (cached_checkpoint, checkpoint_problem,
                                    checkpoint_uris, checkpoint_url,
                                    generates_data, work_dir_problem)
-from tests.conftest import CONFIG_DIR, REPO_ROOT
+from tests.utils import CONFIG_DIR, REPO_ROOT
 
 UNFETCHABLE = 'https://download.invalid/resnet18_v1c.pth'
 DD_DEMO = (

@@ -6,7 +6,7 @@ from mmengine.dataset import InfiniteSampler
 from torch.utils.data import DataLoader
 
 from mmdd.engine import SynthStreamHook
-from tests.conftest import synth_dataset_cfg
+from tests.utils import synth_dataset_cfg
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_train_names_a_streaming_configs_missing_pieces(tmp_path):
     from mmengine.config import Config
 
     from mmdd.engine.stream_checks import stream_problems
-    from tests.conftest import CONFIG_DIR
+    from tests.utils import CONFIG_DIR
     cfg = Config.fromfile(
         str(CONFIG_DIR / 'dd' /
             'dd_deeplabv3_r101-d8_2xb4-20k_synvoc-stream-512x512.py'))

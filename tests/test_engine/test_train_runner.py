@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 
 from mmdd.utils.cli import build_runner, set_max_iters
-from tests.conftest import DEMO_CONFIG, isolate_runner, point_dataloaders_at
+from tests.utils import DEMO_CONFIG, isolate_runner, point_dataloaders_at
 
 
 def demo_cfg(data_root: str, work_dir: Path, iters: int,

@@ -16,7 +16,7 @@ from mmdd.prompts.caption_files import (caption_images, images_in_folder,
                                         images_in_list)
 from mmdd.prompts.captioner import Captioner
 from mmdd.testing.random_captioner import SPECIAL, WORDS, save_random_captioner
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 TOOL = REPO_ROOT / 'tools' / 'prompts' / 'caption_images.py'
 # One thread: captions are compared across runs and must not depend on it.

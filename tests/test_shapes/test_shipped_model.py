@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
-from mmdd.diffusion.model_names import SHIPPED_MODELS, shipped_model_path
+from mmdd.diffusion.models.names import SHIPPED_MODELS, shipped_model_path
 from mmdd.shapes import DEFAULT_MODEL
 from mmdd.shapes.fidelity import (Labelling, label_fidelity,
                                   shapes_generation_config, shapes_requests)

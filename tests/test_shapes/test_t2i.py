@@ -6,13 +6,13 @@ import torch
 from safetensors.torch import load_file
 
 from mmdd.diffusion import LabelledImageGenerator, load_pipeline
-from mmdd.diffusion.attention import attention_layers
+from mmdd.diffusion.unet.layers import attention_layers
 from mmdd.shapes.fidelity import shapes_generation_config, shapes_requests
 from mmdd.shapes.t2i import (SD_PROPORTIONED, TrainSettings, build_pipeline,
                              train)
 from mmdd.shapes.world import SHAPES_CLASSES
-from tests.conftest import REPO_ROOT, load_script
 from tests.test_shapes.conftest import QUICK
+from tests.utils import REPO_ROOT, load_script
 
 
 @pytest.mark.slow
@@ -141,7 +141,7 @@ def test_train_script_flags_reach_the_settings(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO_ROOT
+    from tests.utils import REPO_ROOT
     flags = [
         f'--{k.replace("_", "-")}={v}'
         for k, v in dict(QUICK, steps=1).items()
@@ -224,7 +224,7 @@ def test_sd_proportioned_model_has_sd_grids_and_retrains_the_same(
     assert (generator.cross_size, generator.self_size) == ((16, 16), (32, 32))
     # Both text attentions of the coarse level's three transformers (one in
     # the down block, two in the up block) are read.
-    assert sum(layer.kind == 'cross' for layer in generator.layers) == 6
+    assert sum(layer.kind == 'cross' for layer in generator.reader.layers) == 6
     assert generator.generate(shapes_requests(1))[0].image.shape == (64, 64, 3)
     again = train(settings, tmp_path / 'again', save_every=2,
                   log_fn=lambda line: None)

@@ -9,7 +9,7 @@ from PIL import Image
 from mmdd.datasets import SynthCache
 from mmdd.prompts import PromptRecord, write_prompts
 from mmdd.testing.toy_dataset import TOY_CLASSES, TOY_PALETTE
-from tests.conftest import DEMO_CONFIG, REPO_ROOT, load_script, logged_messages
+from tests.utils import DEMO_CONFIG, REPO_ROOT, load_script, logged_messages
 
 
 @pytest.fixture(scope='module')

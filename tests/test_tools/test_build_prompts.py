@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mmdd.prompts import RECORD_KEYS, VOC_PALETTE, read_prompts
-from tests.conftest import load_script
+from tests.utils import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools' / 'prompts'

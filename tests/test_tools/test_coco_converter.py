@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 TOOL = (
     REPO_ROOT / 'tools' / 'dataset_converters' /

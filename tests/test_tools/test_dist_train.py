@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DEMO_CONFIG, REPO_ROOT
+from tests.utils import DEMO_CONFIG, REPO_ROOT
 
 
 @pytest.mark.slow

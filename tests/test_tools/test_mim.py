@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 MIM = Path(sys.executable).parent / 'mim'
 

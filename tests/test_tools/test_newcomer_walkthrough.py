@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 WALKTHROUGH = REPO_ROOT / 'docs' / 'walkthrough.md'
 BLOCK = re.compile(r'^```(\w+)\n(.*?)^```', re.M | re.S)

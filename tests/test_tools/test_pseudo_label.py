@@ -10,7 +10,7 @@ from PIL import Image
 
 from mmdd.registry import DATASETS
 from mmdd.utils.cli import build_runner
-from tests.conftest import REPO_ROOT, isolate_runner
+from tests.utils import REPO_ROOT, isolate_runner
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
     'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'

@@ -8,7 +8,7 @@ import pytest
 
 from mmdd.prompts import read_prompts
 from mmdd.shapes.world import SHAPES_CLASSES
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 
 def _run(*args, cwd=None):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.utils import REPO_ROOT
 
 CONFIG = REPO_ROOT / 'configs' / 'demo' / \
     'dd_deeplabv3_r18-d8_1xb4-0.04k_tinysd-64x64.py'

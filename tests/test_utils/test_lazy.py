@@ -9,9 +9,9 @@ import mmdd.diffusion
 @pytest.mark.slow
 def test_names_load_their_module_on_first_use():
     code = ('import sys, mmdd.diffusion as d\n'
-            "assert 'mmdd.diffusion.labels' not in sys.modules\n"
+            "assert 'mmdd.diffusion.labelling.labels' not in sys.modules\n"
             'f = d.label_from_attention\n'
-            "assert 'mmdd.diffusion.labels' in sys.modules\n"
+            "assert 'mmdd.diffusion.labelling.labels' in sys.modules\n"
             "assert 'mmdd.diffusion.generator' not in sys.modules\n")
     subprocess.run([sys.executable, '-c', code], check=True)
 

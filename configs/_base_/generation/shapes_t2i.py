@@ -1,8 +1,8 @@
 # The shapes text-to-image model that ships inside mmdd ('mmdd::shapes-t2i')
-# with the settings it was trained for (= mmdd.shapes.fidelity.
-# shapes_generation_config): 64x64 images of the shapes world's classes
-# (SynthShapesDataset). A config of your own inherits it by path and names
-# the rest (docs/plugin_usage.md):
+# with the settings it was trained for (their one source:
+# mmdd.shapes.fidelity.shapes_generation_config reads them here): 64x64
+# images of the shapes world's classes (SynthShapesDataset). A config of
+# your own inherits it by path and names the rest (docs/plugin_usage.md):
 #   _base_ = [..., '<mmdd configs>/_base_/generation/shapes_t2i.py']
 #   train_dataloader = dict(dataset=dict(
 #       _base_.synth_dataset, cache_dir=..., prompts_file=..., pipeline=...))

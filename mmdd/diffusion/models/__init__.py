@@ -1,0 +1,1 @@
+"""Diffusion checkpoints: their names, folder checks and fingerprints."""
