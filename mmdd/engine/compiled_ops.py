@@ -7,13 +7,16 @@ config instead: every ``type`` in ``cfg.model`` is resolved through the
 registry, and a class needs compiled ops when it is itself an op of such an
 ``mmcv.ops`` module, or when the module defining it (or a base class)
 imports one. ``mmcv.ops`` modules that are pure PyTorch (``point_sample``,
-``CrissCrossAttention``) pass.
+``CrissCrossAttention``) pass. Ops reached as attributes of ``mmcv.ops``
+are found on the built model (:mod:`mmdd.engine.op_probe`).
 """
 import inspect
 import sys
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from mmdd.compat.mmcv_ops_stub import FULL_MMCV_HINT
+
+LITE = 'this environment has mmcv-lite (no compiled ops)'
 
 
 def ops_compiled() -> bool:
@@ -26,7 +29,7 @@ def ops_compiled() -> bool:
     return not getattr(ext, 'IS_MMDD_STUB', False)
 
 
-def _ops_module_compiled(name: str, seen: Dict[str, bool]) -> bool:
+def ops_module_compiled(name: str, seen: Dict[str, bool]) -> bool:
     """Whether the ``mmcv.ops`` module ``name`` calls the compiled extension,
     itself (its ``ext_module``) or through another ``mmcv.ops`` module."""
     if name in seen:
@@ -36,7 +39,7 @@ def _ops_module_compiled(name: str, seen: Dict[str, bool]) -> bool:
     if module is None:
         return False
     compiled = hasattr(module, 'ext_module') or any(
-        _ops_module_compiled(owner, seen)
+        ops_module_compiled(owner, seen)
         for owner in _ops_owners(vars(module).values()) if owner != name)
     seen[name] = compiled
     return compiled
@@ -70,12 +73,12 @@ def compiled_ops_of(cls: type) -> List[str]:
         if module is None:
             continue
         if klass.__module__.startswith('mmcv.ops.'):
-            if _ops_module_compiled(klass.__module__, seen):
+            if ops_module_compiled(klass.__module__, seen):
                 found.add(f'mmcv.ops.{klass.__name__}')
             continue
         for value in vars(module).values():
             owner, name = _ops_object(value)
-            if owner.startswith('mmcv.ops.') and _ops_module_compiled(
+            if owner.startswith('mmcv.ops.') and ops_module_compiled(
                     owner, seen):
                 found.add(f'mmcv.ops.{name}')
     return sorted(found)
@@ -131,8 +134,18 @@ def compiled_op_problems(cfg, compiled: Optional[bool] = None) -> List[str]:
         compiled = ops_compiled()
     if compiled:
         return []
-    return [
+    problems = [
         f'{where} ({type_}) uses compiled mmcv ops ({", ".join(ops)}), and '
-        f'this environment has mmcv-lite (no compiled ops): '
-        f'{FULL_MMCV_HINT}.' for where, type_, ops in compiled_op_users(cfg)
+        f'{LITE}: {FULL_MMCV_HINT}.'
+        for where, type_, ops in compiled_op_users(cfg)
     ]
+    named = ' '.join(problems)
+    from .op_probe import findings_by_user, probe_compiled_ops
+    for user, ops in findings_by_user(probe_compiled_ops(cfg)).items():
+        ops = [
+            op for op in ops if f'{op})' not in named and f'{op},' not in named
+        ]
+        if ops:
+            problems.append(f'{user} uses {", ".join(ops)} (found on the '
+                            f'built model), and {LITE}: {FULL_MMCV_HINT}.')
+    return problems
