@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from mmdd.compat.version_check import mmseg_stack_installed
-from tests.utils import REPO_ROOT
+from tests.utils import REPO_ROOT, run_python
 
 OPENMMLAB = ('mmcv', 'mmengine', 'mmseg')
 
@@ -129,7 +129,4 @@ def test_register_all_modules_keeps_its_old_path():
             'from mmdd.register import register_all_modules as new\n'
             'import sys\n'
             "print(old is new, 'mmdd.datasets' in sys.modules)")
-    out = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ['True', 'False']
+    assert run_python(code).split() == ['True', 'False']

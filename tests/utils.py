@@ -1,6 +1,8 @@
 """Plain helpers that test modules import (fixtures stay in conftest.py,
 which pytest loads by itself and no module should import)."""
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Optional
@@ -87,3 +89,12 @@ def logged_messages(action) -> list:
     finally:
         logger.removeHandler(handler)
     return [record.getMessage() for record in records]
+
+
+def run_python(code: str) -> str:
+    """``code`` run in a fresh interpreter from the repo root (what a
+    first import loads can only be seen there); its stdout."""
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
