@@ -2,8 +2,9 @@
 from types import SimpleNamespace
 
 import pytest
-import stream_modes
 from mmengine.config import Config
+
+from bench.streaming import stream_modes
 
 
 @pytest.mark.parametrize('mode, sampler, batch, hooks', [
