@@ -1,4 +1,4 @@
-"""bench/stream_modes.py: each mode's config and the table of ratios."""
+"""bench.streaming.stream_modes: each mode's config and the table of ratios."""
 from types import SimpleNamespace
 
 import pytest
