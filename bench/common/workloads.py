@@ -6,7 +6,8 @@
   variant per label source, named by it (``class_prompt``, ``text``,
   ``concept``);
 - ``reference``: the plain pipeline inside the paper code's attention-store
-  pattern (:mod:`attention_store_probe`), added by the GPU rehearsal.
+  pattern (:mod:`bench.overhead.attention_store_probe`), added by the GPU
+  rehearsal.
 
 All use the same prompts (caption + class prompt), negative prompt (none
 for FLUX), steps, guidance, batch, per-sample seeds and, for a diffusion
@@ -28,6 +29,15 @@ CAPTIONS = [
     ('a potted plant next to a television on a table', [16, 20, 11]),
     ('an aeroplane parked at the airport', [1]),
 ]
+
+
+def label_sources_option(what: str) -> Dict:
+    """``add_argument`` keywords of ``--label-sources``: a diffusion
+    transformer's labelled variants (default all), ``what`` each does."""
+    return dict(
+        nargs='+', default=list(LABEL_SOURCES), choices=LABEL_SOURCES,
+        help="a diffusion transformer's labelled variants, " + what +
+        ' (default: all)')
 
 
 def requests_for(batch: int, seed: int) -> List[SampleRequest]:

@@ -10,9 +10,10 @@ import statistics
 from typing import Dict, Optional
 
 import torch
-from measure import timed
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
+
+from bench.common.measure import timed
 
 # Dense fp16/bf16 tensor-core peak, TFLOP/s, by a piece of the device name
 # (first match wins, so specific names come first).

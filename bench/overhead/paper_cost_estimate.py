@@ -4,7 +4,7 @@ Counts the FLOPs of SD 2.1-base's UNet (one pass) and VAE decoder at
 512x512 on the meta device (no weights, no memory, seconds on a CPU) and
 turns them into images per GPU-hour at an assumed share of a GPU's peak::
 
-    python bench/paper_cost_estimate.py [--utilisation 0.35]
+    python -m bench.overhead.paper_cost_estimate [--utilisation 0.35]
 
 An estimate: measure on the GPU with tools/generate.py for real figures.
 """
@@ -13,6 +13,8 @@ import argparse
 import torch
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from torch.utils.flop_counter import FlopCounterMode
+
+from mmdd.utils.cli import add_options
 
 SD21_UNET = dict(
     sample_size=64, block_out_channels=(320, 640, 1280, 1280),
@@ -35,10 +37,12 @@ def count_tflop(fn) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--steps', type=int, default=100)
+    add_options(parser, 'steps', steps=100)
     parser.add_argument('--images', type=int, default=40000)
-    parser.add_argument('--peak-tflops', type=float, default=989.0,
-                        help='dense fp16 peak (H100 SXM: 989, A100: 312)')
+    add_options(
+        parser, 'peak-tflops',
+        peak_tflops=dict(default=989.0,
+                         help='dense fp16 peak (H100 SXM: 989, A100: 312)'))
     parser.add_argument('--utilisation', type=float, default=0.35)
     parser.add_argument('--label-overhead', type=float, default=1.05)
     args = parser.parse_args()

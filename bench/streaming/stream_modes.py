@@ -18,9 +18,9 @@ time); then the test mIoU on real scenes (tools/test.py, not timed). The
 modes run side by side within each seed; compare ratios, not seconds (a
 shared machine's load moves them).
 
-    python bench/stream_modes.py          # docs/benchmarks.md's table, ~40 min
-    python bench/stream_modes.py --images 64 --iters 100 --seeds 0
-    python bench/stream_modes.py --start-after 48      # a warm-up setting
+    python -m bench.streaming.stream_modes   # the docs' table, ~40 min
+    python -m bench.streaming.stream_modes --images 64 --iters 100 --seeds 0
+    python -m bench.streaming.stream_modes --start-after 48   # a warm-up
 """
 import argparse
 import os
@@ -33,10 +33,9 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from segmenter_runs import SYNTH_CONFIG, write_real_splits  # noqa: E402
+from bench import REPO_ROOT
+from bench.common.segmenter_runs import SYNTH_CONFIG, write_real_splits
+from mmdd.utils.cli import add_options
 
 BLOCK = 16  # the shapes config's generation batch (= block) size
 MODES = {
@@ -63,7 +62,8 @@ def write_config(path: str, args, mode: str, seed: int, data_root: str,
     iters = args.iters
     with open(path, 'w') as file:
         file.write(f'''_base_ = [{SYNTH_CONFIG!r}]
-custom_imports = dict(imports=['stream_timing'], allow_failed_imports=False)
+custom_imports = dict(imports=['bench.streaming.stream_timing'],
+                      allow_failed_imports=False)
 train_dataloader = dict(
     batch_size={setting['batch']},
     sampler=dict(type={sampler!r}, shuffle=True),
@@ -103,13 +103,12 @@ def run_mode(args, mode: str, seed: int, data_root: str,
     write_config(config, args, mode, seed, data_root, prompts,
                  osp.join(work, 'synth'))
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(args.port),
-               OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([osp.join(ROOT, 'bench'), ROOT]))
+               OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT)
     start = time.time()
     out = subprocess.run([
         'bash',
-        osp.join(ROOT, 'tools', 'dist_train.sh'), config, '2', '--work-dir',
-        work
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
+        '--work-dir', work
     ], capture_output=True, text=True, env=env, check=False)
     total = time.time() - start
     _check(out, work, 'train')
@@ -117,7 +116,7 @@ def run_mode(args, mode: str, seed: int, data_root: str,
         first = float(file.read()) - start
     test = subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'test.py'), config,
+        osp.join(REPO_ROOT, 'tools', 'test.py'), config,
         osp.join(work, f'iter_{args.iters}.pth'), '--work-dir',
         osp.join(work, 'test')
     ], capture_output=True, text=True, env=env, check=False)
@@ -172,8 +171,7 @@ def table(results: Dict[str, List[Dict[str, float]]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=96)
-    parser.add_argument('--iters', type=int, default=100)
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    add_options(parser, 'iters', 'seeds', iters=100)
     parser.add_argument('--modes', nargs='+', default=list(MODES),
                         choices=list(MODES))
     parser.add_argument('--interval', type=int, default=20,
@@ -182,10 +180,9 @@ def main() -> None:
                         help='interleaved: blocks per rank and step')
     parser.add_argument('--start-after', type=int, default=1,
                         help='train once this many samples exist')
-    parser.add_argument('--test', type=int, default=50,
-                        help='real test scenes')
+    add_options(parser, 'test', test=50)
     parser.add_argument('--port', type=int, default=29561)
-    parser.add_argument('--work-dir', default='work_dirs/bench_stream_modes')
+    add_options(parser, 'work-dir', work_dir='work_dirs/bench_stream_modes')
     args = parser.parse_args()
     from mmdd.shapes.prompts import write_shapes_prompts
     work = osp.abspath(args.work_dir)

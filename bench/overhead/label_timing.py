@@ -11,8 +11,8 @@ S^tau products with min-max normalisation alone, in each precision.
 from typing import Dict, List
 
 import torch
-from measure import alternate, medians
 
+from bench.common.measure import alternate, medians
 from mmdd.diffusion.labelling.labels import (label_from_attention, min_max,
                                              refine, resize, threshold,
                                              token_class_maps)

@@ -1,12 +1,12 @@
 """What trained segmenters predict on the real test scenes, side by side.
 
-Shows why a row of ``label_ablation.py`` with better labels can test lower:
-for each run (``KEY=WORK_DIR``, a finished grid run with its config and
-checkpoint) it prints, per true class, the share of its test pixels
+Shows why a row of ``bench.labels.label_ablation`` with better labels can
+test lower: for each run (``KEY=WORK_DIR``, a finished grid run with its
+config and checkpoint) it prints, per true class, the share of its test pixels
 predicted as that class and where the rest go, and draws test scenes
 (image | truth | each run's prediction), those with ``--class-name`` first.
 
-    python bench/segmenter_predictions.py \\
+    python -m bench.labels.segmenter_predictions \\
         --runs c=work_dirs/bench_ablation/shapes-t2i-sd/c_seed0 \\
                d1=work_dirs/bench_ablation/shapes-t2i-sd/d1_seed0 \\
         --class-name star --out docs/images/ablation_predictions.png
@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from mmdd.shapes.confusion import ConfusionCounter
+from mmdd.utils.cli import add_options
 
 
 def parse_runs(pairs: Sequence[str]) -> Dict[str, str]:
@@ -104,8 +105,9 @@ def main() -> None:
                         help='holds img_dir/test and ann_dir/test')
     parser.add_argument('--class-name', default=None,
                         help='draw scenes with this class first')
-    parser.add_argument('--pictures-rows', type=int, default=6)
-    parser.add_argument('--out', default='work_dirs/predictions.png')
+    add_options(
+        parser, 'pictures-rows', 'out',
+        out=dict(default='work_dirs/predictions.png', help='the picture'))
     args = parser.parse_args()
     runs = parse_runs(args.runs)
 

@@ -18,36 +18,36 @@ the run) and above the loaded-pipeline baseline. On a GPU:
 per-step cost (UNet calls with and without recording) and the per-batch
 rest.
 
-    python bench/generation_overhead.py                     # CPU, 'small'
-    python bench/generation_overhead.py --size tiny --breakdown
-    python bench/generation_overhead.py --device cuda --full-size
-    python bench/generation_overhead.py --size flux-small --repeats 3
+    python -m bench.overhead.generation_overhead           # CPU, 'small'
+    python -m bench.overhead.generation_overhead --size tiny --breakdown
+    python -m bench.overhead.generation_overhead --device cuda --full-size
+    python -m bench.overhead.generation_overhead --size flux-small \\
+        --repeats 3
 """
 import argparse
 import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 from typing import Dict, List
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from architectures import build_pipeline  # noqa: E402
-from architectures import ARCHITECTURES, image_size, max_sequence_length
-from flop_bound import unet_inputs  # noqa: E402
-from measure import alternate, medians, peak_memory, ratio, timed  # noqa: E402
-from workloads import generation_runs, labelled_variants  # noqa: E402
+from bench import REPO_ROOT
+from bench.common.architectures import (ARCHITECTURES, build_pipeline,
+                                        image_size, max_sequence_length)
+from bench.common.measure import alternate, medians, peak_memory, ratio, timed
+from bench.common.workloads import (generation_runs, label_sources_option,
+                                    labelled_variants)
+from bench.overhead.flop_bound import unet_inputs
+from mmdd.diffusion import (GenerationConfig, LabelledImageGenerator,
+                            record_attention)
+from mmdd.prompts import VOC_CLASSES
+from mmdd.utils.cli import add_options
+from mmdd.utils.precision import parse_dtype
 
-from mmdd.diffusion import GenerationConfig  # noqa: E402
-from mmdd.diffusion import LabelledImageGenerator  # noqa: E402
-from mmdd.diffusion import record_attention  # noqa: E402
-from mmdd.diffusion.generation_config import LABEL_SOURCES  # noqa: E402
-from mmdd.prompts import VOC_CLASSES  # noqa: E402
-
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 TARGETS = dict(time=1.05, memory=1.10)  # labelled / plain, at most
 
 
@@ -55,41 +55,34 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size', default='small',
                         choices=sorted(ARCHITECTURES),
-                        help='architecture (bench/architectures.py)')
+                        help='architecture (bench/common/architectures.py)')
     parser.add_argument(
         '--full-size', action='store_true',
         help='the SD 1.5 architecture: --size sd15, fp16, '
         'batch 8 unless given')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--dtype', choices=sorted(DTYPES))
-    parser.add_argument('--batch', type=int)
-    parser.add_argument('--steps', type=int, default=20)
+    add_options(
+        parser, 'device', 'dtype', 'batch', 'steps', 'guidance',
+        dtype=dict(help='default: fp32 (fp16 with --full-size)'),
+        batch=dict(help='samples per batch (default: 2, 8 with '
+                   '--full-size)'), steps=20,
+        guidance=dict(help="default: the architecture's (7.5 for a UNet; "
+                      '4.5 SD3.5, 3.5 FLUX)'))
     parser.add_argument(
-        '--guidance', type=float, help='default: the architecture\'s '
-        '(7.5 for a UNet; 4.5 SD3.5, 3.5 FLUX)')
-    parser.add_argument(
-        '--label-sources', nargs='+', default=list(LABEL_SOURCES),
-        choices=LABEL_SOURCES, help='a diffusion transformer\'s labelled '
-        'variants, each measured against the plain pipeline')
+        '--label-sources',
+        **label_sources_option('each measured against the '
+                               'plain pipeline'))
     parser.add_argument(
         '--max-sequence-length', type=int,
         help='a diffusion transformer\'s T5 length (default: the '
         'preset\'s, else the pipeline\'s: 256 SD3, 512 FLUX)')
-    parser.add_argument('--repeats', type=int, default=5)
+    add_options(parser, 'repeats', repeats=5)
     parser.add_argument('--memory-repeats', type=int, default=2,
                         help='fresh-process memory probes per variant (CPU)')
     parser.add_argument('--memory-only', action='store_true',
                         help='only the fresh-process memory probes (CPU)')
-    parser.add_argument(
-        '--breakdown', action='store_true',
-        help='also time UNet steps with and without '
-        'recording')
-    parser.add_argument('--seed', type=int, default=1111)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads (0: torch\'s default)')
-    parser.add_argument(
-        '--bpe', help='CLIP BPE merges file (default: the '
-        'one in mmsegmentation\'s wheel)')
+    parser.add_argument('--breakdown', action='store_true',
+                        help='also time UNet steps with and without recording')
+    add_options(parser, 'seed', 'threads', 'bpe', seed=1111, threads=1)
     parser.add_argument('--probe', help=argparse.SUPPRESS)  # child: one
     # variant's run, print its RSS
     args = parser.parse_args(argv)
@@ -114,7 +107,7 @@ def setup(args: argparse.Namespace):
     transformer)."""
     if args.threads and not args.device.startswith('cuda'):
         torch.set_num_threads(args.threads)
-    pipeline = build_pipeline(args.size, args.device, DTYPES[args.dtype],
+    pipeline = build_pipeline(args.size, args.device, parse_dtype(args.dtype),
                               args.bpe)
     return pipeline, generation_runs(
         pipeline, args.batch, args.steps, args.seed, args.guidance,
@@ -135,6 +128,14 @@ def probe(args: argparse.Namespace) -> None:
     print(json.dumps(peak_memory(runs[args.probe], 'cpu')))
 
 
+def child_env() -> Dict[str, str]:
+    """This process's environment with the repository on PYTHONPATH, so
+    that a child finds ``bench`` from any folder."""
+    path = os.environ.get('PYTHONPATH')
+    return dict(os.environ,
+                PYTHONPATH=os.pathsep.join(filter(None, [REPO_ROOT, path])))
+
+
 def cpu_peaks(argv: List[str], repeats: int,
               names: List[str]) -> Dict[str, Dict[str, float]]:
     """Medians of fresh-process probes, the variants' order rotated by one
@@ -143,9 +144,10 @@ def cpu_peaks(argv: List[str], repeats: int,
     for repeat in range(repeats):
         shift = repeat % len(names)
         for variant in names[shift:] + names[:shift]:
-            out = subprocess.run(
-                [sys.executable, __file__, *argv, '--probe', variant],
-                check=True, capture_output=True, text=True).stdout
+            out = subprocess.run([
+                sys.executable, '-m', __spec__.name, *argv, '--probe', variant
+            ], check=True, capture_output=True, text=True,
+                                 env=child_env()).stdout
             probes[variant].append(json.loads(out.strip().splitlines()[-1]))
     for variant, runs in probes.items():
         print(f'{variant} probes (peak / baseline MiB): ' +

@@ -9,20 +9,18 @@
 2. A model fingerprint: the sha256 of a ``--model-gb`` weight file, once
    (first run) and again through the digest memo (every later run).
 
-    python bench/cache_costs.py --samples 200 --model-gb 1
+    python -m bench.overhead.cache_costs --samples 200 --model-gb 1
 """
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mmdd.datasets.synth_cache import SynthCache  # noqa: E402
-from mmdd.diffusion.models.fingerprint import FileDigests  # noqa: E402
+from mmdd.datasets.synth_cache import SynthCache
+from mmdd.diffusion.models.fingerprint import FileDigests
 
 PALETTE = [[i * 12 % 256, i * 37 % 256, i * 91 % 256] for i in range(21)]
 

@@ -1,4 +1,4 @@
-"""A hook for bench/stream_modes.py (imported by its configs through
+"""A hook for bench.streaming.stream_modes (imported by its configs through
 ``custom_imports``): rank 0 writes the wall-clock time of the end of the
 first training iteration to ``<work_dir>/first_iter.txt``."""
 import os.path as osp

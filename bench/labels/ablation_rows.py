@@ -1,5 +1,5 @@
 """The rows of the paper's ablation and the one generation pass that
-labels them all (see label_ablation.py).
+labels them all (see bench.labels.label_ablation).
 
 Rows a-e are labellings: each is derived from the same recorded attention
 of a sample, so rows differ only in how attention becomes labels (and, for

@@ -9,8 +9,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHAPES_CONFIGS = osp.join(ROOT, 'configs', 'shapes')
+from bench import REPO_ROOT
+
+SHAPES_CONFIGS = osp.join(REPO_ROOT, 'configs', 'shapes')
 REAL_CONFIG = osp.join(SHAPES_CONFIGS,
                        'deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py')
 SYNTH_CONFIG = osp.join(SHAPES_CONFIGS,

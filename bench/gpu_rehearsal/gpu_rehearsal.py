@@ -10,11 +10,12 @@ one row per label source, at its own steps, guidance and dtype. Tables
 short keeps what it finished. Needs torch, diffusers, transformers,
 numpy, safetensors and mmdd (no OpenMMLab package).
 
-    bash bench/gpu_rehearsal.sh OUT_DIR          # on the GPU machine
-    python bench/gpu_rehearsal.py --device cpu --archs tiny --batch 1 \\
-        --steps 2 --repeats 1 --label-grid 8 --out /tmp/rehearsal
-    python bench/gpu_rehearsal.py --device cpu --archs flux-tiny sd35-tiny \\
-        --batch 1 --steps 2 --repeats 1 --sections generation --out /tmp/dit
+    bash bench/gpu_rehearsal/gpu_rehearsal.sh OUT_DIR   # on the GPU machine
+    python -m bench.gpu_rehearsal.gpu_rehearsal --device cpu --archs tiny \\
+        --batch 1 --steps 2 --repeats 1 --label-grid 8 --out /tmp/rehearsal
+    python -m bench.gpu_rehearsal.gpu_rehearsal --device cpu \\
+        --archs flux-tiny sd35-tiny --batch 1 --steps 2 --repeats 1 \\
+        --sections generation --out /tmp/dit
 """
 import argparse
 import gc
@@ -27,29 +28,31 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from architectures import build_pipeline  # noqa: E402
-from architectures import (ARCHITECTURES, image_size, max_sequence_length,
-                           unavailable)
-from attention_store_probe import largest_map_bytes  # noqa: E402
-from attention_store_probe import predicted_bytes, store_all_attention
-from flop_bound import flop_bound_row  # noqa: E402
-from label_timing import label_timing_rows  # noqa: E402
-from measure import MiB, alternate, medians, peak_memory, ratio  # noqa
-from rehearsal_tables import write_tables  # noqa: E402
-from workloads import generation_runs, labelled_variants  # noqa: E402
+from bench.common.architectures import (ARCHITECTURES, build_pipeline,
+                                        image_size, max_sequence_length,
+                                        unavailable)
+from bench.common.measure import MiB, alternate, medians, peak_memory, ratio
+from bench.common.workloads import (generation_runs, label_sources_option,
+                                    labelled_variants)
+from bench.gpu_rehearsal.rehearsal_tables import write_tables
+from bench.overhead.attention_store_probe import (largest_map_bytes,
+                                                  predicted_bytes,
+                                                  store_all_attention)
+from bench.overhead.flop_bound import flop_bound_row
+from bench.overhead.label_timing import label_timing_rows
+from mmdd.utils.cli import add_options
+from mmdd.utils.precision import parse_dtype
 
-from mmdd.diffusion.generation_config import LABEL_SOURCES  # noqa: E402
-
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 SECTIONS = ('generation', 'labels')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    """The options in the order ``results.json`` records them."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', required=True,
-                        help='folder for results.md and results.json')
-    parser.add_argument('--device', default='cuda')
+    add_options(
+        parser, 'out', 'device', device='cuda',
+        out=dict(required=True, type=str,
+                 help='folder for results.md and results.json'))
     parser.add_argument('--archs', nargs='+',
                         default=['sd21-base', 'sd15',
                                  'sdxl'], help=f'from {sorted(ARCHITECTURES)}')
@@ -59,23 +62,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         'code\'s attention-store pattern')
     parser.add_argument('--sections', nargs='+', default=list(SECTIONS),
                         choices=SECTIONS)
-    parser.add_argument('--batch', type=int,
-                        help='default: each architecture\'s GPU batch')
+    add_options(
+        parser, 'batch', 'steps', 'guidance',
+        batch=dict(help="samples per batch (default: each architecture's "
+                   'GPU batch)'),
+        steps=dict(help="default: each architecture's own (50 for a UNet; "
+                   '28, or 4 for FLUX.1-schnell, for a DiT)'),
+        guidance=dict(help="default: each architecture's own (7.5 for a "
+                      'UNet; 4.5 SD3.5, 3.5 FLUX.1-dev, 0 schnell)'))
     parser.add_argument(
-        '--steps', type=int, help='default: each architecture\'s own '
-        '(50 for a UNet; 28, or 4 for FLUX.1-schnell, for a DiT)')
-    parser.add_argument(
-        '--guidance', type=float, help='default: each architecture\'s '
-        'own (7.5 for a UNet; 4.5 SD3.5, 3.5 FLUX.1-dev, 0 schnell)')
-    parser.add_argument(
-        '--label-sources', nargs='+', default=list(LABEL_SOURCES),
-        choices=LABEL_SOURCES, help='a diffusion transformer\'s labelled '
-        'variants, one row each (a UNet always labels from class_prompt)')
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed rounds after the warm-up')
-    parser.add_argument(
-        '--dtype', choices=sorted(DTYPES), help='default: fp32 off CUDA; '
-        'on CUDA each architecture\'s own (fp16 UNet, bf16 DiT)')
+        '--label-sources',
+        **label_sources_option('one row each (a UNet always labels from '
+                               'class_prompt)'))
+    add_options(
+        parser, 'repeats', 'dtype', repeats=3,
+        dtype=dict(help="default: fp32 off CUDA; on CUDA each "
+                   "architecture's own (fp16 UNet, bf16 DiT)"))
     parser.add_argument('--unet-calls', type=int, default=10,
                         help='timed UNet calls of the FLOP-bound section')
     parser.add_argument(
@@ -87,15 +89,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--budget-s', type=float, default=450,
         help='start no architecture that would end after '
         'this many seconds (guessed from the previous one)')
-    parser.add_argument(
-        '--peak-tflops', type=float,
-        help='the card\'s dense fp16/bf16 peak, where the '
-        'built-in table does not know it')
-    parser.add_argument(
-        '--bpe', help='CLIP BPE merges file (default: the '
-        'one in mmsegmentation\'s wheel)')
-    parser.add_argument('--threads', type=int, default=0,
-                        help='torch CPU threads (0: torch\'s default)')
+    add_options(
+        parser, 'peak-tflops', 'bpe', 'threads',
+        peak_tflops=dict(help="the card's dense fp16/bf16 peak, where the "
+                         'built-in table does not know it'))
     args = parser.parse_args(argv)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error('--device cuda but torch sees no GPU; use --device cpu')
@@ -209,7 +206,7 @@ def run_architecture(name: str, args: argparse.Namespace,
     steps, guidance, dtype = sampler(arch, args)
     batch = args.batch or (arch.gpu_batch if device.startswith('cuda') else 1)
     start = time.perf_counter()
-    pipeline = build_pipeline(name, device, DTYPES[dtype], args.bpe)
+    pipeline = build_pipeline(name, device, parse_dtype(dtype), args.bpe)
     built_s = time.perf_counter() - start
     size = image_size(name, pipeline)
     runs = generation_runs(pipeline, batch, steps, guidance=guidance,

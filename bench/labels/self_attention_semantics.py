@@ -10,22 +10,22 @@ of the image (1.0x: no better than uniform attention), and how many keys
 a query attends to (:func:`mmdd.shapes.fidelity.attention_spread`: the
 perplexity of its row as a share of the grid; 100 %: uniform).
 
-    python bench/self_attention_semantics.py
-    python bench/self_attention_semantics.py --models work_dirs/my-model
+    python -m bench.labels.self_attention_semantics
+    python -m bench.labels.self_attention_semantics --models work_dirs/my-model
 """
 import argparse
 import time
 
 import numpy as np
 
+from mmdd.utils.cli import add_options
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--models', nargs='+', default=[
-            'mmdd::shapes-t2i', 'mmdd::shapes-t2i-sd', 'mmdd::shapes-dit'
-        ], help='shipped names or model folders')
-    parser.add_argument('--samples', type=int, default=8)
+    add_options(
+        parser, 'models', 'samples', samples=8,
+        models=['mmdd::shapes-t2i', 'mmdd::shapes-t2i-sd', 'mmdd::shapes-dit'])
     parser.add_argument(
         '--self-attention-factor', type=int, default=None,
         help='read self-attention at latent size / this (2: the coarse '

@@ -1,6 +1,6 @@
 """ConceptAttention's two concept modulations on ``mmdd::shapes-dit``.
 
-The label rows of bench/label_ablation.py that read concepts (k_a: the
+The label rows of bench.labels.label_ablation that read concepts (k_a: the
 caption alone, k: class names appended), and c (the class prompt, which
 the setting leaves alone) as a control, once per
 ``GenerationConfig.concept_modulation``; labels only, scored against the
@@ -9,45 +9,29 @@ CLIP slots are empty), so there the two rules must agree; ``--random``
 also reports how far the concept labels of the two rules agree, pixel by
 pixel, on random-weight pipelines whose pooled vector is not zero:
 
-    python bench/concept_modulation.py --samples 64 --random flux-small
+    python -m bench.labels.concept_modulation --samples 64 \\
+        --random flux-small
 """
 import argparse
 import os.path as osp
-import sys
 import time
-from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import Iterator
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import label_ablation  # noqa: E402
-from ablation_rows import PAPER_TAU, ablation_rows  # noqa: E402
-
-from mmdd.diffusion.generation_config import CONCEPT_MODULATIONS  # noqa
+from bench.labels.ablation_labels import label_rows, model_settings
+from bench.labels.ablation_rows import PAPER_TAU, ablation_rows
+from mmdd.diffusion.generation_config import CONCEPT_MODULATIONS
+from mmdd.utils.cli import add_options
 
 MODEL = 'mmdd::shapes-dit'
 ROWS = ('c', 'k_a', 'k')
 
 
-@contextmanager
-def modulated(modulation: str) -> Iterator[None]:
-    """label_ablation reads the model's shipped settings: add the
-    modulation to them while it runs."""
-    shipped = label_ablation.model_settings
-
-    def settings(model: str) -> dict:
-        found = shipped(model)
-        found['generation'] = dict(found['generation'],
-                                   concept_modulation=modulation)
-        return found
-
-    label_ablation.model_settings = settings
-    try:
-        yield
-    finally:
-        label_ablation.model_settings = shipped
+def modulated(modulation: str) -> dict:
+    """The model's shipped settings with ``modulation`` added."""
+    found = model_settings(MODEL)
+    found['generation'] = dict(found['generation'],
+                               concept_modulation=modulation)
+    return found
 
 
 def label_agreement(size: str, seeds: int = 10) -> float:
@@ -79,10 +63,8 @@ def label_agreement(size: str, seeds: int = 10) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--samples', type=int, default=64)
-    parser.add_argument('--batch-size', type=int, default=16)
-    parser.add_argument('--work-dir',
-                        default='work_dirs/bench_concept_modulation')
+    add_options(parser, 'samples', 'batch-size', 'work-dir', samples=64,
+                work_dir='work_dirs/bench_concept_modulation')
     parser.add_argument(
         '--random', nargs='*', default=[],
         help='random-weight DiT sizes (e.g. flux-small '
@@ -103,9 +85,8 @@ def main() -> None:
     ]
     for modulation in CONCEPT_MODULATIONS:
         start = time.time()
-        with modulated(modulation):
-            scores, _, _ = label_ablation.label_rows(
-                bench, MODEL, osp.join(work, modulation), rows, prompts)
+        scores, _, _ = label_rows(bench, MODEL, osp.join(work, modulation),
+                                  rows, prompts, modulated(modulation))
         minutes = (time.time() - start) / 60
         for row in rows:
             score = scores[row.key]

@@ -10,33 +10,28 @@
    (a) the synthetic set (SynthDataset from the shapes model) and (b) real
    procedural scenes, both evaluated on the real test split.
 
-    python bench/label_quality.py                 # everything (~25 min)
-    python bench/label_quality.py --skip-downstream --samples 32
+    python -m bench.labels.label_quality              # everything (~25 min)
+    python -m bench.labels.label_quality --skip-downstream --samples 32
 
 Prints markdown tables (pasted into docs/benchmarks.md).
 """
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 from typing import List
 
 import numpy as np
 from PIL import Image
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from segmenter_runs import SYNTH_CONFIG  # noqa: E402
-from segmenter_runs import (REAL_CONFIG, shapes_config, train_and_test,
-                            write_real_splits)
-
-from mmdd.shapes import DEFAULT_MODEL  # noqa: E402
-from mmdd.shapes.fidelity import shapes_generation_config  # noqa: E402
-from mmdd.shapes.fidelity import shapes_requests  # noqa: E402
-from mmdd.shapes.fidelity import Labelling, label_fidelity  # noqa: E402
-from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE  # noqa: E402
+from bench.common.segmenter_runs import (REAL_CONFIG, SYNTH_CONFIG,
+                                         shapes_config, train_and_test,
+                                         write_real_splits)
+from mmdd.shapes import DEFAULT_MODEL
+from mmdd.shapes.fidelity import (Labelling, label_fidelity,
+                                  shapes_generation_config, shapes_requests)
+from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE
+from mmdd.utils.cli import add_options
 
 
 def labellings(taus: List[int], foreground: float,
@@ -126,28 +121,24 @@ def downstream(args) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--model', default=DEFAULT_MODEL)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--samples', type=int, default=96)
+    add_options(
+        parser, 'model', 'device', 'samples', samples=96, model=dict(
+            default=DEFAULT_MODEL, help='diffusers folder or hub id '
+            'of the t2i model (default: the shipped shapes-t2i)'))
     parser.add_argument('--steps', type=int, nargs='+', default=[25, 100])
     parser.add_argument('--taus', type=int, nargs='+', default=[0, 1, 2, 4])
-    parser.add_argument('--guidance', type=float,
-                        default=shapes_generation_config().guidance_scale)
-    parser.add_argument('--batch-size', type=int, default=16)
+    add_options(parser, 'guidance', 'batch-size',
+                guidance=shapes_generation_config().guidance_scale)
     parser.add_argument(
         '--self-attention-factor', type=int, default=1,
         help='read self-attention at latent size / this (2: the '
         'coarse level, where the model has self-attention there)')
     parser.add_argument('--pictures', default=None,
                         help='PNG of samples: image | oracle | label')
-    parser.add_argument('--pictures-rows', type=int, default=6)
+    add_options(parser, 'pictures-rows')
     parser.add_argument('--skip-fidelity', action='store_true')
-    parser.add_argument('--skip-downstream', action='store_true')
-    parser.add_argument('--work-dir', default='work_dirs/bench_label_quality')
-    parser.add_argument('--iters', type=int, default=600)
-    parser.add_argument('--synthetic', type=int, default=400)
-    parser.add_argument('--real-train', type=int, default=400)
-    parser.add_argument('--test', type=int, default=200)
+    add_options(parser, 'skip-downstream', 'work-dir', 'iters', 'synthetic',
+                'real-train', 'test', work_dir='work_dirs/bench_label_quality')
     args = parser.parse_args()
     tables = []
     if not args.skip_fidelity:
