@@ -143,9 +143,12 @@ def main() -> None:
          mask_suffix) = dataset_folders(args.dataset_config, args.split)
     if not (args.images and args.masks):
         raise SystemExit('give --images and --masks (or --dataset-config)')
-    pairs = read_labelled_folder(args.images, args.masks, args.num_images,
-                                 len(classes), ids, image_suffix, mask_suffix,
-                                 config.ignore_index)
+    try:
+        pairs = read_labelled_folder(args.images, args.masks, args.num_images,
+                                     len(classes), ids, image_suffix,
+                                     mask_suffix, config.ignore_index)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f'calibrate_labels: {error}')
     captions = None
     if args.captions:
         known = json.loads(Path(args.captions).read_text())

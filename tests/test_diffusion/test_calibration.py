@@ -94,8 +94,8 @@ def tiny_sd_inverted():
     generator = LabelledImageGenerator(pipeline, SHAPES_CLASSES, config)
     images, masks, captions = scenes(1)
     ids = sorted(set(np.unique(masks[0]).tolist()) - {0})
-    return generator, invert(generator, images[0], ids, captions[0], 0,
-                             read), read
+    return generator, invert(generator, images, [ids], captions, [0],
+                             read)[0], read
 
 
 def test_inversion_keeps_every_layer_of_every_read_step(tiny_sd_inverted):
@@ -135,12 +135,15 @@ def test_thresholds_from_one_labelling_equal_labelling_again(tiny_sd_inverted):
             with_thresholds(label, confidence, fg, unc, 255), direct)
 
 
-def check_calibration(pipeline, config, images, masks, captions, steps=2):
+def check_calibration(pipeline, config, images, masks, captions, steps=2,
+                      batch_size=1):
     calls = count_passes(pipeline)
     result = calibrate(pipeline, SHAPES_CLASSES, images, masks, captions,
-                       config, steps=steps, num_examples=1)
-    # One denoiser pass per image and timestep, whatever was scored.
-    assert len(calls) == result.denoiser_passes == len(images) * steps
+                       config, steps=steps, batch_size=batch_size,
+                       num_examples=1)
+    # One denoiser pass per batch and timestep, whatever was scored.
+    batches = -(-len(images) // batch_size)
+    assert len(calls) == result.denoiser_passes == batches * steps
     assert result.candidates_scored > 20
     assert result.val['calibrated'].miou >= result.val['config'].miou
     assert result.config == GenerationConfig(**{
@@ -182,7 +185,8 @@ def test_tiny_flux_calibrates_end_to_end(tmp_path):
 def test_tiny_sdxl_calibrates_end_to_end(tmp_path):
     pipeline = build_random_sdxl_pipeline('tiny')
     config = GenerationConfig(num_inference_steps=4)
-    result = check_calibration(pipeline, config, *scenes(4, size=128))
+    result = check_calibration(pipeline, config, *scenes(5, size=128),
+                               batch_size=2)  # batches of 2, 2 and 1
     assert 'dit_blocks' not in result.base  # a UNet has no block setting
     assert round_trips(result, config, tmp_path)
 

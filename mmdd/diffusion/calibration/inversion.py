@@ -152,7 +152,7 @@ def real_image_inputs(pipeline, latents: torch.Tensor, noise: torch.Tensor,
             kwargs['sample' if 'sample' in kwargs else 'hidden_states'] = x_t
         output = original(*args, **kwargs)
         taken.append({
-            name: tensor[0].detach().cpu()
+            name: tensor.detach().cpu()
             for name, tensor in store.pop_sums().items()
         })
         return output
@@ -167,34 +167,40 @@ def real_image_inputs(pipeline, latents: torch.Tensor, noise: torch.Tensor,
             denoiser.forward = own
 
 
-def invert(generator: LabelledImageGenerator, image: np.ndarray,
-           class_ids: Sequence[int], caption: Optional[str], seed: int,
-           read: Sequence[int]) -> InvertedImage:
-    """Record ``image`` (H x W x 3 uint8 at the generator's size) at the
-    schedule steps ``read``; one denoiser pass per read step.
+def invert(generator: LabelledImageGenerator, images: Sequence[np.ndarray],
+           class_ids: Sequence[Sequence[int]],
+           captions: Sequence[Optional[str]], seeds: Sequence[int],
+           read: Sequence[int]) -> List[InvertedImage]:
+    """Record a batch of ``images`` (H x W x 3 uint8 at the generator's
+    size) at the schedule steps ``read``: one denoiser pass per read step
+    for the whole batch. ``class_ids[i]``: image i's classes;
+    ``captions[i]`` None: its class names; ``seeds[i]``: of its noise.
 
     ``generator``'s config must keep per-layer sums
     (``layer_weighting='sharpness'``) and have ``read`` within its
-    ``num_inference_steps``. ``caption`` None: the class names.
+    ``num_inference_steps``.
     """
     config = generator.config
     if config.layer_weighting != 'sharpness':
         raise ValueError('the inversion generator must keep per-layer sums '
                          "(layer_weighting='sharpness')")
-    names = [generator.class_names[i] for i in dict.fromkeys(class_ids)]
-    caption = caption if caption is not None else ' '.join(names)
+    names = [[generator.class_names[i] for i in dict.fromkeys(ids)]
+             for ids in class_ids]
     texts = [
-        generator.text.sample_prompts(caption, names,
-                                      config.append_class_prompt)
+        generator.text.sample_prompts(
+            ' '.join(n) if caption is None else caption, n,
+            config.append_class_prompt) for n, caption in zip(names, captions)
     ]
     with torch.no_grad():
         text, negative, classes = generator._encode(texts, True)
         recording = generator.reader.record(
-            ReadRequest(texts, [names], classes, text.states, True, True))
-        latents = encode_image(generator, image)
-    noise = torch.randn(latents.shape, dtype=torch.float32,
-                        generator=torch.Generator('cpu').manual_seed(seed))
-    noise = noise.to(latents.device, latents.dtype)
+            ReadRequest(texts, names, classes, text.states, True, True))
+        latents = torch.cat([encode_image(generator, im) for im in images])
+    noise = torch.cat([
+        torch.randn(latents.shape[1:], dtype=torch.float32,
+                    generator=torch.Generator('cpu').manual_seed(seed))[None]
+        for seed in seeds
+    ]).to(latents.device, latents.dtype)
     taken: List[Dict[str, torch.Tensor]] = []
     with recording, torch.no_grad():
         kwargs = recording.pipeline_kwargs()
@@ -206,12 +212,18 @@ def invert(generator: LabelledImageGenerator, image: np.ndarray,
                 height=generator.height, width=generator.width,
                 num_inference_steps=config.num_inference_steps,
                 guidance_scale=config.guidance_scale, output_type='latent',
-                generator=torch.Generator('cpu').manual_seed(seed),
+                generator=torch.Generator('cpu').manual_seed(seeds[0]),
                 callback_on_step_end=steps.end, **kwargs)
     if len(taken) != len(set(read)):
         raise RuntimeError(f'{len(taken)} of {len(set(read))} read steps '
                            'reached the denoiser')
-    return InvertedImage(image,
-                         [generator.class_names.index(n) for n in names],
-                         recording.columns()[0], dict(recording.store.layers),
-                         taken)
+    layers = dict(recording.store.layers)
+    return [
+        InvertedImage(images[b],
+                      [generator.class_names.index(n)
+                       for n in names[b]], columns, layers, [{
+                           name: maps[b]
+                           for name, maps in step.items()
+                       } for step in taken])
+        for b, columns in enumerate(recording.columns())
+    ]

@@ -20,7 +20,8 @@ def settings_text(result: CalibrationResult, source: str = '') -> str:
         f'{result.candidates_scored} candidates scored.',
         '# Include it after your config and merge it into the dataset:',
         "#   _base_ = ['./my_config.py', './calibrated_generation.py']",
-        '#   train_dataloader = dict(dataset=dict(generation=_base_.generation))',
+        '#   train_dataloader = dict(dataset=dict(',
+        '#       generation=_base_.generation))',
         'generation = dict(',
     ]
     lines += [f'    {k}={v!r},' for k, v in result.settings.items()]
@@ -45,18 +46,13 @@ def result_table(result: CalibrationResult) -> str:
     rows += ['', '| label mIoU | config | calibrated |', '| --- | --- | --- |']
     for split in ('val', 'test'):
         scores = getattr(result, split)
-        rows.append(f'| {split} ({_count(result, split)} images) | '
+        rows.append(f'| {split} ({len(result.splits[split])} images) | '
                     f'{100 * scores["config"].miou:.1f} | '
                     f'{100 * scores["calibrated"].miou:.1f} |')
     rows += [
         '', f'{result.candidates_scored} candidates scored; '
-        f'{result.denoiser_passes} denoiser passes (images x '
-        f'{len(result.read_steps)} timesteps, schedule steps '
+        f'{result.denoiser_passes} denoiser passes (batches x '
+        f'{len(result.read_steps)} timesteps: schedule steps '
         f'{result.read_steps}).'
     ]
     return '\n'.join(rows) + '\n'
-
-
-def _count(result: CalibrationResult, split: str) -> int:
-    images = result.denoiser_passes // max(1, len(result.read_steps))
-    return (images + 1) // 2 if split == 'val' else images // 2

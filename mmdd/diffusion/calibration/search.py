@@ -53,6 +53,7 @@ class CalibrationResult:
     candidates_scored: int
     denoiser_passes: int
     read_steps: List[int]  # of a num_inference_steps schedule
+    splits: Dict[str, List[int]] = field(default_factory=dict)  # image ids
     tables: Dict[str, List[FamilyRow]] = field(default_factory=dict)
     examples: List[Example] = field(default_factory=list)
 
@@ -136,8 +137,8 @@ def calibrate(pipeline, classes: Sequence[str], images: Sequence[np.ndarray],
               masks: Sequence[np.ndarray],
               captions: Optional[Sequence[Optional[str]]] = None,
               config: Optional[GenerationConfig] = None, steps: int = 4,
-              rounds: int = 2, seed: int = 0, uncertain: str = 'miss',
-              num_examples: int = 4,
+              rounds: int = 2, seed: int = 0, batch_size: int = 1,
+              uncertain: str = 'miss', num_examples: int = 4,
               progress: bool = False) -> CalibrationResult:
     """Calibrate the label read-out of ``pipeline`` on labelled images.
 
@@ -145,8 +146,9 @@ def calibrate(pipeline, classes: Sequence[str], images: Sequence[np.ndarray],
     ``masks``: H x W class indices (``config.ignore_index`` ignored);
     ``captions``: one per image (None: its class names); ``config``: the
     settings to start from (the paper's by default); ``steps``: timesteps
-    read per image (one denoiser pass each); ``seed``: of image i's noise
-    (``seed + i``); ``uncertain``: how uncertain pixels score
+    read per image; ``seed``: of image i's noise (``seed + i``);
+    ``batch_size``: images per denoiser pass (passes = ceil(images /
+    batch_size) x steps); ``uncertain``: how uncertain pixels score
     (:mod:`.scoring`). Images and masks are resized to the generator's
     size (bicubic / nearest).
     """
@@ -159,18 +161,25 @@ def calibrate(pipeline, classes: Sequence[str], images: Sequence[np.ndarray],
     size = (generator.height, generator.width)
     images = [_resized(im, size, Image.BICUBIC) for im in images]
     masks = [_resized(m.astype(np.uint8), size, Image.NEAREST) for m in masks]
-    inverted = []
-    for i in progress_bar(
-            range(len(images)), desc='invert', disable=not progress,
-            unit='img'):
-        ids = sorted(
-            set(np.unique(masks[i]).tolist()) - {0, config.ignore_index})
-        if not ids:
+    ids = [
+        sorted(set(np.unique(m).tolist()) - {0, config.ignore_index})
+        for m in masks
+    ]
+    for i, image_ids in enumerate(ids):
+        if not image_ids:
             raise ValueError(f'mask {i} holds no class but the background: '
                              'leave that image out')
-        inverted.append(
-            invert(generator, images[i], ids,
-                   None if captions is None else captions[i], seed + i, read))
+    captions = captions or [None] * len(images)
+    inverted = []
+    bar = progress_bar(
+        total=len(images), desc='invert', disable=not progress, unit='img')
+    for start in range(0, len(images), batch_size):
+        batch = slice(start, start + batch_size)
+        inverted += invert(generator, images[batch], ids[batch],
+                           captions[batch],
+                           [seed + i for i in range(len(images))][batch], read)
+        bar.update(len(images[batch]))
+    bar.close()
     val, test = list(range(0, len(images), 2)), list(range(1, len(images), 2))
     readouts = _Readouts(inverted)
     columns = inverted[0].columns
@@ -204,16 +213,16 @@ def calibrate(pipeline, classes: Sequence[str], images: Sequence[np.ndarray],
     settings = {k: v for k, v in chosen.items() if v != base[k]}
     if any(k in settings for k in BLOCK_FIELDS):
         settings.update({k: list(chosen[k]) for k in BLOCK_FIELDS})
-    result = CalibrationResult(settings, replace(config, **settings), base,
-                               chosen, {
-                                   'config': scores(base, val),
-                                   'calibrated': scores(chosen, val)
-                               }, {
-                                   'config': scores(base, test),
-                                   'calibrated': scores(chosen, test)
-                               }, outcome.scored,
-                               sum(len(inv.steps) for inv in inverted), read,
-                               outcome.tables)
+    result = CalibrationResult(
+        settings=settings, config=replace(config, **settings), base=base,
+        chosen=chosen,
+        val=dict(config=scores(base, val), calibrated=scores(chosen, val)),
+        test=dict(config=scores(base, test),
+                  calibrated=scores(chosen,
+                                    test)), candidates_scored=outcome.scored,
+        denoiser_passes=-(-len(images) // batch_size) * len(read),
+        read_steps=read, splits=dict(val=val,
+                                     test=test), tables=outcome.tables)
     shown = test[:num_examples]
     labels = [
         labeller.labels(readouts(c), *labelled(c), shown)
