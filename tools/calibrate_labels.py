@@ -1,7 +1,8 @@
 """Calibrate a config's label read-out on a few labelled real images.
 
     python tools/calibrate_labels.py CONFIG --images DIR --masks DIR \\
-        [--num-images 32] [--out calibrated_generation.py] [--captions FILE]
+        [--image-list FILE] [--num-images 32] [--captions FILE] \\
+        [--out calibrated_generation.py]
     python tools/calibrate_labels.py CONFIG --dataset-config DATASET_CONFIG
 
 Reads the config's SynthDataset (model, classes, generation settings;
@@ -28,19 +29,26 @@ def parse_args() -> argparse.Namespace:
         '--masks', help='folder of PNG label maps (class '
         'indices, 255 ignored), one per image, same names')
     parser.add_argument(
+        '--image-list', help='ids to read, one a line (VOC\'s '
+        'ImageSets/Segmentation/train.txt); default: every image, each '
+        'with its mask')
+    parser.add_argument(
         '--dataset-config', help='an mmseg dataset config instead of the '
         'two folders: its --split loader names the folders')
     parser.add_argument('--split', default='train_dataloader',
                         help='the loader of --dataset-config to read')
     parser.add_argument('--num-images', type=int, default=32)
     parser.add_argument(
-        '--captions', help='JSON {"<image name>": caption} '
-        '(tools/prompts/caption_images.py); default: each '
-        "image's class names")
+        '--captions', help='captions by image name, as '
+        'tools/prompts/caption_images.py writes them (what '
+        "mmdd.prompts.read_captions reads); default: each image's class "
+        'names')
     parser.add_argument('--out', default='calibrated_generation.py')
     parser.add_argument('--steps', type=int, default=4,
                         help='timesteps read per image')
     parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help='images per denoiser pass')
     parser.add_argument('--device', default=None,
                         help='default: the GPU if there is one, else cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -116,8 +124,6 @@ def picture(result, palette, ignore_index: int) -> np.ndarray:
 
 def main() -> None:
     args = parse_args()
-    import json
-
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -126,6 +132,7 @@ def main() -> None:
     from mmdd.diffusion import GenerationConfig, load_pipeline
     from mmdd.diffusion.calibration import (calibrate, read_labelled_folder,
                                             result_table, settings_text)
+    from mmdd.prompts import read_captions
     from mmdd.utils import register_all_modules
 
     register_all_modules(init_default_scope=False)
@@ -136,7 +143,9 @@ def main() -> None:
     dataset_cfg = synth_dataset_cfg(cfg)
     classes, palette = classes_and_palette(dataset_cfg)
     config = GenerationConfig(**dict(dataset_cfg.get('generation') or {}))
-    ids = image_suffix = None
+    image_suffix = None
+    ids = ([line.strip() for line in open(args.image_list)
+            if line.strip()] if args.image_list else None)
     mask_suffix = '.png'
     if args.dataset_config:
         (args.images, args.masks, ids, image_suffix,
@@ -151,12 +160,12 @@ def main() -> None:
         raise SystemExit(f'calibrate_labels: {error}')
     captions = None
     if args.captions:
-        known = json.loads(Path(args.captions).read_text())
+        known = read_captions(args.captions)
         lacking = [p.name for p in pairs if p.name not in known]
         if lacking:
             raise SystemExit(f'{args.captions} has no caption for '
                              f'{lacking[:5]}: caption every image or none')
-        captions = [known[p.name] for p in pairs]
+        captions = [known[p.name][0] for p in pairs]  # the first one
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     pipeline = load_pipeline(dataset_cfg['model'],
                              dataset_cfg.get('torch_dtype', 'fp16'), device,
@@ -164,12 +173,13 @@ def main() -> None:
     start = time.perf_counter()
     result = calibrate(pipeline, classes, [p.image for p in pairs],
                        [p.mask for p in pairs], captions, config,
-                       steps=args.steps, rounds=args.rounds, progress=True)
+                       steps=args.steps, rounds=args.rounds,
+                       batch_size=args.batch_size, progress=True)
     seconds = time.perf_counter() - start
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     source = f'{len(pairs)} images of {args.images}'
-    out.write_text(settings_text(result, source))
+    out.write_text(settings_text(result, source, out.name))
     table = (f'# Calibration of {args.config}\n\n{source}, {seconds:.0f} s '
              f'on {device}.\n\n' + result_table(result))
     out.with_suffix('.md').write_text(table)

@@ -63,7 +63,8 @@ def read_labelled_folder(images: PathLike, masks: PathLike,
             raise ValueError(
                 f'{len(found)} images in {image_dir} but {len(mask_found)} '
                 f'masks in {mask_dir}; unmatched names: {unmatched[:5]}. '
-                'Give every image a mask of the same name (NAME.png)')
+                'Give every image a mask of the same name (NAME.png), or '
+                'list the ids to read (--image-list)')
         ids = sorted(found)
     missing = [i for i in ids if i not in found or i not in mask_found]
     if missing:

@@ -4,7 +4,8 @@ from typing import List
 from .search import CalibrationResult
 
 
-def settings_text(result: CalibrationResult, source: str = '') -> str:
+def settings_text(result: CalibrationResult, source: str = '',
+                  name: str = 'calibrated_generation.py') -> str:
     """A Python config holding ``generation=dict(...)`` (the calibrated
     fields only), for a config to include with ``_base_``::
 
@@ -19,7 +20,7 @@ def settings_text(result: CalibrationResult, source: str = '') -> str:
         f'{100 * test["calibrated"].miou:.1f} (calibrated); '
         f'{result.candidates_scored} candidates scored.',
         '# Include it after your config and merge it into the dataset:',
-        "#   _base_ = ['./my_config.py', './calibrated_generation.py']",
+        f"#   _base_ = ['./my_config.py', './{name}']",
         '#   train_dataloader = dict(dataset=dict(',
         '#       generation=_base_.generation))',
         'generation = dict(',

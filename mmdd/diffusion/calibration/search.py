@@ -105,7 +105,7 @@ def _resized(array: np.ndarray, size: Tuple[int, int], resample) -> np.ndarray:
     height, width = size
     if array.shape[:2] == (height, width):
         return np.ascontiguousarray(array)
-    return np.asarray(Image.fromarray(array).resize((width, height), resample))
+    return np.array(Image.fromarray(array).resize((width, height), resample))
 
 
 class _Readouts:
