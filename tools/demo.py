@@ -29,8 +29,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmdd.datasets import SynthCache, write_shapes_split
+from mmdd.diffusion.labelling.confusion import ConfusionCounter
 from mmdd.shapes import DEFAULT_MODEL
-from mmdd.shapes.confusion import ConfusionCounter
 from mmdd.shapes.prompts import write_shapes_prompts
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE, oracle_label
 from mmdd.utils import register_all_modules

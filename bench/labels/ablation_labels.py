@@ -13,7 +13,7 @@ from PIL import Image
 from bench import REPO_ROOT
 from bench.common.segmenter_runs import SYNTH_CONFIG
 from bench.labels.ablation_rows import Row, generator_config, label_pass
-from mmdd.shapes.confusion import LabelScore
+from mmdd.diffusion.labelling.confusion import LabelScore
 
 GENERATION_CONFIGS = {
     'mmdd::shapes-t2i': 'shapes_t2i.py',

@@ -13,7 +13,7 @@ import numpy as np
 
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
-from mmdd.shapes.confusion import ConfusionCounter, LabelScore
+from mmdd.diffusion.labelling.confusion import ConfusionCounter, LabelScore
 from mmdd.shapes.world import SHAPES_CLASSES, oracle_label
 from mmdd.utils.progress import progress_bar
 

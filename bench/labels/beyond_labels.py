@@ -25,7 +25,7 @@ def model_labels(args, model: str, model_work: str, prompts: str) -> tuple:
     earlier run with the same settings finished them; and the model's table."""
     from mmdd.datasets.synth_generation import read_prompt_records
     from mmdd.diffusion import SampleRequest, load_pipeline
-    from mmdd.shapes.confusion import LabelScore
+    from mmdd.diffusion.labelling.confusion import LabelScore
     from mmdd.shapes.world import SHAPES_CLASSES
     settings = model_settings(model)
     base = settings['generation']

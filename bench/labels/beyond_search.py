@@ -111,7 +111,7 @@ class Pass:
             yield sample, label, confidence, truth
 
     def score(self, changes: Dict):
-        from mmdd.shapes.confusion import ConfusionCounter
+        from mmdd.diffusion.labelling.confusion import ConfusionCounter
         from mmdd.shapes.world import SHAPES_CLASSES
         counter = ConfusionCounter(len(SHAPES_CLASSES), 255)
         for _, label, _, truth in self.labels(changes):

@@ -20,7 +20,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 from PIL import Image
 
-from mmdd.shapes.confusion import ConfusionCounter
+from mmdd.diffusion.labelling.confusion import ConfusionCounter
 from mmdd.utils.cli import add_options
 
 

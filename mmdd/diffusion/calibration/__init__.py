@@ -3,7 +3,7 @@
 the candidates (blocks, steps, tau, refinements, label source, thresholds)
 scored by label mIoU without further denoiser passes. No OpenMMLab import.
 """
-from mmdd.utils.lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 _EXPORTS = {
     'search': ('CalibrationResult', 'Example', 'calibrate'),

@@ -5,15 +5,16 @@ Labels are made by the generator's own :meth:`LabelledImageGenerator.label`
 filter's guide. The score counts uncertain pixels as misses by default
 (``uncertain='miss'``): otherwise a wide uncertain band would always win,
 labelling only the easiest pixels. ``uncertain='skip'`` scores as the
-shapes benchmarks do (:class:`mmdd.shapes.confusion.ConfusionCounter`:
-uncertain pixels counted, not scored).
+shapes benchmarks do (:class:`~mmdd.diffusion.labelling.confusion.\
+ConfusionCounter`: uncertain pixels counted, not scored).
 """
 from dataclasses import replace
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmdd.shapes.confusion import ConfusionCounter, LabelScore, class_iou
+from mmdd.diffusion.labelling.confusion import (ConfusionCounter, LabelScore,
+                                                class_iou)
 from ..generation_config import GenerationConfig, SampleAttention
 from ..generator import LabelledImageGenerator
 

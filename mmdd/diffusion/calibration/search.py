@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from mmdd.shapes.confusion import LabelScore
+from mmdd.diffusion.labelling.confusion import LabelScore
 from mmdd.utils.progress import progress_bar
 from ..generation_config import GenerationConfig, SampleAttention
 from ..generator import LabelledImageGenerator
