@@ -11,6 +11,7 @@ from mmseg.datasets import BaseSegDataset
 
 from mmdd.distributed.stream_config import StreamConfig
 from mmdd.registry import DATASETS
+from .prompt_fit import check_prompts_fit
 from .synth_cache import SynthCache, check_verify, sha256_of
 from .synth_generation import check_model, fill_cache, read_prompt_records
 
@@ -159,6 +160,8 @@ class SynthDataset(BaseSegDataset):
             prompts = self._prompts()
             count = self._count(prompts)
             check_model(self.model, self.generation)
+            check_prompts_fit(self.model, self.generation,
+                              self.metainfo['classes'], prompts)
             if self.stream_config is None:
                 fill_cache(self, prompts, count)
             else:

@@ -10,15 +10,16 @@ module (its reader and processors) plus a row here: see
 docs/architecture.md.
 """
 from dataclasses import dataclass
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 from diffusers import (FluxPipeline, StableDiffusion3Pipeline,
                        StableDiffusionPipeline, StableDiffusionXLPipeline)
 
-from .conditioning import SDTextConditioning, SDXLTextConditioning
+from .conditioning.clip import SDTextConditioning, SDXLTextConditioning
+from .conditioning.flux import FluxTextConditioning
+from .conditioning.sd3 import SD3TextConditioning
 from .dit.processors import FluxRecordingProcessor, SD3RecordingProcessor
 from .dit.reader import DiTReader
-from .dit_conditioning import FluxTextConditioning, SD3TextConditioning
 from .unet.processors import RecordingAttnProcessor
 from .unet.reader import UNetReader
 
@@ -73,3 +74,11 @@ def architecture_named(class_name: str) -> Architecture:
         if row.pipeline.__name__ == class_name:
             return row
     raise KeyError(class_name)
+
+
+def text_conditioning(pipeline, max_sequence_length: Optional[int] = None):
+    """The text conditioning of a loaded pipeline, by its row
+    (``max_sequence_length``: T5's length for SD3 / FLUX; None keeps the
+    pipeline's default)."""
+    return architecture_of(pipeline).conditioning(pipeline,
+                                                  max_sequence_length)

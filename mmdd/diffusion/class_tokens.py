@@ -14,7 +14,8 @@ tokenizer whose words split on spaces works: CLIP (BOS ... EOS) and T5
 """
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Callable, Dict, List, Optional, Sequence,
+                    Tuple)
 
 from mmdd.prompts.captions import CLASS_PROMPT_SEPARATOR, clean_caption
 
@@ -23,7 +24,8 @@ if TYPE_CHECKING:  # annotations only: no transformers import here
 
 
 class PromptTruncatedWarning(UserWarning):
-    """The caption was cut to fit CLIP's context; class names were kept."""
+    """A text encoder read only part of the generation text: the caption
+    was cut (class names appended to it are kept)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,16 @@ class SamplePrompt:
     # (empty for a name the text never writes, e.g. a caption that says
     # "box" for "square" without class-prompt appending).
     text_positions: Dict[str, List[int]] = field(default_factory=dict)
+    # Tokens (special ones included) of the whole generation text, before
+    # any cut: more than ``len(text_ids)`` when the encoder cut it.
+    full_length: int = 0
+    # The names the whole text writes and the cut one leaves no token of.
+    cut_names: Tuple[str, ...] = ()
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the encoder read only part of the generation text."""
+        return self.full_length > len(self.text_ids)
 
 
 def _ids(tokenizer: 'PreTrainedTokenizerBase', text: str) -> List[int]:
@@ -56,11 +68,6 @@ def special_tokens(
             return full[:start], full[start + len(bare):]
     raise ValueError(f'{type(tokenizer).__name__} changes the text\'s own '
                      'tokens when it adds its special tokens')
-
-
-def _wrap(tokenizer: 'PreTrainedTokenizerBase', ids: List[int]) -> List[int]:
-    head, tail = special_tokens(tokenizer)
-    return head + ids + tail
 
 
 def class_token_positions(
@@ -102,46 +109,62 @@ def find_token_runs(ids: Sequence[int], run: Sequence[int]) -> List[int]:
     return positions
 
 
-def _fit_caption(tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
-                 budget: int) -> List[int]:
-    """Ids of ``head + tail``; if too long, ``head`` (the caption) is cut."""
+def too_long(what: str, tokens: int, length: int, encoder: str,
+             setting: Optional[str]) -> str:
+    """``what`` has more tokens than ``encoder`` reads, and both fixes."""
+    fix = (f'raise {setting} (now {length}) to {tokens}, or pass fewer '
+           'classes' if setting else f'{encoder} reads a fixed {length}: '
+           'pass fewer classes')
+    return (f'{what}: {tokens} tokens (special tokens included), more '
+            f'than the {length} that {encoder} reads; {fix}')
+
+
+def _fit_caption(
+        tokenizer: 'PreTrainedTokenizerBase', head: str, tail: str,
+        budget: int, message: Callable[[str, int],
+                                       str]) -> Tuple[List[int], List[int]]:
+    """Ids of ``head + tail`` (cut on the ``head``, the caption's, side to
+    fit ``budget``) and of the whole text."""
     ids = _ids(tokenizer, head + tail)
     if len(ids) <= budget:
-        return ids
+        return ids, ids
     tail_ids = _ids(tokenizer, tail) if tail else []
     keep = budget - len(tail_ids)
     if keep < 0:
         raise ValueError(
-            f'the appended class names {tail!r} take {len(tail_ids)} tokens, '
-            f'more than the {budget} the text encoder reads: pass fewer '
-            'classes')
-    warnings.warn(
-        f'prompt has {len(ids)} tokens, the text encoder reads {budget}: '
-        'the caption was '
-        f'cut to its first {keep} tokens, all class names kept: '
-        f'{head + tail!r}', PromptTruncatedWarning, stacklevel=3)
-    return _ids(tokenizer, head)[:keep] + tail_ids
+            message(f'the appended class names {tail!r}', len(tail_ids)))
+    return _ids(tokenizer, head)[:keep] + tail_ids, ids
 
 
 def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
                         class_names: Sequence[str], append: bool = True,
-                        max_length: Optional[int] = None) -> SamplePrompt:
+                        max_length: Optional[int] = None, warn: bool = True,
+                        encoder: str = 'the text encoder',
+                        setting: Optional[str] = None) -> SamplePrompt:
     """Both texts of a sample, fitted to the tokenizer's context length.
 
     A generation text longer than the context (``max_length``, default the
-    tokenizer's: 77 for CLIP) is cut on the caption side with a
-    :class:`PromptTruncatedWarning`, so no class token is lost;
-    ``append=False`` conditions on the caption alone (cut at the end).
+    tokenizer's: 77 for CLIP) is cut on the caption side, so no appended
+    class token is lost (``warn``: with a :class:`PromptTruncatedWarning`;
+    the text conditioning warns per encoder itself); ``append=False``
+    conditions on the caption alone (cut at the end). A class prompt (or
+    appended names) longer than the context is a ValueError naming
+    ``encoder`` and the fixes (``setting``: what sets its length, None
+    when fixed).
     """
-    head_ids, tail_ids = special_tokens(tokenizer)
+    bos, eos = special_tokens(tokenizer)
     length = max_length or tokenizer.model_max_length
-    budget = length - len(head_ids) - len(tail_ids)
+    budget = length - len(bos) - len(eos)
+
+    def message(what: str, tokens: int) -> str:
+        return too_long(what, tokens + len(bos) + len(eos), length, encoder,
+                        setting)
+
     class_ids, positions = class_token_positions(tokenizer, class_names)
     if len(class_ids) > budget:
         raise ValueError(
-            f'the class prompt has {len(class_ids)} tokens, more than the '
-            f'{budget} the text encoder reads: pass fewer classes '
-            f'({list(class_names)})')
+            message(f'the class prompt {" ".join(class_names)!r}',
+                    len(class_ids)))
     if append:  # head + tail == append_class_prompt(caption, class_names)
         head = clean_caption(caption)
         tail = (
@@ -149,17 +172,30 @@ def build_sample_prompt(tokenizer: 'PreTrainedTokenizerBase', caption: str,
             ' '.join(class_names) if class_names else '')
     else:
         head, tail = caption, ''
-    text_ids = _wrap(tokenizer, _fit_caption(tokenizer, head, tail, budget))
-    return SamplePrompt(
+    kept, whole = _fit_caption(tokenizer, head, tail, budget, message)
+    text_ids, whole_ids = bos + kept + eos, bos + whole + eos
+    name_ids = {name: _ids(tokenizer, name) for name in positions}
+    text_positions = {
+        name: sorted(set(find_token_runs(text_ids, ids)))
+        for name, ids in name_ids.items()
+    }
+    prompt = SamplePrompt(
         text=head + tail,
         text_ids=text_ids,
-        class_prompt_ids=_wrap(tokenizer, class_ids),
+        class_prompt_ids=bos + class_ids + eos,
         class_positions={
-            name: [p + len(head_ids) for p in pos]  # after BOS, if any
+            name: [p + len(bos) for p in pos]  # after BOS, if any
             for name, pos in positions.items()
         },
-        text_positions={
-            name:
-            sorted(set(find_token_runs(text_ids, _ids(tokenizer, name))))
-            for name in positions
-        })
+        text_positions=text_positions,
+        full_length=len(whole_ids),
+        cut_names=tuple(name for name, ids in name_ids.items()
+                        if not text_positions[name] and len(whole) > len(kept)
+                        and find_token_runs(whole_ids, ids)))
+    if warn and prompt.truncated:
+        caption = len(kept) - len(_ids(tokenizer, tail) if tail else [])
+        warnings.warn(
+            f'prompt has {len(whole)} tokens, {encoder} reads {budget}: the '
+            f'caption was cut to its first {caption} tokens, all class names '
+            f'kept: {prompt.text!r}', PromptTruncatedWarning, stacklevel=2)
+    return prompt

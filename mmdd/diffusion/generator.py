@@ -81,8 +81,8 @@ class LabelledImageGenerator:
         # [sample][tokenizer]; the generation text as the first one writes.
         texts = [
             self.text.sample_prompts(
-                r.caption, [self.class_names[i]
-                            for i in r.class_ids], config.append_class_prompt)
+                r.caption, [self.class_names[i] for i in r.class_ids],
+                config.append_class_prompt, config.label_source)
             for r in requests
         ]
         with torch.no_grad():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, List, Optional, Protocol, Sequence, Tuple
 import torch
 
 if TYPE_CHECKING:
-    from .conditioning import SamplePrompt
+    from .class_tokens import SamplePrompt
 
 SELF, CROSS = 'self', 'cross'
 Size = Tuple[int, int]

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from ..conditioning import SamplePrompt
+from ..class_tokens import SamplePrompt
 from ..recording import CROSS, SELF, ReadRequest, RecordedColumns
 from .layers import pooling, select_blocks
 from .processors import record_dit_attention
