@@ -1,5 +1,6 @@
 """Plain helpers that test modules import (fixtures stay in conftest.py,
 which pytest loads by itself and no module should import)."""
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -98,3 +99,56 @@ def run_python(code: str) -> str:
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout
+
+
+def module_imports(root: Path, package: str) -> dict:
+    """``{module: modules of package it imports}``, every import statement
+    counted (function-level and TYPE_CHECKING ones too)."""
+    modules = {}
+    for path in (root / package.replace('.', '/')).rglob('*.py'):
+        parts = list(path.relative_to(root).with_suffix('').parts)
+        is_package = parts[-1] == '__init__'
+        modules['.'.join(parts[:-1] if is_package else parts)] = (path,
+                                                                  is_package)
+    graph = {}
+    for name, (path, is_package) in modules.items():
+        here = name.split('.') if is_package else name.split('.')[:-1]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ''
+                if node.level:
+                    up = here[:len(here) - node.level + 1]
+                    base = '.'.join(up + ([base] if base else []))
+                targets.add(base)
+                targets.update(f'{base}.{a.name}' for a in node.names)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def import_cycles(graph: dict) -> list:
+    """The strongly connected groups of more than one module."""
+    found, order, low, stack = [], {}, {}, []
+
+    def visit(node):
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        for other in graph[node]:
+            if other not in order:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], order[other])
+        if low[node] == order[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in order:
+            visit(node)
+    return found

@@ -1,13 +1,11 @@
 """The text conditioning package: one base, one module per text-encoder
 family, no import circle, and the old module paths still serve every
 public name."""
-import ast
 import importlib
-from pathlib import Path
 
 import pytest
 
-from tests.utils import REPO_ROOT
+from tests.utils import REPO_ROOT, import_cycles, module_imports
 
 OLD_NAMES = {
     'mmdd.diffusion.conditioning':
@@ -21,59 +19,6 @@ OLD_NAMES = {
 }
 
 
-def module_imports(root: Path, package: str) -> dict:
-    """``{module: modules of package it imports}``, every import statement
-    counted (function-level and TYPE_CHECKING ones too)."""
-    modules = {}
-    for path in (root / package.replace('.', '/')).rglob('*.py'):
-        parts = list(path.relative_to(root).with_suffix('').parts)
-        is_package = parts[-1] == '__init__'
-        modules['.'.join(parts[:-1] if is_package else parts)] = (path,
-                                                                  is_package)
-    graph = {}
-    for name, (path, is_package) in modules.items():
-        here = name.split('.') if is_package else name.split('.')[:-1]
-        targets = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                targets.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ''
-                if node.level:
-                    up = here[:len(here) - node.level + 1]
-                    base = '.'.join(up + ([base] if base else []))
-                targets.add(base)
-                targets.update(f'{base}.{a.name}' for a in node.names)
-        graph[name] = {t for t in targets if t in modules and t != name}
-    return graph
-
-
-def cycles(graph: dict) -> list:
-    """The strongly connected groups of more than one module."""
-    found, order, low, stack = [], {}, {}, []
-
-    def visit(node):
-        order[node] = low[node] = len(order)
-        stack.append(node)
-        for other in graph[node]:
-            if other not in order:
-                visit(other)
-                low[node] = min(low[node], low[other])
-            elif other in stack:
-                low[node] = min(low[node], order[other])
-        if low[node] == order[node]:
-            group = []
-            while not group or group[-1] != node:
-                group.append(stack.pop())
-            if len(group) > 1:
-                found.append(sorted(group))
-
-    for node in sorted(graph):
-        if node not in order:
-            visit(node)
-    return found
-
-
 def test_no_module_circle_in_mmdd():
     """Before: conditioning <-> dit_conditioning (and, elsewhere, engine's
     compiled_ops <-> op_probe)."""
@@ -82,12 +27,12 @@ def test_no_module_circle_in_mmdd():
         'mmdd.diffusion.conditioning.clip', 'mmdd.diffusion.conditioning.sd3',
         'mmdd.diffusion.conditioning.flux'
     }
-    assert cycles(graph) == []
+    assert import_cycles(graph) == []
 
 
 def test_the_circle_finder_finds_the_old_one():
     graph = {'a': {'b'}, 'b': {'a', 'c'}, 'c': set()}
-    assert cycles(graph) == [['a', 'b']]
+    assert import_cycles(graph) == [['a', 'b']]
 
 
 @pytest.mark.parametrize('module', sorted(OLD_NAMES))
