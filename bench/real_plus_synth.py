@@ -258,9 +258,10 @@ def plot(args, stats: Dict[tuple, tuple], path: str) -> str:
         axes.annotate(f'synthetic only ({labelling})', (counts[0], mean),
                       fontsize=8, va='bottom')
     axes.set_xscale('log')
+    axes.minorticks_off()
     axes.set_xticks(counts, [str(n) for n in counts])
     axes.set_xlabel('real labelled scenes')
-    axes.set_ylabel('test mIoU (200 real scenes)')
+    axes.set_ylabel(f'test mIoU ({args.test} real scenes)')
     axes.set_title(f'Real plus {args.num_synthetic} synthetic, '
                    f'{args.iters} iterations, {len(args.seeds)} seed(s)')
     axes.legend(fontsize=8)
@@ -317,6 +318,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         print(f'synthetic set ({labelling} labels): {seconds:.0f} s',
               flush=True)
     grid.build()
+    to_train = sum(run.saved_miou() is None for run in grid.runs.values())
     generated = time.time()
     stats = summarise(args, grid.train())
     trained = time.time() - generated
@@ -330,9 +332,10 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         tables(args, stats),
         targets(args, stats),
         f'plot: {picture}',
-        f'{len(grid.runs)} runs in {trained / 60:.1f} min '
-        f'({trained / max(1, len(grid.runs)):.0f} s a run, {args.workers} '
-        f'side by side); whole command {(time.time() - start) / 60:.1f} min',
+        f'{len(grid.runs)} runs ({to_train} trained, the rest read back) in '
+        f'{trained / 60:.1f} min ({trained / max(1, to_train):.0f} s a '
+        f'trained run, {args.workers} side by side); whole command '
+        f'{(time.time() - start) / 60:.1f} min',
     ])
     print(report)
     return report
