@@ -32,10 +32,10 @@ format: install
 	$(PY) -m yapf --in-place --recursive $(LINT_PATHS)
 
 bench: install
-	$(PY) bench/generation_overhead.py
+	$(PY) -m bench.overhead.generation_overhead
 
 bench-labels: install
-	$(PY) bench/label_quality.py
+	$(PY) -m bench.labels.label_quality
 
 clean-venv:
 	rm -rf $(VENV)

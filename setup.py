@@ -81,7 +81,8 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         keywords='semantic segmentation, diffusion, synthetic data, openmmlab',
         packages=find_packages(
-            exclude=('configs', 'tools', 'tests', 'tests.*', 'bench', 'docs')),
+            exclude=('configs', 'tools', 'tests', 'tests.*', 'bench',
+                     'bench.*', 'docs')),
         include_package_data=True,
         package_data={
             'mmdd': ['.mim/**/*', '.mim/*', 'shapes/pretrained/**/*']

@@ -117,11 +117,23 @@ def test_prompt_tool_help_loads_neither_nltk_nor_openmmlab():
 def test_utils_and_compat_load_no_other_mmdd_package():
     loaded = _mmdd_modules_loaded_by('mmdd.utils', 'mmdd.utils.atomic',
                                      'mmdd.utils.dataset_cfgs',
-                                     'mmdd.utils.lazy', 'mmdd.utils.progress',
-                                     'mmdd.compat', 'mmdd.compat.site_shims',
+                                     'mmdd.utils.progress', 'mmdd.compat',
+                                     'mmdd.compat.site_shims',
                                      'mmdd.compat.version_check')
     packages = {'.'.join(m.split('.')[:2]) for m in loaded}
-    assert packages == {'mmdd', 'mmdd.utils', 'mmdd.compat', 'mmdd.version'}
+    assert packages == {
+        'mmdd', 'mmdd.utils', 'mmdd.compat', 'mmdd.lazy', 'mmdd.version'
+    }
+
+
+def test_compat_is_the_bottom_layer():
+    """The environment workarounds import no other mmdd package (mmdd.utils
+    reaches the registry, which applies them)."""
+    loaded = _mmdd_modules_loaded_by('mmdd.compat', 'mmdd.compat.prepare',
+                                     'mmdd.compat.site_shims',
+                                     'mmdd.compat.version_check')
+    packages = {'.'.join(m.split('.')[:2]) for m in loaded}
+    assert packages == {'mmdd', 'mmdd.compat', 'mmdd.lazy', 'mmdd.version'}
 
 
 def test_register_all_modules_keeps_its_old_path():

@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_script(path: Path, name: Optional[str] = None) -> ModuleType:
-    """A script of tools/ or bench/ (not packages) as a module."""
+    """A script of tools/ (not a package) as a module."""
     spec = importlib.util.spec_from_file_location(
         name or Path(path).stem, path)
     module = importlib.util.module_from_spec(spec)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
@@ -36,6 +36,7 @@ from PIL import Image
 from mmdd.datasets import CacheMismatchError
 from mmdd.registry import DATASETS
 from mmdd.utils import register_all_modules
+from mmdd.utils.cli import add_options
 from mmdd.utils.dataset_cfgs import iter_dataset_cfgs
 from mmdd.utils.progress import progress_bar
 from mmdd.visualization import ClassStats, draw_sample, plot_class_stats
@@ -55,14 +56,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--stats-num', type=int, default=None,
         help='count classes over the first N samples only '
         '(default: the whole split)')
-    parser.add_argument(
-        '--out', type=Path, default=None,
-        help='output folder (default work_dirs/'
-        'browse_dataset/<config name>/<split>)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. '
-        'train_dataloader.dataset.data_root=data/toy')
+    add_options(
+        parser, 'out', 'cfg-options',
+        out=dict(help='output folder (default work_dirs/'
+                 'browse_dataset/<config name>/<split>)'),
+        cfg_options=dict(help='override config keys, e.g. '
+                         'train_dataloader.dataset.data_root=data/toy'))
     return parser.parse_args(argv)
 
 

@@ -29,12 +29,12 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmdd.datasets import SynthCache, write_shapes_split
+from mmdd.diffusion.labelling.confusion import ConfusionCounter
 from mmdd.shapes import DEFAULT_MODEL
-from mmdd.shapes.confusion import ConfusionCounter
 from mmdd.shapes.prompts import write_shapes_prompts
 from mmdd.shapes.world import SHAPES_CLASSES, SHAPES_PALETTE, oracle_label
 from mmdd.utils import register_all_modules
-from mmdd.utils.cli import build_runner, set_max_iters
+from mmdd.utils.cli import add_options, build_runner, set_max_iters
 from mmdd.visualization import label_strip, plot_confusion
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -120,14 +120,11 @@ def test_confusion(runner) -> np.ndarray:
 def main() -> None:
     register_all_modules(init_default_scope=False)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/demo_shapes')
-    parser.add_argument('--model', default=DEFAULT_MODEL,
-                        help='diffusers folder or hub id of the t2i model')
-    parser.add_argument('--synthetic', type=int, default=400,
-                        help='synthetic samples to generate')
-    parser.add_argument('--test', type=int, default=200,
-                        help='real test scenes')
-    parser.add_argument('--iters', type=int, default=600)
+    add_options(
+        parser, 'work-dir', 'model', 'synthetic', 'test', 'iters',
+        work_dir='work_dirs/demo_shapes', model=dict(
+            default=DEFAULT_MODEL, help='diffusers folder or hub id '
+            'of the t2i model (default: the shipped shapes-t2i)'))
     parser.add_argument(
         '--install-seconds', type=float,
         help='how long installing took (make demo passes it), listed with '

@@ -5,10 +5,8 @@
 # prompt travels one way beside the text, through the text stream's own
 # weights), S^tau with the image->image attention of the last two of those
 # blocks, thresholds and band. bf16. See docs/method.md.
-_base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
+_base_ = ['../_base_/recipes/synvoc_1024px.py']
 train_dataloader = dict(
-    dataset=dict(
-        cache_dir='data/gen_voc_flux_dev',
-        model='black-forest-labs/FLUX.1-dev', torch_dtype='bf16',
-        generation=dict(height=1024, width=1024, num_inference_steps=28,
-                        guidance_scale=3.5)))
+    dataset=dict(cache_dir='data/gen_voc_flux_dev',
+                 model='black-forest-labs/FLUX.1-dev', torch_dtype='bf16',
+                 generation=dict(num_inference_steps=28, guidance_scale=3.5)))

@@ -8,11 +8,11 @@
 # alone. S^tau reads the image->image attention of the last two of those
 # blocks on the 64x64 token grid; thresholds and band as the paper's.
 # bf16, T5 at 256 tokens (schnell's usual length). See docs/method.md.
-_base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
+_base_ = ['../_base_/recipes/synvoc_1024px.py']
 train_dataloader = dict(
     dataset=dict(
         cache_dir='data/gen_voc_flux_schnell',
         model='black-forest-labs/FLUX.1-schnell', torch_dtype='bf16',
-        generation=dict(height=1024, width=1024, num_inference_steps=4,
-                        guidance_scale=0.0, max_sequence_length=256,
-                        label_source='concept', append_class_prompt=False)))
+        generation=dict(num_inference_steps=4, guidance_scale=0.0,
+                        max_sequence_length=256, label_source='concept',
+                        append_class_prompt=False)))

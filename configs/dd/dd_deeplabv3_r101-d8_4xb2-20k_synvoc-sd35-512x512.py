@@ -4,10 +4,9 @@
 # attention of the joint blocks 12-23 (SD3 writes each class name twice,
 # in its CLIP and its T5 part; both count), S^tau with the image->image
 # attention of the last two of those blocks. fp16. See docs/method.md.
-_base_ = ['./dd_deeplabv3_r101-d8_4xb2-20k_synvoc-512x512.py']
+_base_ = ['../_base_/recipes/synvoc_1024px.py']
 train_dataloader = dict(
-    dataset=dict(
-        cache_dir='data/gen_voc_sd35',
-        model='stabilityai/stable-diffusion-3.5-medium', torch_dtype='fp16',
-        generation=dict(height=1024, width=1024, num_inference_steps=28,
-                        guidance_scale=7.5)))
+    dataset=dict(cache_dir='data/gen_voc_sd35',
+                 model='stabilityai/stable-diffusion-3.5-medium',
+                 torch_dtype='fp16', generation=dict(num_inference_steps=28,
+                                                     guidance_scale=7.5)))

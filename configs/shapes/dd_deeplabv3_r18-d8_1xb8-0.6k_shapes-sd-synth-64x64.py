@@ -3,12 +3,9 @@
 # paper's labelling settings (tau = 4); see docs/method.md, "The miniature".
 #   python tools/shapes/make_dataset.py data/shapes --prompts 400
 _base_ = [
-    './deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
-    '../_base_/generation/shapes_t2i_sd.py',
-    '../_base_/models/uncertainty_loss.py'
+    '../_base_/recipes/shapes_synth.py',
+    '../_base_/generation/shapes_t2i_sd.py'
 ]
 train_dataloader = dict(
-    dataset=dict(_base_.synth_dataset, cache_dir='data/shapes/synth-sd',
-                 prompts_file='data/shapes/prompts.jsonl', num_samples=400,
-                 batch_size=16, pipeline=_base_.train_pipeline))
-model = _base_.uncertainty_heads
+    dataset=dict(_base_.synth_dataset, **_base_.train_dataloader.dataset,
+                 cache_dir='data/shapes/synth-sd'))

@@ -6,15 +6,10 @@
 #       work_dirs/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64/iter_600.pth
 #   python tools/train.py configs/shapes/<this file>
 _base_ = [
-    './deeplabv3_r18-d8_1xb8-0.6k_shapes-real-64x64.py',
-    '../_base_/generation/shapes_t2i.py',
-    '../_base_/models/uncertainty_loss.py'
+    '../_base_/recipes/shapes_synth.py', '../_base_/generation/shapes_t2i.py'
 ]
 train_dataloader = dict(
-    dataset=dict(_base_.synth_dataset, cache_dir='data/shapes/synth',
-                 prompts_file='data/shapes/prompts.jsonl', num_samples=400,
-                 batch_size=16, pipeline=_base_.train_pipeline,
-                 mask_folder='mask_selftrain'))
-model = _base_.uncertainty_heads
+    dataset=dict(_base_.synth_dataset, **_base_.train_dataloader.dataset,
+                 cache_dir='data/shapes/synth', mask_folder='mask_selftrain'))
 round_one = 'work_dirs/dd_deeplabv3_r18-d8_1xb8-0.6k_shapes-synth-64x64'
 load_from = f'{round_one}/iter_600.pth'

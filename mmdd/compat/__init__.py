@@ -12,7 +12,7 @@
 This package imports no other mmdd package; each name is imported from its
 module on first use.
 """
-from mmdd.utils.lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 _EXPORTS = {
     'prepare': ('prepare_openmmlab', ),

@@ -5,15 +5,13 @@ announced a failure or stopped beating (:mod:`mmdd.distributed.heartbeat`):
 a rank killed outright is found within ``heartbeat_timeout`` seconds
 whatever the launcher. The log line says what is waited for.
 """
-import shlex
-import sys
 import time
 from typing import Optional
 
 from mmengine.logging import print_log
 
 from mmdd.distributed.failures import announced_failure
-from mmdd.distributed.heartbeat import RankWatch
+from mmdd.distributed.heartbeat import RankWatch, resume_advice
 
 
 def generator_watch(stream) -> Optional[RankWatch]:
@@ -21,13 +19,11 @@ def generator_watch(stream) -> Optional[RankWatch]:
     ranks' heartbeats (else None), its error saying how to resume."""
     if stream.config.mode != 'split' or not stream.trains_here:
         return None
-    command = shlex.join(['python', *sys.argv])
     return RankWatch(
         range(stream.training_ranks,
               stream.world_size), stream.config.heartbeat_timeout,
-        advice='Start the job again with the same command (this rank was '
-        f'started as `{command}`): it resumes from the samples finished in '
-        f'{stream.dataset.cache.root}; add --resume to resume training too.')
+        advice=resume_advice(stream.dataset.cache.root,
+                             '; add --resume to resume training too'))
 
 
 def wait_for_samples(stream, samples: int, watch: Optional[RankWatch],

@@ -1,6 +1,7 @@
 """What SynthDataset does before training: check its inputs, then fill the
 cache's missing samples (one writer per folder, waits that survive hours).
 """
+import itertools
 import platform
 import time
 from contextlib import nullcontext
@@ -13,6 +14,8 @@ from mmengine.logging import MMLogger, print_log
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mmdd.distributed.failures import announce_failure
+from mmdd.distributed.heartbeat import (DEFAULT_TIMEOUT, Heartbeat, RankWatch,
+                                        beat_interval, resume_advice)
 from mmdd.distributed.long_barrier import long_barrier
 from mmdd.utils.precision import warn_if_slow_on_cpu
 from mmdd.utils.progress import progress_bar
@@ -64,17 +67,29 @@ def provenance(device: str, torch_dtype: str) -> Dict:
                 threads=torch.get_num_threads())
 
 
+# The n-th fill of each rank meets the n-th of the others (heartbeat scope).
+_FILL_COUNT = itertools.count()
+
+
 def fill_cache(dataset, prompts: Sequence, count: int) -> None:
     """Generate every block of ``dataset``'s cache that misses a sample.
 
     Rank 0 locks the folder, replaces a manifest nothing was made with or
     checks it, and removes the temporaries of dead writers; every rank then
     does its blocks; all wait for the slowest with :func:`long_barrier`.
+    Every rank beats meanwhile, so that a rank killed outright is found
+    within ``DEFAULT_TIMEOUT`` seconds whatever the launcher.
     """
     rank, world_size = get_dist_info()
     lock = CacheLock(dataset.cache.root, wait=dataset.wait_for_other_run)
+    scope = f'fill/{next(_FILL_COUNT)}'
+    watch = RankWatch([r for r in range(world_size) if r != rank],
+                      DEFAULT_TIMEOUT,
+                      advice=resume_advice(dataset.cache.root), scope=scope)
     try:
-        _fill_cache(dataset, prompts, count, rank, world_size, lock)
+        with Heartbeat(beat_interval(DEFAULT_TIMEOUT), scope=scope):
+            _fill_cache(dataset, prompts, count, rank, world_size, lock,
+                        watch.check)
     except BaseException as err:
         announce_failure(f'rank {rank}: {type(err).__name__}: {err}')
         raise
@@ -83,11 +98,12 @@ def fill_cache(dataset, prompts: Sequence, count: int) -> None:
 
 
 def _fill_cache(dataset, prompts: Sequence, count: int, rank: int,
-                world_size: int, lock: CacheLock) -> None:
-    prepare_cache(dataset, rank, lock)
+                world_size: int, lock: CacheLock,
+                watch: Callable[[], None]) -> None:
+    prepare_cache(dataset, rank, lock, watch)
     _generate_my_blocks(dataset, prompts, count, rank, world_size)
     long_barrier('waiting for every rank to finish generating',
-                 dataset.barrier_timeout)
+                 dataset.barrier_timeout, watch=watch)
 
 
 def prepare_cache(dataset, rank: int, lock: CacheLock,

@@ -6,7 +6,7 @@ Depends on torch, diffusers, transformers, numpy and :mod:`mmdd.prompts`;
 mmseg), so it can be used and benchmarked on its own. The names below are
 imported on first use.
 """
-from mmdd.utils.lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 _EXPORTS = {
     'architectures': ('ARCHITECTURES', 'Architecture', 'architecture_of'),

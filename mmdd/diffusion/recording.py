@@ -57,7 +57,11 @@ class ReadRequest:
 
 
 class Recording(Protocol):
-    """A context manager around one pipeline call; afterwards, the maps."""
+    """A context manager around one pipeline call; afterwards, the maps.
+
+    ``store``: the AttentionStore it records into, once entered (the
+    calibration takes each timestep's sums from it)."""
+    store: object
 
     def __enter__(self) -> 'Recording':
         ...

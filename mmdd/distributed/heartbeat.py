@@ -10,25 +10,38 @@ rank. The heartbeat tests life, not progress: a generator that takes hours
 is waited for as long as it beats. Only the watcher's own clock is read, so
 the hosts' clocks need not agree.
 """
+import shlex
+import sys
 import threading
 import time
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from .job_store import default_store, job_rank_and_size
 
+# Seconds without a beat after which a rank is dead, unless set otherwise.
+DEFAULT_TIMEOUT = 300.0
 
-def beat_key(rank: int) -> str:
-    return f'mmdd/heartbeat/{rank}'
+
+def beat_key(rank: int, scope: str = 'split') -> str:
+    return f'mmdd/heartbeat/{scope}/{rank}'
 
 
-def done_key(rank: int) -> str:
-    return f'mmdd/heartbeat/{rank}/done'
+def done_key(rank: int, scope: str = 'split') -> str:
+    return f'mmdd/heartbeat/{scope}/{rank}/done'
 
 
 def beat_interval(timeout: float) -> float:
     """Seconds between beats for a watcher's ``timeout``: ten beats per
     timeout, at most one every 30 s (the store is not loaded)."""
     return min(30.0, timeout / 10)
+
+
+def resume_advice(cache_root: str, then: str = '') -> str:
+    """What a rank that found a dead one tells the user to do."""
+    command = shlex.join(['python', *sys.argv])
+    return ('Start the job again with the same command (this rank was '
+            f'started as `{command}`): it resumes from the samples finished '
+            f'in {cache_root}{then}.')
 
 
 class DeadRankError(RuntimeError):
@@ -42,12 +55,15 @@ class Heartbeat:
 
     Args:
         interval: seconds between two beats.
+        scope: what the beats are for; a watch of the same scope reads
+            them (a rank done in one scope is alive in the next).
     """
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, scope: str = 'split') -> None:
         if interval <= 0:
             raise ValueError(f'heartbeat interval={interval}; it must be > 0')
         self.interval = interval
+        self.scope = scope
         self.rank = job_rank_and_size()[0]
         self.store = default_store()
         self._stop = threading.Event()
@@ -55,7 +71,7 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while True:
-            self.store.add(beat_key(self.rank), 1)
+            self.store.add(beat_key(self.rank, self.scope), 1)
             if self._stop.wait(self.interval):
                 return
 
@@ -72,7 +88,7 @@ class Heartbeat:
         self._stop.set()
         self._thread.join()
         if exc_type is None:
-            self.store.set(done_key(self.rank), '1')
+            self.store.set(done_key(self.rank, self.scope), '1')
 
 
 class RankWatch:
@@ -83,16 +99,19 @@ class RankWatch:
         timeout: seconds without a beat after which a rank is dead; a rank
             that never beat counts from the watch's creation.
         advice: what to do about a dead rank, appended to the error.
+        scope: the scope of the :class:`Heartbeat` watched.
         clock: seconds, monotonic (a parameter for tests).
     """
 
     def __init__(self, ranks: Iterable[int], timeout: float, advice: str = '',
+                 scope: str = 'split',
                  clock: Callable[[], float] = time.monotonic) -> None:
         if timeout <= 0:
             raise ValueError(f'heartbeat_timeout={timeout}; it must be > 0 '
                              '(seconds without a sign of life).')
         self.timeout = timeout
         self.advice = advice
+        self.scope = scope
         self.clock = clock
         self.store = default_store()
         now = clock()
@@ -105,7 +124,7 @@ class RankWatch:
             return sorted(self._seen)
         return [
             r for r in sorted(self._seen)
-            if not self.store.check([done_key(r)])
+            if not self.store.check([done_key(r, self.scope)])
         ]
 
     def check(self) -> None:
@@ -115,7 +134,7 @@ class RankWatch:
             return
         now = self.clock()
         for rank in self.running():
-            count = self.store.add(beat_key(rank), 0)
+            count = self.store.add(beat_key(rank, self.scope), 0)
             last, since = self._seen[rank]
             if count != last:
                 self._seen[rank] = (count, now)

@@ -18,6 +18,8 @@ finished samples and widens as the cache grows.
 from dataclasses import dataclass, fields
 from typing import Optional, Union
 
+from .heartbeat import DEFAULT_TIMEOUT
+
 MODES = ('interleaved', 'split')
 
 
@@ -44,7 +46,7 @@ class StreamConfig:
     interval: int = 1
     blocks: int = 1
     start_after: int = 1
-    heartbeat_timeout: float = 300.0
+    heartbeat_timeout: float = DEFAULT_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

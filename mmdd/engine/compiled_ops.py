@@ -2,21 +2,18 @@
 
 Under mmcv-lite (``tools/install.sh``'s default without a GPU) ``mmcv.ops``
 imports, but a compiled op fails when it is called: in the first forward
-pass, after any generation. :func:`compiled_op_problems` finds them from the
+pass, after any generation. :func:`compiled_op_users` finds them from the
 config instead: every ``type`` in ``cfg.model`` is resolved through the
 registry, and a class needs compiled ops when it is itself an op of such an
 ``mmcv.ops`` module, or when the module defining it (or a base class)
 imports one. ``mmcv.ops`` modules that are pure PyTorch (``point_sample``,
 ``CrissCrossAttention``) pass. Ops reached as attributes of ``mmcv.ops``
-are found on the built model (:mod:`mmdd.engine.op_probe`).
+are found on the built model (:mod:`mmdd.engine.op_probe`);
+:mod:`mmdd.engine.compiled_op_check` asks both.
 """
 import inspect
 import sys
 from typing import Dict, Iterator, List, Optional, Tuple
-
-from mmdd.compat.mmcv_ops_stub import FULL_MMCV_HINT
-
-LITE = 'this environment has mmcv-lite (no compiled ops)'
 
 
 def ops_compiled() -> bool:
@@ -125,27 +122,3 @@ def _resolve(registry, type_) -> Optional[type]:
     except (KeyError, ImportError):  # a scope prefix of a missing package
         return None
     return found if inspect.isclass(found) else None
-
-
-def compiled_op_problems(cfg, compiled: Optional[bool] = None) -> List[str]:
-    """One line per part of the model that needs compiled mmcv ops, when
-    they are missing (``compiled`` defaults to :func:`ops_compiled`)."""
-    if compiled is None:
-        compiled = ops_compiled()
-    if compiled:
-        return []
-    problems = [
-        f'{where} ({type_}) uses compiled mmcv ops ({", ".join(ops)}), and '
-        f'{LITE}: {FULL_MMCV_HINT}.'
-        for where, type_, ops in compiled_op_users(cfg)
-    ]
-    named = ' '.join(problems)
-    from .op_probe import findings_by_user, probe_compiled_ops
-    for user, ops in findings_by_user(probe_compiled_ops(cfg)).items():
-        ops = [
-            op for op in ops if f'{op})' not in named and f'{op},' not in named
-        ]
-        if ops:
-            problems.append(f'{user} uses {", ".join(ops)} (found on the '
-                            f'built model), and {LITE}: {FULL_MMCV_HINT}.')
-    return problems

@@ -17,6 +17,8 @@ import warnings
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from .compiled_ops import ops_module_compiled
+
 Finding = Tuple[str, str, str]  # (module path, op, user)
 
 
@@ -60,7 +62,6 @@ def _describe(module, path: str) -> str:
 def built_op_findings(model) -> List[Finding]:
     """``(path, op, user)`` for each compiled mmcv op module in ``model``;
     the user is the closest enclosing module that is not mmcv's."""
-    from .compiled_ops import ops_module_compiled
     modules = dict(model.named_modules())
     found, seen = [], {}
     for path, module in modules.items():

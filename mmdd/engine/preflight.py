@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
 from mmdd.datasets.synth_type import is_synth_dataset
-from mmdd.engine.compiled_ops import compiled_op_problems
+from mmdd.engine.compiled_op_check import compiled_op_problems
 from mmdd.utils.dataset_cfgs import iter_dataset_cfgs, type_name
 
 FETCH_HINT = 'python tools/fetch_weights.py CONFIG'

@@ -16,9 +16,9 @@ from PIL import Image
 
 from mmdd.diffusion.generator import (GenerationConfig, LabelledImageGenerator,
                                       SampleRequest)
+from mmdd.diffusion.labelling.confusion import ConfusionCounter, LabelScore
 from mmdd.utils.progress import progress_bar
 from .config_settings import generation_settings
-from .confusion import ConfusionCounter, LabelScore
 from .world import SHAPES_CLASSES, oracle_label, render_scene
 
 # First scene seed of the captions the benchmark and demo generate from

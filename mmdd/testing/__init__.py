@@ -7,7 +7,7 @@ use, so ``import mmdd.testing`` costs nothing; the toy dataset registers
 ``ToyShapesDataset`` when imported (the registry's ``locations`` import it
 for the demo config that names it).
 """
-from mmdd.utils.lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 _EXPORTS = {
     'class_lists': ('get_classes', 'get_palette'),

@@ -30,31 +30,48 @@ from transformers import (CLIPTextModel, CLIPTextModelWithProjection, T5Config,
 
 from mmdd.diffusion.assemble import flux_pipeline, sd3_pipeline
 from mmdd.diffusion.clip_tokenizer import clip_tokenizer
+from .part_sizes import (CLIP_G, CLIP_L, CLIP_TINY, REAL_VAE, SMALL_VAE,
+                         clip_text)
 from .random_pipeline import clip_text_config, random_vae
 from .t5_tokenizer import t5_tokenizer
 
 _TINY_VAE = dict(
     block_out_channels=(16, 16), layers_per_block=1, norm_num_groups=8)
-_SMALL_VAE = dict(block_out_channels=(32, 64, 64, 64), layers_per_block=1)
-_REAL_VAE = dict(block_out_channels=(128, 256, 512, 512), layers_per_block=2)
-_CLIP_TINY = dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                  num_attention_heads=4, projection_dim=32)
-_CLIP_SMALL = dict(hidden_size=64, intermediate_size=256, num_hidden_layers=2,
-                   num_attention_heads=4, projection_dim=64)
-_CLIP_L = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-               num_attention_heads=12, projection_dim=768,
-               hidden_act='quick_gelu')
-_CLIP_G = dict(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
-               num_attention_heads=20, projection_dim=1280, hidden_act='gelu')
+_CLIP_SMALL = clip_text(64, 2, 4)
 _T5_XXL = dict(d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
                feed_forward_proj='gated-gelu')
-_SD35_MEDIUM = dict(sample_size=128, patch_size=2, num_layers=24,
-                    attention_head_dim=64, num_attention_heads=24,
-                    caption_projection_dim=1536, pos_embed_max_size=384,
-                    dual_attention_layers=tuple(range(13)), qk_norm='rms_norm')
-_FLUX = dict(patch_size=1, num_layers=19, num_single_layers=38,
-             attention_head_dim=128, num_attention_heads=24,
-             axes_dims_rope=(16, 56, 56))
+_TINY_T5 = dict(d_model=64, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+                relative_attention_num_buckets=8)
+_SMALL_T5 = dict(d_model=128, d_kv=32, d_ff=256, num_layers=2, num_heads=4,
+                 relative_attention_num_buckets=8)
+
+
+def _sd3_blocks(layers: int, head_dim: int, heads: int, caption_dim: int,
+                sample_size: int = 32, patch_size: int = 2,
+                pos_embed_max_size: int = 32, **extra) -> dict:
+    """An ``SD3Transformer2DModel``'s size: ``layers`` joint blocks of
+    ``heads`` x ``head_dim``."""
+    return dict(sample_size=sample_size, patch_size=patch_size,
+                num_layers=layers, attention_head_dim=head_dim,
+                num_attention_heads=heads, caption_projection_dim=caption_dim,
+                pos_embed_max_size=pos_embed_max_size, **extra)
+
+
+def _flux_blocks(layers: int, single_layers: int, head_dim: int, heads: int,
+                 rope: tuple) -> dict:
+    """A ``FluxTransformer2DModel``'s size: ``layers`` double-stream and
+    ``single_layers`` single-stream blocks, RoPE axes ``rope``."""
+    return dict(patch_size=1, num_layers=layers,
+                num_single_layers=single_layers, attention_head_dim=head_dim,
+                num_attention_heads=heads, axes_dims_rope=rope)
+
+
+_TINY_SD3 = _sd3_blocks(2, 8, 4, 32)
+_SD35_MEDIUM = _sd3_blocks(24, 64, 24, 1536, sample_size=128,
+                           pos_embed_max_size=384,
+                           dual_attention_layers=tuple(range(13)),
+                           qk_norm='rms_norm')
+_FLUX = _flux_blocks(19, 38, 128, 24, (16, 56, 56))
 
 
 def _sd3(transformer: dict, vae: dict, clip: dict, clip_2: dict, t5: dict,
@@ -78,49 +95,36 @@ def _flux(transformer: dict, vae: dict, clip: dict, t5: dict,
                 latent_channels=latent_channels, text=(clip, ), t5=t5, **extra)
 
 
-_TINY_T5 = dict(d_model=64, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
-                relative_attention_num_buckets=8)
-_SMALL_T5 = dict(d_model=128, d_kv=32, d_ff=256, num_layers=2, num_heads=4,
-                 relative_attention_num_buckets=8)
-_TINY_SD3 = dict(sample_size=32, patch_size=2, num_layers=2,
-                 attention_head_dim=8, num_attention_heads=4,
-                 caption_projection_dim=32, pos_embed_max_size=32)
-
+_TINY_PARTS = (_TINY_VAE, CLIP_TINY, CLIP_TINY, _TINY_T5)
 DIT_SIZES: Dict[str, dict] = {
     'sd3-tiny':
-    _sd3(_TINY_SD3, _TINY_VAE, _CLIP_TINY, _CLIP_TINY, _TINY_T5),
+    _sd3(_TINY_SD3, *_TINY_PARTS),
     'sd35-tiny':
     _sd3(
         dict(_TINY_SD3, num_layers=3, dual_attention_layers=(0, ),
-             qk_norm='rms_norm'), _TINY_VAE, _CLIP_TINY, _CLIP_TINY, _TINY_T5),
+             qk_norm='rms_norm'), *_TINY_PARTS),
     'sd35-small':
     _sd3(
-        dict(sample_size=32, patch_size=2, num_layers=6, attention_head_dim=32,
-             num_attention_heads=4, caption_projection_dim=128,
-             pos_embed_max_size=32, dual_attention_layers=(0, 1),
-             qk_norm='rms_norm'), _SMALL_VAE, _CLIP_SMALL, _CLIP_SMALL,
+        _sd3_blocks(6, 32, 4, 128, dual_attention_layers=(0, 1),
+                    qk_norm='rms_norm'), SMALL_VAE, _CLIP_SMALL, _CLIP_SMALL,
         _SMALL_T5),
     'sd35-medium':
-    _sd3(_SD35_MEDIUM, _REAL_VAE, _CLIP_L, _CLIP_G, _T5_XXL,
-         latent_channels=16, max_sequence_length=256),
+    _sd3(_SD35_MEDIUM, REAL_VAE, CLIP_L, CLIP_G, _T5_XXL, latent_channels=16,
+         max_sequence_length=256),
     'flux-tiny':
     _flux(
-        dict(patch_size=1, num_layers=2, num_single_layers=2,
-             attention_head_dim=16, num_attention_heads=2,
-             axes_dims_rope=(4, 6, 6)), _TINY_VAE, _CLIP_TINY, _TINY_T5,
+        _flux_blocks(2, 2, 16, 2, (4, 6, 6)), _TINY_VAE, CLIP_TINY, _TINY_T5,
         sample_size=32),
     'flux-small':
     _flux(
-        dict(patch_size=1, num_layers=3, num_single_layers=6,
-             attention_head_dim=32, num_attention_heads=4,
-             axes_dims_rope=(8, 12, 12)), _SMALL_VAE, _CLIP_SMALL, _SMALL_T5,
-        sample_size=32),
+        _flux_blocks(3, 6, 32, 4, (8, 12, 12)), SMALL_VAE, _CLIP_SMALL,
+        _SMALL_T5, sample_size=32),
     'flux-dev':
     _flux(
-        dict(_FLUX, guidance_embeds=True), _REAL_VAE, _CLIP_L, _T5_XXL,
+        dict(_FLUX, guidance_embeds=True), REAL_VAE, CLIP_L, _T5_XXL,
         latent_channels=16, sample_size=128, max_sequence_length=512),
     'flux-schnell':
-    _flux(_FLUX, _REAL_VAE, _CLIP_L, _T5_XXL, latent_channels=16,
+    _flux(_FLUX, REAL_VAE, CLIP_L, _T5_XXL, latent_channels=16,
           sample_size=128, max_sequence_length=256, shift=1.0),
 }
 

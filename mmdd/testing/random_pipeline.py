@@ -25,6 +25,7 @@ from transformers import CLIPTextConfig, CLIPTextModel
 
 from mmdd.diffusion.assemble import sd_pipeline
 from mmdd.diffusion.clip_tokenizer import CLIP_VOCAB_SIZE, clip_tokenizer
+from .part_sizes import CLIP_TINY, REAL_VAE, SMALL_VAE, clip_text
 
 _SD_DOWN = ('CrossAttnDownBlock2D', 'CrossAttnDownBlock2D',
             'CrossAttnDownBlock2D', 'DownBlock2D')
@@ -33,20 +34,15 @@ _SD_UP = ('UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D',
 
 
 def _sd_topology(channels: Tuple[int, ...], sample_size: int, width: int,
-                 vae_channels: Tuple[int, ...], vae_layers: int,
-                 text_layers: int, text_heads: int, **text) -> dict:
+                 vae: dict, text_layers: int, text_heads: int, **text) -> dict:
     """A preset with SD 1.x's topology: 4 UNet levels, 3 with attention,
     a text encoder of ``width`` (the UNet's cross-attention width)."""
     return dict(
         unet=dict(block_out_channels=channels, layers_per_block=2,
                   sample_size=sample_size, attention_head_dim=8,
                   cross_attention_dim=width, down_block_types=_SD_DOWN,
-                  up_block_types=_SD_UP),
-        vae=dict(block_out_channels=vae_channels, layers_per_block=vae_layers),
-        text=dict(hidden_size=width, intermediate_size=4 * width,
-                  num_hidden_layers=text_layers,
-                  num_attention_heads=text_heads, projection_dim=width,
-                  **text))
+                  up_block_types=_SD_UP), vae=vae,
+        text=clip_text(width, text_layers, text_heads, **text))
 
 
 SIZES: Dict[str, dict] = {
@@ -59,20 +55,16 @@ SIZES: Dict[str, dict] = {
                               'CrossAttnDownBlock2D'),
             up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D',
                             'UpBlock2D')),
-        vae=dict(block_out_channels=(32, 64), layers_per_block=1),
-        text=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                  num_attention_heads=4, projection_dim=32)),
+        vae=dict(block_out_channels=(32, 64),
+                 layers_per_block=1), text=CLIP_TINY),
     'small':
-    _sd_topology((64, 128, 256, 256), 32, width=256,
-                 vae_channels=(32, 64, 64, 64), vae_layers=1, text_layers=4,
-                 text_heads=4),
+    _sd_topology((64, 128, 256, 256), 32, width=256, vae=SMALL_VAE,
+                 text_layers=4, text_heads=4),
     'sd15':
-    _sd_topology((320, 640, 1280, 1280), 64, width=768,
-                 vae_channels=(128, 256, 512, 512), vae_layers=2,
+    _sd_topology((320, 640, 1280, 1280), 64, width=768, vae=REAL_VAE,
                  text_layers=12, text_heads=12, hidden_act='quick_gelu'),
     'sd21-base':
-    _sd_topology((320, 640, 1280, 1280), 64, width=1024,
-                 vae_channels=(128, 256, 512, 512), vae_layers=2,
+    _sd_topology((320, 640, 1280, 1280), 64, width=1024, vae=REAL_VAE,
                  text_layers=23, text_heads=16, hidden_act='gelu'),
 }
 SIZES['sd21-base']['unet'].update(

@@ -19,7 +19,7 @@ Sizes:
 """
 import copy
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from diffusers import (EulerDiscreteScheduler, StableDiffusionXLPipeline,
@@ -28,6 +28,8 @@ from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
 from mmdd.diffusion.assemble import sdxl_pipeline
 from mmdd.diffusion.clip_tokenizer import clip_tokenizer
+from .part_sizes import (CLIP_G, CLIP_L, CLIP_TINY, REAL_VAE, SMALL_VAE,
+                         clip_text)
 from .random_pipeline import clip_text_config, random_vae
 
 _DOWN = ('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D')
@@ -35,57 +37,36 @@ _UP = ('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D')
 _SIX_SIZE_NUMBERS = 6  # original size, crop top-left, target size
 
 
-def _preset(unet: dict, vae: dict, text: dict, text_2: dict,
-            time_dim: int) -> dict:
+def _preset(channels: Tuple[int, ...], layers: int, depths: Tuple[int, ...],
+            head_dims: Tuple[int, ...], sample_size: int, vae: dict,
+            text: dict, text_2: dict, time_dim: int) -> dict:
+    """An SDXL-layout preset: UNet levels of ``channels`` with ``layers``
+    resnets each, ``depths`` transformer layers and ``head_dims``."""
     unet = dict(
         down_block_types=_DOWN, up_block_types=_UP, use_linear_projection=True,
         addition_embed_type='text_time', addition_time_embed_dim=time_dim,
         cross_attention_dim=text['hidden_size'] + text_2['hidden_size'],
         projection_class_embeddings_input_dim=(text_2['projection_dim'] +
                                                _SIX_SIZE_NUMBERS * time_dim),
-        **unet)
+        block_out_channels=channels, layers_per_block=layers,
+        transformer_layers_per_block=depths, attention_head_dim=head_dims,
+        sample_size=sample_size)
     return dict(unet=unet, vae=vae, text=text, text_2=text_2)
 
 
+_TINY_VAE = dict(
+    block_out_channels=(16, 16, 16, 16), layers_per_block=1, norm_num_groups=8)
 SDXL_SIZES: Dict[str, dict] = {
     'tiny':
-    _preset(
-        unet=dict(
-            block_out_channels=(32, 64, 64), layers_per_block=1,
-            transformer_layers_per_block=(1, 1, 2),
-            attention_head_dim=(2, 4, 4), sample_size=16), vae=dict(
-                block_out_channels=(16, 16, 16, 16), layers_per_block=1,
-                norm_num_groups=8),
-        text=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                  num_attention_heads=4, projection_dim=32),
-        text_2=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                    num_attention_heads=4, projection_dim=32), time_dim=8),
+    _preset((32, 64, 64), 1, (1, 1, 2), (2, 4, 4), 16, _TINY_VAE, CLIP_TINY,
+            CLIP_TINY, time_dim=8),
     'small':
-    _preset(
-        unet=dict(
-            block_out_channels=(64, 128, 256), layers_per_block=2,
-            transformer_layers_per_block=(1, 2, 4),
-            attention_head_dim=(2, 4, 8), sample_size=32),
-        vae=dict(block_out_channels=(32, 64, 64, 64), layers_per_block=1),
-        text=dict(hidden_size=128, intermediate_size=512, num_hidden_layers=4,
-                  num_attention_heads=4, projection_dim=128),
-        text_2=dict(hidden_size=256, intermediate_size=1024,
-                    num_hidden_layers=4, num_attention_heads=4,
-                    projection_dim=256), time_dim=32),
+    _preset((64, 128, 256), 2, (1, 2, 4), (2, 4, 8), 32, SMALL_VAE,
+            clip_text(128, 4, 4), clip_text(256, 4, 4), time_dim=32),
     'sdxl':
-    _preset(
-        unet=dict(
-            block_out_channels=(320, 640, 1280), layers_per_block=2,
-            transformer_layers_per_block=(1, 2, 10),
-            attention_head_dim=(5, 10, 20), sample_size=128), vae=dict(
-                block_out_channels=(128, 256, 512, 512), layers_per_block=2,
-                scaling_factor=0.13025),
-        text=dict(hidden_size=768, intermediate_size=3072,
-                  num_hidden_layers=12, num_attention_heads=12,
-                  projection_dim=768, hidden_act='quick_gelu'),
-        text_2=dict(hidden_size=1280, intermediate_size=5120,
-                    num_hidden_layers=32, num_attention_heads=20,
-                    projection_dim=1280, hidden_act='gelu'), time_dim=256),
+    _preset((320, 640, 1280), 2, (1, 2, 10), (5, 10, 20), 128,
+            dict(REAL_VAE, scaling_factor=0.13025), CLIP_L, CLIP_G,
+            time_dim=256),
 }
 
 

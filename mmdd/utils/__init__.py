@@ -7,7 +7,7 @@ import at module level, so no circle): :func:`mmdd.register.
 register_all_modules` sits above the packages it registers, the environment
 workarounds in :mod:`mmdd.compat`.
 """
-from .lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 _EXPORTS = {
     '.register': ('register_all_modules', ),

@@ -9,20 +9,14 @@ import os.path as osp
 import sys
 from typing import TYPE_CHECKING, Callable
 
+from .cli_options import add_options, positive_int  # noqa: F401 (tools' names)
+
 # mmengine is imported where it is used: the prompt tools and the dataset
 # converter use this module without it.
 if TYPE_CHECKING:
     from mmengine.config import Config
 
 BAD_INPUT = (OSError, ValueError)
-
-
-def positive_int(text: str) -> int:
-    """argparse ``type`` for counts that must be at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
-    return value
 
 
 def exit_code(run: Callable[[argparse.Namespace], None],
@@ -40,12 +34,8 @@ def exit_code(run: Callable[[argparse.Namespace], None],
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
-    from mmengine.config import DictAction
-    parser.add_argument('--work-dir', help='folder for logs and checkpoints')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. train_cfg.max_iters=100 '
-        'model.backbone.depth=18 (lists: key="[a,b]")')
+    add_options(parser, 'work-dir', 'cfg-options',
+                work_dir=dict(help='folder for logs and checkpoints'))
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm',
                                  'mpi'], default='none',

@@ -10,7 +10,7 @@ for users' code, imported on first use).
 """
 from typing import Iterator, MutableMapping, Optional, Sequence
 
-from .lazy import lazy_exports
+from mmdd.lazy import lazy_exports
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 

@@ -4,7 +4,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from mmdd.shapes.confusion import class_iou
+from mmdd.diffusion.labelling.confusion import class_iou
 
 
 def plot_confusion(matrix: np.ndarray, classes: Sequence[str],

@@ -1,7 +1,8 @@
 """The reference-pattern probe: same UNet output, the maps it should keep."""
 import torch
-from attention_store_probe import (map_shapes, predicted_bytes,
-                                   store_all_attention)
+
+from bench.overhead.attention_store_probe import (map_shapes, predicted_bytes,
+                                                  store_all_attention)
 
 
 def test_probe_keeps_every_map_and_leaves_the_output(tiny_unet):

@@ -1,6 +1,7 @@
 """The card-peak lookup behind the FLOP-bound fraction."""
 import pytest
-from flop_bound import peak_tflops
+
+from bench.overhead.flop_bound import peak_tflops
 
 
 @pytest.mark.parametrize('name, tflops', [('NVIDIA H100 80GB HBM3', 989.4),

@@ -24,11 +24,11 @@ def rehearsal(tmp_path_factory):
 
 
 def run_rehearsal(out: Path, args: list) -> dict:
-    """``bench/gpu_rehearsal.py --device cpu ARGS --out OUT``, its JSON."""
+    """``python -m bench.gpu_rehearsal.gpu_rehearsal --device cpu ARGS
+    --out OUT``, its JSON."""
     command = [
-        sys.executable,
-        str(ROOT / 'bench' / 'gpu_rehearsal.py'), '--device', 'cpu', *args,
-        '--out',
+        sys.executable, '-m', 'bench.gpu_rehearsal.gpu_rehearsal', '--device',
+        'cpu', *args, '--out',
         str(out)
     ]
     path = os.pathsep.join(

@@ -1,4 +1,4 @@
-"""bench/label_ablation.py: the paper's ablation rows and their run."""
+"""bench.labels.label_ablation: the paper's ablation rows and their run."""
 import json
 import os
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-from ablation_rows import BAND, NO_BAND, PAPER_TAU, ablation_rows
 
+from bench.labels.ablation_rows import BAND, NO_BAND, PAPER_TAU, ablation_rows
 from tests.utils import REPO_ROOT
 
 
@@ -44,7 +44,7 @@ def test_rows_follow_the_papers_order():
 
 
 def test_summary_is_mean_and_std_over_seeds_per_row():
-    from label_ablation import summarise
+    from bench.labels.downstream import summarise
     results = {
         ('real', 0): 80.0,
         ('real', 1): 84.0,
@@ -64,8 +64,7 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
     each through SynthDataset on the cache the bench wrote."""
     work = tmp_path / 'work'
     args = [
-        sys.executable,
-        str(REPO_ROOT / 'bench' / 'label_ablation.py'), '--models',
+        sys.executable, '-m', 'bench.labels.label_ablation', '--models',
         'mmdd::shapes-t2i', '--samples', '2', '--batch-size', '2', '--seeds',
         '0', '--iters', '2', '--real-train', '4', '--test', '2', '--work-dir',
         str(work), '--pictures',
@@ -117,13 +116,13 @@ def test_tiny_run_labels_trains_and_self_trains(tmp_path):
 @pytest.mark.parametrize(
     'pairs', [['shapes-t2i=1'], ['mmdd::shapes-t2i=x'], ['mmdd::shapes-t2i']])
 def test_a_bad_best_tau_names_itself_and_the_form(pairs):
-    from label_ablation import best_taus
+    from bench.labels.label_ablation import best_taus
     with pytest.raises(SystemExit, match=f'{pairs[0]!r} is not MODEL=TAU'):
         best_taus(pairs)
 
 
 def test_best_taus_by_model():
-    from label_ablation import best_taus
+    from bench.labels.label_ablation import best_taus
     assert best_taus(['mmdd::shapes-t2i-sd=1', 'mmdd::shapes-t2i=2']) == {
         'mmdd::shapes-t2i-sd': 1,
         'mmdd::shapes-t2i': 2
@@ -133,7 +132,7 @@ def test_best_taus_by_model():
 def test_table_rows_have_the_headers_cells():
     from collections import namedtuple
 
-    from label_ablation import table
+    from bench.labels.ablation_report import table
     Score = namedtuple('Score', 'miou precision ignored')
     rows = ablation_rows(best_tau=1)
     scores = {
@@ -154,10 +153,9 @@ def test_table_rows_have_the_headers_cells():
 
 def test_picture_titles_stand_over_their_panels(tmp_path, monkeypatch):
     """Each title's x is where its panel starts, in both halves."""
-    from ablation_rows import labelling_rows
-    from label_ablation import save_pictures
-
     import mmdd.visualization as visualization
+    from bench.labels.ablation_report import save_pictures
+    from bench.labels.ablation_rows import labelling_rows
     titles = []
     real_titled = visualization.titled
     monkeypatch.setattr(
@@ -196,12 +194,12 @@ def test_transformer_rows_add_concept_attention():
 @pytest.mark.slow
 def test_transformer_labels_every_row_from_one_pass_each(tmp_path):
     out = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'bench' / 'label_ablation.py'), '--models',
+        sys.executable, '-m', 'bench.labels.label_ablation', '--models',
         'mmdd::shapes-dit', '--samples', '2', '--batch-size', '2',
         '--skip-downstream', '--work-dir',
         str(tmp_path / 'work')
-    ], capture_output=True, text=True, env=dict(os.environ, MMDD_PROGRESS='0'))
+    ], capture_output=True, text=True, cwd=REPO_ROOT,
+                         env=dict(os.environ, MMDD_PROGRESS='0'))
     assert out.returncode == 0, out.stderr[-2000:]
     table = out.stdout[out.stdout.rindex('**mmdd::shapes-dit**'):]
     for key in ('a', 'c', 'd4', 'e', 'k_a', 'k'):

@@ -1,8 +1,8 @@
-"""bench/label_beyond.py: candidates, their passes and the greedy choice."""
+"""bench.labels.label_beyond: candidates, their passes, the greedy choice."""
 from types import SimpleNamespace
 
-from label_beyond import (POSTHOC, BeyondRow, _pass_name, choose, describe,
-                          posthoc, recordings)
+from bench.labels.beyond_search import (POSTHOC, BeyondRow, choose, describe,
+                                        pass_name, posthoc, recordings)
 
 
 def test_recording_candidates_and_their_passes():
@@ -10,17 +10,17 @@ def test_recording_candidates_and_their_passes():
     assert rec['cross_fine'] == dict(cross_attention_factor=1)
     assert 'cross_fine' not in recordings(
         dict(cross_attention_factor=1, self_attention_factor=1))
-    assert _pass_name(rec, dict(refined_weight=0.5)) == 'record_mean'
-    assert _pass_name(rec, dict(step_weighting='linear',
-                                refined_weight=0.5)) == 'steps_linear'
+    assert pass_name(rec, dict(refined_weight=0.5)) == 'record_mean'
+    assert pass_name(rec, dict(step_weighting='linear',
+                               refined_weight=0.5)) == 'steps_linear'
     both = dict(step_weighting='linear', layer_weighting='sharpness')
-    assert _pass_name(rec, both) is None  # no pass records both
+    assert pass_name(rec, both) is None  # no pass records both
     assert 'blocks_first_half' not in rec  # a UNet's
     dit = recordings(
         dict(cross_attention_factor=2, self_attention_factor=2), dit_layers=6)
     assert dit['blocks_first_half'] == dict(dit_blocks=[0, 1, 2])
-    assert _pass_name(dit, dict(dit_blocks=[0, 1, 2],
-                                tau=1)) == 'blocks_first_half'
+    assert pass_name(dit, dict(dit_blocks=[0, 1, 2],
+                               tau=1)) == 'blocks_first_half'
 
 
 def test_best_row_writes_its_changes_over_the_papers_settings():

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
-from measure import proc_status_kib, process_peak
 
-from tests.test_bench.conftest import BENCH
+from bench.common.measure import proc_status_kib, process_peak
+from tests.utils import REPO_ROOT
 
 
 def test_process_peak_sees_the_run_and_not_what_came_before():
@@ -27,15 +27,16 @@ def test_child_peak_is_not_the_parents():
     VmHWM the probes read does not."""
     held = np.ones(800 * 2**20, dtype=np.uint8)  # parent peak >= 800 MiB
     parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    code = ('import json, resource, measure; print(json.dumps(dict('
+    code = ('import json, resource; from bench.common import measure; '
+            'print(json.dumps(dict('
             'hwm=measure.proc_status_kib("VmHWM") / 1024, maxrss=resource.'
             'getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))')
     out = subprocess.run(
         [sys.executable, '-c', code], check=True, capture_output=True,
         text=True, env=dict(
             os.environ, PYTHONPATH=os.pathsep.join(
-                filter(None,
-                       [str(BENCH), os.environ.get('PYTHONPATH')])))).stdout
+                filter(None, [str(REPO_ROOT),
+                              os.environ.get('PYTHONPATH')])))).stdout
     child = json.loads(out)
     assert parent_peak >= 800 and held[-1] == 1
     assert child['hwm'] < parent_peak - 400

@@ -1,7 +1,8 @@
 """bench/real_plus_synth.py: the labels-saved interpolation, and a smoke
 run of the whole grid (1 seed, 20 iterations, 10 and 25 real scenes)."""
 import pytest
-from real_plus_synth import main, real_equivalent
+
+from bench.labels.real_plus_synth import main, real_equivalent
 
 COUNTS = [10, 25, 50, 100, 200]
 REAL = [50.0, 60.0, 70.0, 75.0, 80.0]

@@ -1,13 +1,14 @@
-"""bench/segmenter_predictions.py: where each true class's pixels go."""
+"""bench.labels.segmenter_predictions: where each true class's pixels go."""
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from segmenter_predictions import (describe, parse_runs, scenes_first_with,
-                                   where_classes_go)
 
+from bench.labels.segmenter_predictions import (describe, parse_runs,
+                                                scenes_first_with,
+                                                where_classes_go)
 from tests.utils import REPO_ROOT
 
 
@@ -56,8 +57,7 @@ def test_a_finished_run_is_drawn_and_described(tmp_path):
     write_shapes_split(str(data), 'test', 3)
     out = tmp_path / 'pictures' / 'p.png'
     done = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'bench' / 'segmenter_predictions.py'), '--runs',
+        sys.executable, '-m', 'bench.labels.segmenter_predictions', '--runs',
         f'c={run}', f'again={run}', '--data-root',
         str(data), '--class-name', 'star', '--out',
         str(out)

@@ -1,7 +1,7 @@
 """A finished grid run is read back only when its settings match."""
 import json
 
-from segmenter_runs import SegmenterRun, run_all
+from bench.common.segmenter_runs import SegmenterRun, run_all
 
 
 def test_a_finished_run_is_read_back_not_trained_again(tmp_path):

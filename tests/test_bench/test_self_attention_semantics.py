@@ -1,4 +1,4 @@
-"""bench/self_attention_semantics.py on a shipped shapes model."""
+"""bench.labels.self_attention_semantics on a shipped shapes model."""
 import os
 import re
 import subprocess
@@ -13,9 +13,9 @@ from tests.utils import REPO_ROOT
 @pytest.mark.parametrize('factor,grid', [(1, '16x16'), (2, '8x8')])
 def test_prints_own_class_attention_against_the_class_share(factor, grid):
     out = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'bench' / 'self_attention_semantics.py'), '--models',
-        'mmdd::shapes-t2i', '--samples', '1', '--self-attention-factor',
+        sys.executable, '-m', 'bench.labels.self_attention_semantics',
+        '--models', 'mmdd::shapes-t2i', '--samples', '1',
+        '--self-attention-factor',
         str(factor)
     ], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),

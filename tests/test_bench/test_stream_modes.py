@@ -1,9 +1,10 @@
-"""bench/stream_modes.py: each mode's config and the table of ratios."""
+"""bench.streaming.stream_modes: each mode's config and the table of ratios."""
 from types import SimpleNamespace
 
 import pytest
-import stream_modes
 from mmengine.config import Config
+
+from bench.streaming import stream_modes
 
 
 @pytest.mark.parametrize('mode, sampler, batch, hooks', [

@@ -4,7 +4,8 @@ import pytest
 from mmengine.config import Config
 
 from mmdd.engine import compiled_ops, preflight
-from mmdd.engine.compiled_ops import compiled_op_problems, compiled_ops_of
+from mmdd.engine.compiled_op_check import compiled_op_problems
+from mmdd.engine.compiled_ops import compiled_ops_of
 from tests.utils import CONFIG_DIR, mmseg_config
 
 LEAVES = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)

@@ -6,7 +6,7 @@ import pytest
 from mmengine.config import Config
 
 from mmdd.engine import compiled_ops, preflight
-from mmdd.engine.compiled_ops import compiled_op_problems
+from mmdd.engine.compiled_op_check import compiled_op_problems
 from tests.utils import CONFIG_DIR, REPO_ROOT, load_script
 
 DD_DEMO = (

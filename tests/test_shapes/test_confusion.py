@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mmdd.shapes.confusion import ConfusionCounter
+from mmdd.diffusion.labelling.confusion import ConfusionCounter
 
 
 def test_scores_by_hand():
@@ -32,6 +32,6 @@ def test_shape_mismatch_is_reported():
 
 
 def test_class_iou_of_a_matrix():
-    from mmdd.shapes.confusion import class_iou
+    from mmdd.diffusion.labelling.confusion import class_iou
     iou = class_iou(np.array([[8, 2, 0], [1, 4, 0], [0, 0, 0]]))
     assert iou[:2] == pytest.approx([8 / 11, 4 / 7]) and np.isnan(iou[2])

@@ -69,7 +69,7 @@ def test_attention_labels_agree_with_the_colour_oracle(generator):
     scores, _ = label_fidelity(generator, shapes_requests(8), [labelling],
                                progress=False)
     score = scores[labelling]
-    # bench/label_quality.py: 83.3 mIoU, 96.6 precision on 96 samples.
+    # bench/labels/label_quality.py: 83.3 mIoU, 96.6 precision on 96 samples.
     # These 8 give 73.7 / 97.1 (a stray green speck scores triangle 0).
     assert score.miou > 0.65, score
     assert score.precision > 0.9, score

@@ -1,4 +1,4 @@
-"""tools/shapes/make_dataset.py, tools/demo.py and bench/label_quality.py
+"""tools/shapes/make_dataset.py, tools/demo.py and bench.labels.label_quality
 run end to end, with small numbers, on the shipped shapes model."""
 import re
 import subprocess
@@ -49,10 +49,10 @@ def test_demo_end_to_end(tmp_path):
 @pytest.mark.slow
 def test_label_quality_bench(tmp_path):
     pictures = tmp_path / 'labels.png'
-    out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 2,
-               '--steps', 2, 3, '--taus', 0, 4, '--pictures', pictures,
-               '--work-dir', tmp_path, '--iters', 2, '--synthetic', 4,
-               '--real-train', 4, '--test', 2, '--batch-size', 2)
+    out = _run('-m', 'bench.labels.label_quality', '--samples', 2, '--steps',
+               2, 3, '--taus', 0, 4, '--pictures', pictures, '--work-dir',
+               tmp_path, '--iters', 2, '--synthetic', 4, '--real-train', 4,
+               '--test', 2, '--batch-size', 2, cwd=REPO_ROOT)
     rows = [
         line for line in out.splitlines()
         if re.match(r'\| [23] \| tau=[04], ', line)
@@ -95,8 +95,8 @@ def test_train_and_test_tools_on_the_real_split(shapes_data_root, tmp_path):
 
 @pytest.mark.slow
 def test_label_quality_reads_self_attention_at_the_chosen_level():
-    out = _run(REPO_ROOT / 'bench' / 'label_quality.py', '--samples', 1,
-               '--steps', 2, '--taus', 1, '--batch-size', 1,
-               '--skip-downstream', '--self-attention-factor', 2)
+    out = _run('-m', 'bench.labels.label_quality', '--samples', 1, '--steps',
+               2, '--taus', 1, '--batch-size', 1, '--skip-downstream',
+               '--self-attention-factor', 2, cwd=REPO_ROOT)
     # shapes-t2i: latent 16, so self-attention at 8x8 (as its cross).
     assert '(self-attention 8x8, cross-attention 8x8)' in out

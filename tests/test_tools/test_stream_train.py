@@ -39,6 +39,11 @@ if os.environ.get('MMDD_KILL_AFTER') and \\
         _written.append(sample_id)
 
     synth_cache.SynthCache.write_sample = write_sample
+
+if os.environ.get('MMDD_FILL_HEARTBEAT_TIMEOUT'):  # generate-first's watch
+    from mmdd.datasets import synth_generation
+    synth_generation.DEFAULT_TIMEOUT = float(
+        os.environ['MMDD_FILL_HEARTBEAT_TIMEOUT'])
 '''
 
 
@@ -155,3 +160,56 @@ def test_stream_resumes_after_a_kill_with_generate_firsts_bytes(
     assert f'the cache is complete, {NUM_SAMPLES} samples' in log
     assert sample_files(cache) == reference
     assert (tmp_path / 'work' / f'iter_{ITERS}.pth').is_file()
+
+
+def by_hand(config: Path, work_dir: Path, port: int, rank: int,
+            env: dict) -> subprocess.Popen:
+    """Rank ``rank`` of a 2-rank job started without torchrun, as ranks
+    started by hand or by srun without --kill-on-bad-exit are: nothing
+    tears the job down when one of them dies."""
+    env = dict(
+        env, MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank),
+        LOCAL_RANK=str(rank), WORLD_SIZE='2', PYTHONPATH=os.pathsep.join(
+            [str(config.parent),
+             str(REPO_ROOT),
+             env.get('PYTHONPATH', '')]))
+    return subprocess.Popen([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'train.py'),
+        str(config), '--launcher', 'pytorch', '--work-dir',
+        str(work_dir)
+    ], cwd=config.parent, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('stream', [
+    dict(mode='split', generate_ranks=1, heartbeat_timeout=5),
+    None,
+], ids=['split', 'generate-first'])
+def test_a_generating_rank_killed_outside_torchrun_is_named_in_bounded_time(
+        tiny_pipeline_dir, toy_prompts_file, toy_data_root, tmp_path,
+        free_port, stream):
+    """Issue 36 finding 8: a rank waited forever for a SIGKILLed generating
+    rank when no launcher tore the job down; its heartbeat's silence now
+    stops the wait, naming the rank and the command that resumes."""
+    cache = tmp_path / 'cache'
+    config = write_config(tmp_path, tiny_pipeline_dir, toy_prompts_file, cache,
+                          toy_data_root, stream)
+    env = dict(ENV, MMDD_KILL_RANK='1', MMDD_KILL_AFTER='3',
+               MMDD_FILL_HEARTBEAT_TIMEOUT='5')
+    waiting, killed = (
+        by_hand(config, tmp_path / 'work', free_port, rank, env)
+        for rank in range(2))
+    try:
+        killed_log, _ = killed.communicate(timeout=600)
+        assert killed.returncode == -9, killed_log[-4000:]
+        log, _ = waiting.communicate(timeout=300)
+    finally:
+        for proc in (waiting, killed):
+            proc.kill()
+    assert waiting.returncode != 0, log[-4000:]
+    assert 'rank 1 has given no sign of life' in log, log[-4000:]
+    assert 'heartbeat_timeout=5' in log
+    assert 'Start the job again with the same command' in log
+    assert 0 < len(list((cache / 'meta').glob('*.json'))) < NUM_SAMPLES

@@ -21,7 +21,7 @@ from mmdd.prompts import (COCO_CLASSES, PromptRecord, image_records,
                           read_captions, template_record)
 from mmdd.prompts.coco_instances import load_coco_instances
 from mmdd.prompts.summary import write_and_summarize
-from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.cli import add_options, exit_code
 from mmdd.utils.progress import progress_bar
 
 
@@ -32,16 +32,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='captions_train2017.json')
     parser.add_argument('--instances', required=True, type=Path,
                         help='instances_train2017.json')
-    parser.add_argument('--out', required=True, type=Path,
-                        help='output prompt file (.jsonl)')
-    parser.add_argument('--captions-per-image', type=positive_int, default=1,
-                        help='records per image (COCO has ~5 captions each)')
+    add_options(
+        parser, 'out', 'captions-per-image',
+        out=dict(required=True, help='output prompt file (.jsonl)'),
+        captions_per_image=dict(help='records per image (COCO has ~5 '
+                                'captions each)'))
     parser.add_argument(
         '--template-fraction', type=float, default=0.0,
         help='share of captioned records whose caption is '
         'replaced by a template of their classes')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed choosing the template records')
+    add_options(parser, 'seed',
+                seed=dict(help='seed choosing the template records'))
     return parser.parse_args(argv)
 
 

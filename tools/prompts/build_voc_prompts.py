@@ -19,7 +19,7 @@ from PIL import Image
 
 from mmdd.prompts import VOC_CLASSES, image_records, read_captions
 from mmdd.prompts.summary import write_and_summarize
-from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.cli import add_options, exit_code
 from mmdd.utils.progress import progress_bar
 
 IGNORE_INDEX = 255
@@ -36,16 +36,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--captions', type=Path,
         help='captions file (.json/.jsonl/.txt, image id -> '
         'caption); without it every prompt is a template')
-    parser.add_argument('--out', required=True, type=Path,
-                        help='output prompt file (.jsonl)')
+    add_options(parser, 'out', out=dict(required=True,
+                                        help='output prompt file (.jsonl)'))
     parser.add_argument('--split', default='train',
                         help='image list ImageSets/Segmentation/<split>.txt')
     parser.add_argument(
         '--ann-dir', default='SegmentationClass',
         help='label map folder under --voc-root '
         '(SegmentationClassAug for the aug split)')
-    parser.add_argument('--captions-per-image', type=positive_int, default=1,
-                        help='records per image when it has several captions')
+    add_options(parser, 'captions-per-image')
     return parser.parse_args(argv)
 
 

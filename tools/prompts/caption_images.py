@@ -21,12 +21,11 @@ from typing import Optional, Sequence
 from mmdd.prompts.caption_files import (caption_images, images_in_folder,
                                         images_in_list)
 from mmdd.prompts.captioner import DEFAULT_CAPTION_MODEL, Captioner
-from mmdd.utils.cli import exit_code, positive_int
+from mmdd.utils.cli import add_options, exit_code, positive_int
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Caption images with a transformers image-to-text model.')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--image-dir', required=True, type=Path,
         help='the images (searched recursively unless '
@@ -37,25 +36,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '<image-dir>/<id><suffix>')
     parser.add_argument('--suffix', default='.jpg',
                         help='image file suffix with --image-list')
-    parser.add_argument('--out', required=True, type=Path,
-                        help='captions file to write or resume (.json)')
-    parser.add_argument(
-        '--model', default=DEFAULT_CAPTION_MODEL,
-        help='hub id or local folder of an image-to-text '
-        'checkpoint (BLIP, BLIP-2, GIT, ...)')
+    add_options(
+        parser, 'out', 'model',
+        out=dict(required=True, help='captions file to write or resume '
+                 '(.json)'), model=dict(
+                     default=DEFAULT_CAPTION_MODEL,
+                     help='hub id or local folder of an image-to-text '
+                     'checkpoint (BLIP, BLIP-2, GIT, ...)'))
     parser.add_argument(
         '--prompt', default=None,
         help='text the caption continues, removed from the '
         'result (e.g. "a photography of" for BLIP)')
-    parser.add_argument('--batch-size', type=positive_int, default=16)
+    add_options(parser, 'batch-size')
     parser.add_argument('--max-new-tokens', type=positive_int, default=30)
     parser.add_argument('--num-beams', type=positive_int, default=3,
                         help='beam width (1: greedy)')
-    parser.add_argument('--device', default=None,
-                        help='default: cuda when available, else cpu')
-    parser.add_argument('--dtype', choices=['fp16', 'bf16',
-                                            'fp32'], default=None,
-                        help='default: fp16 on a GPU, fp32 on a CPU')
+    add_options(
+        parser, 'device', 'dtype',
+        device=dict(default=None,
+                    help='default: cuda when available, else cpu'),
+        dtype=dict(help='default: fp16 on a GPU, fp32 on a CPU'))
     return parser.parse_args(argv)
 
 

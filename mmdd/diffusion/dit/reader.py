@@ -174,6 +174,11 @@ class DiTRecording:
     def __exit__(self, *exc) -> Optional[bool]:
         return self._stack.__exit__(*exc)
 
+    @property
+    def store(self):
+        """The recorder's AttentionStore (as ``UNetRecording.store``)."""
+        return self.recorder.store
+
     def pipeline_kwargs(self) -> dict:
         return dict(callback_on_step_end=self.recorder.end_step)
 

@@ -68,6 +68,14 @@ class AttentionStore:
             self.sums[key] = probs.float()
         self.calls[layer.name] += 1
 
+    def pop_sums(self) -> Dict[str, torch.Tensor]:
+        """The sums added since the last pop (keyed by layer name with a
+        per-layer weighting, else by kind), and forget them: the
+        calibration (:mod:`mmdd.diffusion.calibration`) takes each
+        timestep's maps this way. :meth:`average` needs the sums kept."""
+        sums, self.sums = self.sums, {}
+        return sums
+
     def average(self, kind: str) -> torch.Tensor:
         names = [
             name for name, layer in self.layers.items() if layer.kind == kind

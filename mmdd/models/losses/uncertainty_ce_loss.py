@@ -60,15 +60,17 @@ class UncertaintyCrossEntropyLoss(nn.Module):
             raise ValueError(
                 f'loss_name={loss_name!r} must start with "loss_", otherwise '
                 'mmengine does not back-propagate it (e.g. "loss_ce")')
+        self._loss_name = loss_name
+        # The cross-entropy itself, as mmseg's CrossEntropyLoss takes it.
+        self.loss_weight = loss_weight
+        self.ignore_index = ignore_index
+        self.avg_non_ignore = avg_non_ignore
+        # The confidence weighting, and the batch's map while it is set.
         if not 0.0 <= confidence_floor <= 1.0:
             raise ValueError(f'confidence_floor={confidence_floor} must lie '
                              'in [0, 1] (confidences are in [0, 1])')
-        self.loss_weight = loss_weight
-        self.ignore_index = ignore_index
         self.confidence_weighting = confidence_weighting
         self.confidence_floor = confidence_floor
-        self.avg_non_ignore = avg_non_ignore
-        self._loss_name = loss_name
         self._confidence: Optional[torch.Tensor] = None
 
     @property
