@@ -28,14 +28,23 @@ def stack_confidence(data_samples: SampleList) -> torch.Tensor:
     ``SegDataPreProcessor`` pads ``gt_sem_seg`` (bottom/right, with 255) to
     the batch size but leaves other fields alone; the confidence is padded the
     same way here, with 0 (those pixels are 255 in the label, so ignored).
+
+    A real sample of a ``RealSynthDataset`` (``metainfo['synthetic']`` is
+    False) has exact labels: without a ``gt_confidence`` it gets 1
+    everywhere, so its pixels keep their full weight.
     """
     maps = []
     for index, sample in enumerate(data_samples):
-        if 'gt_confidence' not in sample:
-            raise ValueError(f'data sample {index} has no gt_confidence: '
-                             f'{CONFIDENCE_PATH_HINT}')
-        confidence = sample.gt_confidence.data
         height, width = sample.gt_sem_seg.shape
+        if 'gt_confidence' not in sample:
+            if sample.metainfo.get('synthetic', True):
+                raise ValueError(f'data sample {index} has no gt_confidence: '
+                                 f'{CONFIDENCE_PATH_HINT}')
+            maps.append(
+                sample.gt_sem_seg.data.new_ones((1, height, width),
+                                                dtype=torch.float32))
+            continue
+        confidence = sample.gt_confidence.data
         pad_h = height - confidence.shape[-2]
         pad_w = width - confidence.shape[-1]
         if pad_h < 0 or pad_w < 0:

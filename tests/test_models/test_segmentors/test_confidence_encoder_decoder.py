@@ -175,3 +175,59 @@ def test_trains_on_packed_pipeline_output(plain_model):
         torch.testing.assert_close(ours[key], expected[key])
     sum(ours.values()).backward()
     assert model.decode_head.conv_seg.weight.grad.abs().sum() > 0
+
+
+def mixed_batch() -> dict:
+    """Sample 0 real (tagged synthetic=False, no confidence map; its 255
+    pixels are the real dataset's own void), sample 1 synthetic with a
+    confidence of 0.05, below the floor."""
+    batch = make_batch()
+    real, synthetic = batch['data_samples']
+    real.set_metainfo(dict(synthetic=False))
+    synthetic.set_metainfo(dict(synthetic=True))
+    synthetic.gt_confidence = PixelData(data=torch.full((1, *SIZES[1]), 0.05))
+    return batch
+
+
+def test_real_samples_of_a_mixed_batch_keep_full_weight():
+    model = build_model('EncoderDecoder', CE)
+    data = model.data_preprocessor(mixed_batch(), training=True)
+    stacked = stack_confidence(data['data_samples'])
+    assert (stacked[0] == 1).all()  # real: every pixel weighs 1
+    assert (stacked[1, :24, :28] == 0.05).all()
+
+
+def test_mixed_batch_loss_floors_only_the_synthetic_pixels(plain_model):
+    """The decode loss of a mixed batch, by hand: real pixels weigh 1 (their
+    void, 255, ignored as mmseg ignores it), synthetic pixels the floor."""
+    floor = 0.3
+    loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True,
+                confidence_floor=floor)
+    model = with_weights_of(
+        build_model('ConfidenceEncoderDecoder', loss), plain_model)
+    data = model.data_preprocessor(mixed_batch(), training=True)
+    ours = model.loss(data['inputs'], data['data_samples'])['decode.loss_ce']
+
+    samples = data['data_samples']
+    label = torch.stack([s.gt_sem_seg.data[0] for s in samples])
+    features = model.extract_feat(data['inputs'])
+    logits = torch.nn.functional.interpolate(
+        model.decode_head.forward(features), size=label.shape[1:],
+        mode='bilinear', align_corners=False)
+    pixel = torch.nn.functional.cross_entropy(logits, label, reduction='none',
+                                              ignore_index=255)
+    weight = torch.ones_like(pixel)
+    weight[1] = floor
+    valid = label != 255
+    assert valid[0].sum() > 0.7 * valid[0].numel()  # real pixels: counted
+    expected = (pixel * weight)[valid].sum() / valid.sum()
+    torch.testing.assert_close(ours, expected)
+
+
+def test_a_synthetic_sample_without_confidence_is_still_refused():
+    loss = dict(type='UncertaintyCrossEntropyLoss', confidence_weighting=True)
+    model = build_model('ConfidenceEncoderDecoder', loss)
+    batch = mixed_batch()
+    del batch['data_samples'][1].gt_confidence
+    with pytest.raises(ValueError, match='data sample 1 has no gt_confidence'):
+        compute_losses(model, batch)
