@@ -139,6 +139,17 @@ def summarise(results: Dict[tuple, float], *prefix) -> Dict:
     return {(k[0] if k else None): mean_std(v) for k, v in values.items()}
 
 
+def with_saved_runs(grid: Downstream,
+                    results: Dict[tuple, float]) -> Dict[tuple, float]:
+    """``results`` plus the test mIoU of every round-one run of ``grid``
+    that an earlier run finished (those left out of this run's training)."""
+    found = dict(results)
+    for key, run in grid.first.items():
+        if key not in found and run.saved_miou() is not None:
+            found[key] = run.saved_miou()
+    return found
+
+
 def prepare_work(args) -> tuple:
     """What every shapes label bench starts from, under ``args.work_dir``:
     mmdd's modules registered, the real splits, the prompts file and a

@@ -39,7 +39,8 @@ import os.path as osp
 import time
 
 from bench.labels.beyond_labels import fmt_score, model_labels, model_tables
-from bench.labels.downstream import Downstream, prepare_work, summarise
+from bench.labels.downstream import (Downstream, prepare_work, summarise,
+                                     with_saved_runs)
 from mmdd.utils.cli import add_options
 
 
@@ -86,9 +87,7 @@ def main() -> None:
     start = time.time()
     results = {} if args.skip_downstream else grid.run()
     down_min = (time.time() - start) / 60
-    for key, run in done.first.items():
-        if key not in results and run.saved_miou() is not None:
-            results[key] = run.saved_miou()
+    results = with_saved_runs(done, results)
     real = summarise(results, 'real').get(None)
     print(f'\nLabels {labels_min:.1f} min, downstream {down_min:.1f} min '
           f'({args.workers} workers, {args.iters} iterations, seeds '
