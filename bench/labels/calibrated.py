@@ -56,7 +56,8 @@ def parse_args() -> argparse.Namespace:
     for flag, default, meaning in OWN_OPTIONS:
         parser.add_argument(
             flag, type=int if flag == '--heldout' else positive_int,
-            default=default, help=f'{meaning} (default: %(default)s)',
+            default=default, metavar='N',
+            help=f'{meaning} (default: %(default)s)',
             **(dict(dest='samples') if flag == '--num-synthetic' else {}))
     add_options(
         parser, 'batch-size', 'seeds', 'iters', 'real-train', 'test',

@@ -35,6 +35,7 @@ def _read_back(path: str, settings: Dict, what: str) -> Optional[Dict]:
 
 
 def _write(path: str, record: Dict) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path + '.tmp', 'w') as file:
         json.dump(record, file)
     os.replace(path + '.tmp', path)
