@@ -49,8 +49,9 @@ def test_a_silent_rank_is_named_after_the_timeout(store):
         store.add(beat_key(1), 1)
         if clock.now <= 10:
             watch.check()
-    with pytest.raises(DeadRankError, match=r'rank 2 has given no sign of '
-                       r'life for 15 s \(heartbeat_timeout=10\).*Run it'):
+    with pytest.raises(
+            DeadRankError, match=r'rank 2 has given no sign of '
+            r'life for 15 s \(heartbeat_timeout=10\).*Run it'):
         watch.check()
 
 
